@@ -1,0 +1,247 @@
+"""Configuration: where it lives, and typed settings validated with errors that name the fix.
+
+A project keeps its ferrox configuration in exactly one of three places, looked up in the
+project root:
+
+* ``ferrox.toml``: top-level keys are global settings, each ``[step]`` table configures a step;
+* ``pyproject.toml``: the same under ``[tool.ferrox]`` (``[tool.ferrox.clippy]`` ...);
+* ``Cargo.toml``: the same under ``[workspace.metadata.ferrox]`` (or ``[package.metadata.ferrox]``
+  in a single-crate repository), for pure Rust repositories.
+
+Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]`` and
+``Literal`` choices) and the ``min``/``max`` metadata drive validation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import tomlkit
+import tomlkit.exceptions
+
+from ferrox.errors import ConfigError
+
+S = TypeVar("S")
+
+
+def setting(default: Any, help: str, *, minimum: float | None = None, maximum: float | None = None) -> Any:  # noqa: A002
+    """Declares one settings field with its documentation and allowed range."""
+    metadata = {"help": help, "min": minimum, "max": maximum}
+    if isinstance(default, (list, tuple)):
+        return field(default=tuple(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class GlobalSettings:
+    """Settings that apply to every step (top-level keys of the ferrox table)."""
+
+    report_dir: str = setting("target/ferrox", "where reports are written, relative to the root")
+    mask_env: tuple[str, ...] = setting(
+        (), "extra environment variable names whose values are masked in every output"
+    )
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """The one file (if any) the configuration came from, and its ferrox table."""
+
+    file: Path | None
+    prefix: tuple[str, ...]
+    table: Mapping[str, Any]
+
+    def describe(self) -> str:
+        """The file name for messages, or a note that defaults are in use."""
+        return self.file.name if self.file is not None else "(defaults)"
+
+    def key(self, *parts: str) -> str:
+        """The dotted key as a user would write it in this file."""
+        return ".".join((*self.prefix, *parts))
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Validated configuration: global settings plus one settings object per configured step."""
+
+    source: ConfigSource
+    globals: GlobalSettings
+    steps: Mapping[str, Any]
+
+    def for_step(self, name: str, settings_type: type[S]) -> S:
+        """The step's settings, defaults where the file is silent."""
+        value = self.steps.get(name)
+        if value is None:
+            return settings_type()
+        if not isinstance(value, settings_type):  # pragma: no cover - guarded by load_config
+            raise TypeError(f"settings of {name} are {type(value).__name__}")
+        return value
+
+
+def find_source(root: Path) -> ConfigSource:
+    """Locates the ferrox table in ``root``; more than one place holding it is an error."""
+    found: list[ConfigSource] = []
+    ferrox_toml = root / "ferrox.toml"
+    if ferrox_toml.is_file():
+        found.append(ConfigSource(ferrox_toml, (), _read_toml(ferrox_toml)))
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _dig(_read_toml(pyproject), ("tool", "ferrox"), pyproject)
+        if table is not None:
+            found.append(ConfigSource(pyproject, ("tool", "ferrox"), table))
+    cargo = root / "Cargo.toml"
+    if cargo.is_file():
+        document = _read_toml(cargo)
+        for prefix in (("workspace", "metadata", "ferrox"), ("package", "metadata", "ferrox")):
+            table = _dig(document, prefix, cargo)
+            if table is not None:
+                found.append(ConfigSource(cargo, prefix, table))
+    if len(found) > 1:
+        places = " and ".join(f"[{s.key()}] in {s.describe()}" if s.prefix else s.describe() for s in found)
+        raise ConfigError(
+            f"ferrox configuration found in {places}; keep it in one place",
+            file=str(root),
+        )
+    return found[0] if found else ConfigSource(None, (), {})
+
+
+def load_config(root: Path, step_settings: Mapping[str, type[Any]]) -> ProjectConfig:
+    """Reads and validates the project's configuration against the known steps' settings."""
+    source = find_source(root)
+    global_fields = {f.name for f in dataclasses.fields(GlobalSettings)}
+    global_table: dict[str, Any] = {}
+    steps: dict[str, Any] = {}
+    for raw_key, value in source.table.items():
+        key = _normal(raw_key)
+        if key in step_settings and isinstance(value, Mapping):
+            steps[key] = parse_settings(step_settings[key], value, source, (raw_key,))
+        elif key in global_fields:
+            global_table[raw_key] = value
+        else:
+            valid = sorted(global_fields) + [f"[{name}]" for name in sorted(step_settings)]
+            raise _unknown(raw_key, (), valid, source)
+    return ProjectConfig(source, parse_settings(GlobalSettings, global_table, source, ()), steps)
+
+
+def parse_settings(
+    settings_type: type[S], table: Mapping[str, Any], source: ConfigSource, where: tuple[str, ...]
+) -> S:
+    """Builds a settings dataclass from a TOML table, rejecting anything it does not declare."""
+    fields = {f.name: f for f in dataclasses.fields(settings_type)}  # type: ignore[arg-type]
+    hints = typing.get_type_hints(settings_type)
+    values: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        name = _normal(raw_key)
+        if name not in fields:
+            raise _unknown(raw_key, where, sorted(fields), source)
+        values[name] = _check(value, hints[name], fields[name], source, (*where, raw_key))
+    return settings_type(**values)
+
+
+def describe_settings(settings_type: type[Any]) -> list[tuple[str, str, Any, str]]:
+    """(key, type, default, help) for each field: the documentation of a settings table."""
+    hints = typing.get_type_hints(settings_type)
+    return [
+        (f.name, _type_name(hints[f.name]), f.default, f.metadata.get("help", ""))
+        for f in dataclasses.fields(settings_type)
+    ]
+
+
+def _check(value: Any, hint: Any, spec: dataclasses.Field[Any], source: ConfigSource, key: tuple[str, ...]) -> Any:
+    dotted = source.key(*key)
+    file = source.describe()
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        choices = [str(choice) for choice in typing.get_args(hint)]
+        if value not in typing.get_args(hint):
+            close = difflib.get_close_matches(str(value), choices, n=1)
+            raise ConfigError(
+                f"{value!r} is not a valid choice" + (f"; did you mean {close[0]!r}?" if close else ""),
+                file=file,
+                key=dotted,
+                choices=choices,
+            )
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"expected a list of strings, got {_toml_type(value)}", file=file, key=dotted)
+        return tuple(value)
+    expected: tuple[type, ...] = (int, float) if hint is float else (hint,)
+    if isinstance(value, bool) and hint is not bool or not isinstance(value, expected):
+        raise ConfigError(f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted)
+    low, high = spec.metadata.get("min"), spec.metadata.get("max")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if low is not None and high is not None else (
+            f"at least {low}" if low is not None else f"at most {high}"
+        )
+        raise ConfigError(f"{value!r} is out of range: must be {bounds}", file=file, key=dotted)
+    return float(value) if hint is float else value
+
+
+def _unknown(raw_key: str, where: tuple[str, ...], valid: list[str], source: ConfigSource) -> ConfigError:
+    bare = [name.strip("[]") for name in valid]
+    close = difflib.get_close_matches(_normal(raw_key), bare, n=1)
+    return ConfigError(
+        "unknown key" + (f"; did you mean {close[0]!r}?" if close else ""),
+        file=source.describe(),
+        key=source.key(*where, raw_key),
+        choices=valid,
+    )
+
+
+def _normal(key: str) -> str:
+    # Cargo.toml users write kebab-case, Python users snake_case: both mean the same key.
+    return key.replace("-", "_")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", file=str(path)) from exc
+    try:
+        return dict(tomlkit.parse(text).unwrap())
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
+
+
+def _dig(document: Mapping[str, Any], path: tuple[str, ...], file: Path) -> Mapping[str, Any] | None:
+    node: Any = document
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    if not isinstance(node, Mapping):
+        raise ConfigError(f"expected a table, got {_toml_type(node)}", file=file.name, key=".".join(path))
+    return node
+
+
+def _type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return " | ".join(repr(arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        return "list of strings"
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
+        return str(hint)
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(hint, str(hint))
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__

@@ -1,0 +1,46 @@
+"""What a step gets to work with: settings, the project, the tool runner, where reports go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ferrox.tools import ToolRunner
+from ferrox.workspace import Workspace, load_workspace
+
+
+@dataclass(frozen=True)
+class Context:
+    """Passed to every step; steps read configuration from here, never from the environment."""
+
+    root: Path
+    settings: Any
+    runner: ToolRunner
+    report_dir: Path
+    fix: bool = False
+    extra_args: tuple[str, ...] = ()
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        """The cargo workspace, read on first use (steps that do not need it stay fast)."""
+        return load_workspace(self.runner, self.root)
+
+    def relative(self, path: str | Path, *bases: Path) -> str:
+        """``path`` relative to the project root with forward slashes, if it lies inside it.
+
+        Relative paths are tried against each of ``bases`` (then the root) until one exists.
+        """
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            for base in (*bases, self.root):
+                if (base / candidate).exists():
+                    candidate = base / candidate
+                    break
+            else:
+                return candidate.as_posix()
+        try:
+            return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return candidate.as_posix()

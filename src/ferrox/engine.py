@@ -1,0 +1,128 @@
+"""Runs one step end to end: config, context, the step, gates, reports. Adapters call this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+
+from ferrox import report
+from ferrox.config import ProjectConfig, load_config
+from ferrox.context import Context
+from ferrox.errors import FerroxError, ToolError, UsageError
+from ferrox.masking import Masker
+from ferrox.model import Status, StepResult
+from ferrox.report import github, terminal
+from ferrox.steps import Step, all_steps, get_step
+from ferrox.tools import ToolRunner
+from ferrox.workspace import require_manifest
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a step, as given on a command line or in nox posargs."""
+
+    report_dir: Path | None = None
+    fix: bool = False
+    verbose: bool = False
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished step and the report files written for it."""
+
+    result: StepResult
+    reports: dict[str, Path]
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass, 1 gate failed, 3 tool error."""
+        return self.result.status.exit_code
+
+
+def load_project(root: Path) -> ProjectConfig:
+    """The validated configuration of the project at ``root``."""
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a directory")
+    return load_config(root, {name: step.settings for name, step in all_steps().items()})
+
+
+def masker_for(config: ProjectConfig, env: Mapping[str, str]) -> Masker:
+    """The masker for a project's configured secret names and this environment."""
+    return Masker.from_environment(env, config.globals.mask_env)
+
+
+def run_step(
+    name: str,
+    root: Path,
+    options: RunOptions = RunOptions(),
+    *,
+    env: Mapping[str, str] | None = None,
+    console: Console | None = None,
+) -> Outcome:
+    """Runs the named step on the project at ``root``; usage and config errors propagate."""
+    env = dict(os.environ if env is None else env)
+    step = get_step(name)
+    root = root.resolve()
+    config = load_project(root)
+    masker = masker_for(config, env)
+    if step.needs_cargo:
+        require_manifest(root)
+    report_dir = (root / (options.report_dir or Path(config.globals.report_dir))).resolve()
+    runner = ToolRunner(env=env, masker=masker, echo_stderr=options.verbose)
+    ctx = Context(
+        root=root,
+        settings=config.for_step(step.name, step.settings),
+        runner=runner,
+        report_dir=report_dir,
+        fix=options.fix,
+        extra_args=options.extra_args,
+    )
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    start = time.monotonic()
+    result = _execute(step, ctx, masker)
+    result = replace(
+        result,
+        commands=tuple(runner.records),
+        started_at=started,
+        duration_s=time.monotonic() - start,
+    )
+    reports = report.write_reports(
+        result, root=root, report_dir=report_dir, env=env, masker=masker
+    )
+    console = console or Console(highlight=False)
+    terminal.show(console, result, reports)
+    if github.in_actions(env):
+        prefix = github.repository_prefix(root, env)
+        for line in github.annotations(result, prefix):
+            print(masker.mask(line), flush=True)  # noqa: T201 - workflow commands go to stdout
+    return Outcome(result, reports)
+
+
+def _execute(step: Step, ctx: Context, masker: Masker) -> StepResult:
+    try:
+        return step.run(ctx)
+    except UsageError:
+        raise
+    except ToolError as exc:
+        message = masker.mask(str(exc))
+    except FerroxError as exc:  # pragma: no cover - every other FerroxError is a UsageError
+        message = masker.mask(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must fail the step, never pass it
+        sys.stderr.write(masker.mask(traceback.format_exc()))
+        message = masker.mask(f"ferrox internal error in step {step.name}: {exc!r}")
+    return StepResult(
+        step=step.name,
+        tool=step.tool,
+        status=Status.ERROR,
+        summary="could not run: no verdict",
+        error=message,
+    )

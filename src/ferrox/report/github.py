@@ -1,0 +1,74 @@
+"""GitHub Actions: workflow-command annotations and the job's step summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from ferrox.model import Finding, Level, StepResult
+
+MAX_ANNOTATIONS = 50
+_COMMAND = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
+
+
+def in_actions(env: Mapping[str, str]) -> bool:
+    """Whether we run inside GitHub Actions."""
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def repository_prefix(root: Path, env: Mapping[str, str]) -> str:
+    """The project root relative to the checkout (``GITHUB_WORKSPACE``), or "" when it is the root."""
+    workspace = env.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return ""
+    try:
+        relative = root.resolve().relative_to(Path(workspace).resolve())
+    except ValueError:
+        return ""
+    return "" if relative == Path() else relative.as_posix()
+
+
+def annotations(result: StepResult, prefix: str = "") -> list[str]:
+    """``::error file=..,line=..::message`` lines for the first findings."""
+    lines = []
+    for finding in result.findings[:MAX_ANNOTATIONS]:
+        lines.append(annotation(finding, prefix, result.step))
+    if result.error:
+        lines.append(f"::error title={_property(f'ferrox {result.step}')}::{_data(result.error)}")
+    return lines
+
+
+def annotation(finding: Finding, prefix: str, step: str) -> str:
+    """One workflow command for a finding."""
+    properties = []
+    if finding.path:
+        path = str(PurePosixPath(prefix) / finding.path) if prefix else finding.path
+        properties.append(f"file={_property(path)}")
+        if finding.line:
+            properties.append(f"line={finding.line}")
+        if finding.column:
+            properties.append(f"col={finding.column}")
+        if finding.end_line:
+            properties.append(f"endLine={finding.end_line}")
+    properties.append(f"title={_property(f'{step}: {finding.rule}')}")
+    return f"::{_COMMAND[finding.level]} {','.join(properties)}::{_data(finding.message)}"
+
+
+def append_step_summary(markdown: str, env: Mapping[str, str]) -> Path | None:
+    """Appends to ``$GITHUB_STEP_SUMMARY`` when it is set; returns the file written."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(markdown)
+    return path
+
+
+def _data(text: str) -> str:
+    # The escaping rules of @actions/core's toCommandValue / escapeData.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

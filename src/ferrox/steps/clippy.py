@@ -1,0 +1,100 @@
+"""``clippy``: lints (security lints included) as findings with file, line, column and lint name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ferrox import gates
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.errors import ToolOutputError
+from ferrox.model import Level, StepResult
+from ferrox.steps.cargo_messages import parse_cargo_messages
+from ferrox.steps.interface import CargoStepSettings, Step
+from ferrox.steps.rustup import raise_if_component_missing
+
+
+@dataclass(frozen=True)
+class ClippySettings(CargoStepSettings):
+    """``[clippy]``: which lints to deny, warn and allow, and how many warnings the gate accepts."""
+
+    deny: tuple[str, ...] = setting(("clippy::suspicious",), "lints passed as -D (errors)")
+    warn: tuple[str, ...] = setting(("clippy::unwrap_used",), "lints passed as -W (warnings)")
+    allow: tuple[str, ...] = setting((), "lints passed as -A (silenced)")
+    max_warnings: int = setting(0, "warnings allowed before the gate fails", minimum=0)
+    all_targets: bool = setting(True, "lint tests, benches and examples too (--all-targets)")
+    all_features: bool = setting(False, "enable every feature (--all-features)")
+    features: tuple[str, ...] = setting((), "features to enable (--features)")
+
+
+def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[str]:
+    """The cargo arguments for a clippy run with these settings."""
+    args = ["clippy", "--workspace", "--message-format=json"]
+    if settings.all_targets:
+        args.append("--all-targets")
+    if settings.all_features:
+        args.append("--all-features")
+    if settings.features:
+        args += ["--features", ",".join(settings.features)]
+    args += [*settings.extra_args, *extra, "--"]
+    for flag, lints in (("-D", settings.deny), ("-W", settings.warn), ("-A", settings.allow)):
+        for lint in lints:
+            args += [flag, lint]
+    return args
+
+
+def run(ctx: Context) -> StepResult:
+    """Runs clippy over the workspace and gates on errors and warnings."""
+    settings: ClippySettings = ctx.settings
+    workspace = ctx.workspace
+    done = ctx.runner.run(
+        "cargo", command_args(settings, ctx.extra_args), cwd=ctx.root, timeout=settings.timeout
+    )
+    raise_if_component_missing(done, "clippy", "clippy")
+    messages = parse_cargo_messages(
+        done.stdout, lambda path: ctx.relative(path, workspace.root)
+    )
+    stray = [line for line in messages.other_lines if line.strip()]
+    if messages.malformed_lines or stray:
+        raise ToolOutputError(
+            "cargo clippy printed output that is not cargo JSON",
+            tool="clippy",
+            argv=done.argv,
+            output_tail="\n".join((*messages.malformed_lines, *stray)[:5]),
+        )
+    findings = messages.findings
+    errors = sum(1 for f in findings if f.level is Level.ERROR)
+    warnings = sum(1 for f in findings if f.level is Level.WARNING)
+    failed_without_errors = done.returncode != 0 and errors == 0
+    if messages.build_finished is None or failed_without_errors:
+        raise ToolOutputError(
+            f"cargo clippy exited {done.returncode} without a usable result",
+            tool="clippy",
+            argv=done.argv,
+            returncode=done.returncode,
+            output_tail=done.tail(),
+        )
+    checks = (
+        gates.at_most("errors", errors, 0, "errors (compile errors and denied lints)"),
+        gates.at_most("warnings", warnings, settings.max_warnings, "warnings"),
+    )
+    return StepResult(
+        step="clippy",
+        tool="clippy",
+        status=gates.verdict(checks),
+        summary=f"{errors} error(s), {warnings} warning(s)",
+        findings=findings,
+        metrics={"errors": errors, "warnings": warnings},
+        gates=checks,
+    )
+
+
+STEP = Step(
+    name="clippy",
+    description="Lint Rust code with clippy, security lints included.",
+    tool="clippy",
+    settings=ClippySettings,
+    run=run,
+    tags=("rust", "ci", "lint"),
+    tools=("cargo", "clippy"),
+)

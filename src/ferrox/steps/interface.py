@@ -1,0 +1,37 @@
+"""The step contract: ``run(ctx) -> StepResult``; it raises only when no honest verdict exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.model import StepResult
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named pipeline step and how the adapters should present it."""
+
+    name: str
+    description: str
+    tool: str
+    settings: type[Any]
+    run: Callable[[Context], StepResult]
+    tags: tuple[str, ...] = ()
+    # Steps whose results this one needs first (nox's `requires=`); most steps are independent.
+    requires: tuple[str, ...] = ()
+    # Whether nox's --parallel may run it beside other sessions.
+    parallel: bool = True
+    needs_cargo: bool = True
+    tools: tuple[str, ...] = ("cargo",)
+
+
+@dataclass(frozen=True)
+class CargoStepSettings:
+    """Settings shared by the steps that drive cargo."""
+
+    timeout: float = setting(1800.0, "seconds before the tool is killed", minimum=1, maximum=86400)
+    extra_args: tuple[str, ...] = setting((), "extra arguments passed to the cargo command")

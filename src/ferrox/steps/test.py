@@ -1,0 +1,221 @@
+"""``test``: cargo nextest (or cargo test) plus doc tests; failures are findings naming the test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ferrox import gates
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.errors import ToolMissing, ToolOutputError
+from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
+from ferrox.steps.cargo_messages import compile_errors, parse_cargo_messages
+from ferrox.steps.interface import CargoStepSettings, Step
+from ferrox.steps.libtest import (
+    TestOutputError,
+    doctest_location,
+    panic_location,
+    parse_libtest,
+    parse_nextest_junit,
+)
+from ferrox.tools import Completed
+
+NEXTEST_PROFILE = "ferrox"
+# Layered beneath the repository's own .config/nextest.toml, so a project's settings still win.
+NEXTEST_TOOL_CONFIG = f"""\
+# Written by ferrox: the profile `ferrox run test` uses, with a JUnit report.
+[profile.{NEXTEST_PROFILE}]
+fail-fast = false
+
+[profile.{NEXTEST_PROFILE}.junit]
+path = "junit.xml"
+"""
+NEXTEST_HINT = "cargo install --locked cargo-nextest (or `ferrox tools install`)"
+# nextest's documented exit codes: 100 test failures, 101 build failure, 4 no tests to run.
+NEXTEST_TEST_FAILED, NEXTEST_BUILD_FAILED, NEXTEST_NO_TESTS = 100, 101, 4
+
+
+@dataclass(frozen=True)
+class TestSettings(CargoStepSettings):
+    """``[test]``: which runner, doc tests, features, and whether an empty test run may pass."""
+
+    __test__ = False
+
+    timeout: float = setting(3600.0, "seconds before the test run is killed", minimum=1, maximum=86400)
+    runner: Literal["auto", "nextest", "cargo"] = setting(
+        "auto", "test runner: nextest when installed (auto), or always one of them"
+    )
+    doc: bool = setting(True, "run doc tests too (nextest cannot, so cargo test --doc runs them)")
+    allow_no_tests: bool = setting(False, "pass when the workspace has no tests at all")
+    all_features: bool = setting(False, "enable every feature (--all-features)")
+    features: tuple[str, ...] = setting((), "features to enable (--features)")
+
+
+def run(ctx: Context) -> StepResult:
+    """Builds and runs the workspace's tests; gates on failures, build errors and empty runs."""
+    settings: TestSettings = ctx.settings
+    runner = _choose_runner(ctx, settings)
+    build_errors: list[Finding] = []
+    cases: list[TestCase] = []
+    if runner == "nextest":
+        errors, found = _run_nextest(ctx, settings)
+        build_errors += errors
+        cases += found
+        if settings.doc and ctx.workspace.has_doctests and not build_errors:
+            errors, found = _run_cargo_test(ctx, settings, selection="doc")
+            build_errors += errors
+            cases += found
+    else:
+        errors, found = _run_cargo_test(ctx, settings, selection="all" if settings.doc else "no-doc")
+        build_errors += errors
+        cases += found
+    failures = [c for c in cases if c.outcome is TestOutcome.FAILED]
+    passed = sum(1 for c in cases if c.outcome is TestOutcome.PASSED)
+    skipped = sum(1 for c in cases if c.outcome is TestOutcome.SKIPPED)
+    executed = passed + len(failures)
+    checks = [
+        gates.at_most("build_errors", len(build_errors), 0, "build errors"),
+        gates.at_most("failed", len(failures), 0, "failed tests"),
+    ]
+    if not build_errors and not settings.allow_no_tests:
+        checks.append(gates.at_least("executed", executed, 1, "tests executed"))
+    findings = [*build_errors, *(_failure_finding(ctx, case) for case in failures)]
+    if build_errors:
+        summary = f"{len(build_errors)} build error(s); tests did not run"
+    else:
+        summary = f"{passed} passed, {len(failures)} failed, {skipped} skipped ({runner})"
+    return StepResult(
+        step="test",
+        tool="cargo-nextest" if runner == "nextest" else "cargo-test",
+        status=gates.verdict(checks),
+        summary=summary,
+        findings=tuple(findings),
+        metrics={
+            "passed": passed,
+            "failed": len(failures),
+            "skipped": skipped,
+            "build_errors": len(build_errors),
+        },
+        gates=tuple(checks),
+        tests=tuple(cases),
+        extra={"runner": runner},
+    )
+
+
+def _choose_runner(ctx: Context, settings: TestSettings) -> str:
+    if settings.runner == "cargo":
+        return "cargo"
+    if ctx.runner.which("cargo-nextest") is not None:
+        return "nextest"
+    if settings.runner == "nextest":
+        raise ToolMissing("cargo-nextest is not installed", tool="cargo-nextest", hint=NEXTEST_HINT)
+    return "cargo"
+
+
+def _feature_args(settings: TestSettings) -> list[str]:
+    args = ["--all-features"] if settings.all_features else []
+    if settings.features:
+        args += ["--features", ",".join(settings.features)]
+    return args
+
+
+def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], list[TestCase]]:
+    workspace = ctx.workspace
+    ctx.report_dir.mkdir(parents=True, exist_ok=True)
+    tool_config = (ctx.report_dir / "nextest-tool-config.toml").resolve()
+    tool_config.write_text(NEXTEST_TOOL_CONFIG, encoding="utf-8")
+    junit = workspace.target_dir / "nextest" / NEXTEST_PROFILE / "junit.xml"
+    # A report left by an earlier run must never be mistaken for this run's result.
+    junit.unlink(missing_ok=True)
+    args = [
+        "nextest", "run", "--workspace",
+        "--profile", NEXTEST_PROFILE,
+        "--tool-config-file", f"ferrox:{tool_config}",
+        "--cargo-message-format", "json",
+        "--no-tests", "pass",
+        *_feature_args(settings), *settings.extra_args, *ctx.extra_args,
+    ]  # fmt: skip
+    done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout, hint=NEXTEST_HINT)
+    messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, workspace.root))
+    if messages.malformed_lines:
+        raise _bad_output(done, "cargo printed malformed JSON messages")
+    errors = compile_errors(messages.findings)
+    if done.returncode == NEXTEST_BUILD_FAILED and errors:
+        return errors, []
+    if done.returncode not in (0, NEXTEST_TEST_FAILED) or not junit.is_file():
+        raise _bad_output(done, f"cargo nextest exited {done.returncode} without a test report")
+    try:
+        cases = parse_nextest_junit(junit.read_text(encoding="utf-8"))
+    except (OSError, TestOutputError) as exc:
+        raise _bad_output(done, f"cannot read nextest's JUnit report {junit}: {exc}") from exc
+    failed = any(c.outcome is TestOutcome.FAILED for c in cases)
+    if failed != (done.returncode == NEXTEST_TEST_FAILED):
+        raise _bad_output(done, f"nextest exited {done.returncode} but its report disagrees")
+    return [], cases
+
+
+def _run_cargo_test(
+    ctx: Context, settings: TestSettings, *, selection: Literal["all", "doc", "no-doc"]
+) -> tuple[list[Finding], list[TestCase]]:
+    workspace = ctx.workspace
+    args = ["test", "--workspace", "--no-fail-fast", "--message-format", "json"]
+    # --doc runs only doc tests; --tests runs every test target but not the doc tests.
+    args += {"all": [], "doc": ["--doc"], "no-doc": ["--tests"]}[selection]
+    args += [*_feature_args(settings), *settings.extra_args, *ctx.extra_args]
+    done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout)
+    messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, workspace.root))
+    if messages.malformed_lines:
+        raise _bad_output(done, "cargo printed malformed JSON messages")
+    errors = compile_errors(messages.findings)
+    if errors and done.returncode != 0:
+        return errors, []
+    suite = "doctests" if selection == "doc" else "cargo-test"
+    try:
+        cases = parse_libtest("\n".join(messages.other_lines), suite)
+    except TestOutputError as exc:
+        raise _bad_output(done, f"cannot trust cargo test's output: {exc}") from exc
+    failed = any(c.outcome is TestOutcome.FAILED for c in cases)
+    if failed != (done.returncode != 0):
+        raise _bad_output(done, f"cargo test exited {done.returncode} but its output disagrees")
+    return [], cases
+
+
+def _failure_finding(ctx: Context, case: TestCase) -> Finding:
+    path: str | None = None
+    line = column = None
+    members = [p.directory for p in ctx.workspace.members]
+    if (doc := doctest_location(case.name)) is not None:
+        path, line = ctx.relative(doc[0], ctx.workspace.root, *members), doc[1]
+    elif (panic := panic_location(case.output)) is not None:
+        path = ctx.relative(panic.path, ctx.workspace.root, *members)
+        line, column = panic.line, panic.column
+    label = f"{case.suite} {case.name}" if case.suite else case.name
+    return Finding(
+        rule="test-failure",
+        message=f"test {label} failed" + (f": {case.message}" if case.message else ""),
+        level=Level.ERROR,
+        path=path if path and not Path(path).is_absolute() else None,
+        line=line,
+        column=column,
+        detail=case.output or None,
+    )
+
+
+def _bad_output(done: Completed, message: str) -> ToolOutputError:
+    return ToolOutputError(
+        message, tool=done.argv[1] if len(done.argv) > 1 else "cargo", argv=done.argv,
+        returncode=done.returncode, output_tail=done.tail(),
+    )  # fmt: skip
+
+
+STEP = Step(
+    name="test",
+    description="Run the Rust test suite (nextest or cargo test) and doc tests.",
+    tool="cargo-nextest",
+    settings=TestSettings,
+    run=run,
+    tags=("rust", "ci", "test"),
+    tools=("cargo", "cargo-nextest"),
+)

@@ -1,0 +1,180 @@
+"""The one runner for external tools: lookup, timeouts, process-group kills, masking, records.
+
+Every external command ferrox starts goes through :class:`ToolRunner`. It never interprets a
+tool's exit status as success or failure (each step knows what its tool's codes mean); it turns
+the situations where no honest answer exists into errors: the tool is missing, it timed out, it
+was killed by a signal.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from plumbum import local
+
+from ferrox.errors import ToolCrashed, ToolMissing, ToolTimeout
+from ferrox.masking import NO_MASKING, Masker
+from ferrox.model import CommandRecord
+
+OUTPUT_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished command: exit status and (masked) output."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    def tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
+        """The last lines of stderr (or stdout when stderr is empty), for error messages."""
+        text = self.stderr if self.stderr.strip() else self.stdout
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+
+class ToolRunner:
+    """Runs external programs with one policy for timeouts, environment and secrets."""
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        masker: Masker = NO_MASKING,
+        echo_stderr: bool = False,
+    ) -> None:
+        self.env = dict(os.environ if env is None else env)
+        self.masker = masker
+        self.echo_stderr = echo_stderr
+        self.records: list[CommandRecord] = []
+
+    def which(self, program: str) -> Path | None:
+        """The program's path on this runner's PATH, or None."""
+        found = shutil.which(program, path=self.env.get("PATH", os.defpath))
+        return Path(found) if found else None
+
+    def run(
+        self,
+        program: str,
+        args: Sequence[str],
+        *,
+        cwd: Path,
+        timeout: float,
+        hint: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        """Runs ``program args`` in ``cwd`` and returns its exit status and output.
+
+        Raises ToolMissing, ToolTimeout or ToolCrashed (killed by a signal); any exit code is
+        otherwise returned for the caller to interpret.
+        """
+        path = self.which(program)
+        if path is None:
+            raise ToolMissing(f"{program} is not installed or not on PATH", tool=program, hint=hint)
+        argv = (program, *args)
+        shown = self.masker.mask_all(argv)
+        command = local[str(path)][list(args)]
+        start = time.monotonic()
+        process = command.popen(
+            cwd=str(cwd),
+            env={**self.env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            # A group of its own, so a timeout kills cargo *and* the rustc/test processes it spawned.
+            new_session=os.name == "posix",
+        )
+        stdout, stderr, timed_out = _collect(process, timeout, self.echo_stderr, self.masker)
+        duration = time.monotonic() - start
+        returncode: int = process.returncode
+        self.records.append(
+            CommandRecord(shown, str(cwd), None if timed_out else returncode, round(duration, 3))
+        )
+        out = self.masker.mask(stdout)
+        err = self.masker.mask(stderr)
+        completed = Completed(shown, returncode, out, err, duration)
+        if timed_out:
+            raise ToolTimeout(
+                f"{program} timed out after {timeout:g} s and was killed ({' '.join(shown)})",
+                tool=program,
+                argv=shown,
+                output_tail=completed.tail(),
+                hint="raise the step's `timeout` setting if the tool legitimately needs longer",
+            )
+        if returncode < 0:
+            raise ToolCrashed(
+                f"{program} was killed by signal {_signal_name(-returncode)} ({' '.join(shown)})",
+                tool=program,
+                argv=shown,
+                returncode=returncode,
+                output_tail=completed.tail(),
+            )
+        return completed
+
+
+def _collect(
+    process: subprocess.Popen[bytes], timeout: float, echo: bool, masker: Masker
+) -> tuple[str, str, bool]:
+    """Reads both pipes to the end (echoing stderr if asked); kills the group on timeout."""
+    chunks: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+
+    def pump(name: str, pipe: IO[bytes] | None) -> None:
+        if pipe is None:  # pragma: no cover - we always ask for pipes
+            return
+        for line in iter(pipe.readline, b""):
+            chunks[name].append(line)
+            if echo and name == "stderr":
+                sys.stderr.write(masker.mask(line.decode("utf-8", "replace")))
+        pipe.close()
+
+    readers = [
+        threading.Thread(target=pump, args=("stdout", process.stdout), daemon=True),
+        threading.Thread(target=pump, args=("stderr", process.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(process)
+    except BaseException:  # Ctrl-C: never leave cargo running behind us
+        _kill_group(process)
+        raise
+    for reader in readers:
+        # Grandchildren killed with the group close the pipes; never hang on a stray holder.
+        reader.join(timeout=5)
+    return (
+        b"".join(chunks["stdout"]).decode("utf-8", "replace"),
+        b"".join(chunks["stderr"]).decode("utf-8", "replace"),
+        timed_out,
+    )
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # pragma: no cover - already gone
+            pass
+    else:  # pragma: no cover - Windows
+        process.kill()
+    process.wait()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # pragma: no cover - unknown signal number
+        return str(number)
