@@ -64,30 +64,36 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-dir", type=Path, help="where reports go (default: target/ferrox)")
     parser.add_argument("--fix", action="store_true", help="fix what the step can fix (fmt)")
     parser.add_argument("-v", "--verbose", action="store_true", help="stream the tool's progress output")
-    parser.add_argument("extra", nargs=argparse.REMAINDER, help="after --: extra arguments for the tool")
 
 
-def run_options(namespace: argparse.Namespace) -> RunOptions:
-    """RunOptions from parsed arguments."""
-    extra = list(namespace.extra or [])
-    if extra[:1] == ["--"]:
-        extra = extra[1:]
+def split_extra(argv: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """Splits ``[ferrox args] -- [tool args]``: what follows ``--`` goes to the tool untouched."""
+    args = list(argv)
+    if "--" not in args:
+        return args, ()
+    index = args.index("--")
+    return args[:index], tuple(args[index + 1 :])
+
+
+def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> RunOptions:
+    """RunOptions from parsed arguments and the tool arguments after ``--``."""
     return RunOptions(
         report_dir=namespace.report_dir,
         fix=namespace.fix,
         verbose=namespace.verbose,
-        extra_args=tuple(extra),
+        extra_args=extra,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
-    args = build_parser().parse_args(argv)
+    own, extra = split_extra(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(own)
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     try:
         if args.command == "run":
-            return run_step(args.step, args.root, run_options(args), console=console).exit_code
+            return run_step(args.step, args.root, run_options(args, extra), console=console).exit_code
         if args.command == "list":
             return _list(console, as_json=args.json)
         if args.command == "doctor":

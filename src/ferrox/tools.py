@@ -8,6 +8,7 @@ was killed by a signal.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -27,6 +28,9 @@ from ferrox.masking import NO_MASKING, Masker
 from ferrox.model import CommandRecord
 
 OUTPUT_TAIL_LINES = 20
+# plumbum logs every argv it runs, unmasked, and nox prints those records: silence it, since
+# this module is the one place commands are run and reported (masked).
+logging.getLogger("plumbum").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

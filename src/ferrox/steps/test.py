@@ -163,7 +163,10 @@ def _run_cargo_test(
     args = ["test", "--workspace", "--no-fail-fast", "--message-format", "json"]
     # --doc runs only doc tests; --tests runs every test target but not the doc tests.
     args += {"all": [], "doc": ["--doc"], "no-doc": ["--tests"]}[selection]
-    args += [*_feature_args(settings), *settings.extra_args, *ctx.extra_args]
+    args += _feature_args(settings)
+    if selection != "doc":
+        # Extra arguments belong to the main runner; nextest's would break `cargo test --doc`.
+        args += [*settings.extra_args, *ctx.extra_args]
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout)
     messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, workspace.root))
     if messages.malformed_lines:
@@ -177,6 +180,8 @@ def _run_cargo_test(
     except TestOutputError as exc:
         raise _bad_output(done, f"cannot trust cargo test's output: {exc}") from exc
     failed = any(c.outcome is TestOutcome.FAILED for c in cases)
+    if done.returncode != 0 and not cases:
+        raise _bad_output(done, f"cargo test exited {done.returncode} without test results")
     if failed != (done.returncode != 0):
         raise _bad_output(done, f"cargo test exited {done.returncode} but its output disagrees")
     return [], cases

@@ -1,0 +1,118 @@
+"""The nox adapter: ``ferrox.nox.register()`` in a noxfile defines one session per step.
+
+A user's whole noxfile::
+
+    import ferrox.nox
+
+    ferrox.nox.register()
+
+``nox -l`` then lists the steps with their descriptions, ``nox -t rust`` selects by tag, and
+``nox -s fmt -- --fix`` passes options (and, after a second ``--``, tool arguments) through.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import nox
+
+from ferrox.cli import add_run_options, run_options, split_extra
+from ferrox.engine import run_step
+from ferrox.errors import FerroxError
+from ferrox.steps import Step, all_steps
+
+
+def register(root: str | Path | None = None, *, steps: Iterable[str] | None = None) -> list[str]:
+    """Defines a nox session for each step (all by default) plus ``tools``; returns their names.
+
+    ``root`` is the project directory, relative to the noxfile (default: the noxfile's directory).
+    """
+    available = all_steps()
+    chosen = list(steps) if steps is not None else list(available)
+    unknown = [name for name in chosen if name not in available]
+    if unknown:
+        raise ValueError(f"unknown ferrox step(s) {unknown}; steps: {', '.join(available)}")
+    for name in chosen:
+        _define(available[name], root)
+    _define_tools(root)
+    return [*chosen, "tools"]
+
+
+def _define(step: Step, root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        _run_in_session(session, step.name, root)
+
+    _register(
+        session,
+        name=step.name,
+        doc=step.description,
+        tags=list(step.tags),
+        requires=list(step.requires),
+        allow_parallel=step.parallel,
+    )
+
+
+def _define_tools(root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        from ferrox.cli import main  # the CLI owns the install logic and its messages
+
+        code = main(["tools", "install", "-C", str(_root(root)), *session.posargs])
+        if code:
+            session.error(f"ferrox tools install failed (exit {code})")
+
+    _register(
+        session,
+        name="tools",
+        doc="Install the pinned external tools (cargo-nextest, cargo-audit ...).",
+        tags=["setup"],
+        requires=[],
+        allow_parallel=False,
+        default=False,
+    )
+
+
+def _register(
+    function: Callable[[nox.Session], None],
+    *,
+    name: str,
+    doc: str,
+    tags: list[str],
+    requires: list[str],
+    allow_parallel: bool,
+    default: bool = True,
+) -> None:
+    function.__doc__ = doc  # nox -l shows the docstring's first line
+    function.__name__ = function.__qualname__ = name
+    decorator: Any = nox.session(
+        name=name,
+        venv_backend="none",  # Rust steps need no virtualenv
+        tags=tags,
+        requires=requires or None,
+        allow_parallel=allow_parallel,
+        default=default,
+    )
+    decorator(function)
+
+
+def _run_in_session(session: nox.Session, step: str, root: str | Path | None) -> None:
+    parser = argparse.ArgumentParser(prog=f"nox -s {step} --", add_help=True, exit_on_error=False)
+    add_run_options(parser)
+    own, extra = split_extra(session.posargs)
+    try:
+        options = run_options(parser.parse_args(own), extra)
+    except (argparse.ArgumentError, SystemExit) as exc:
+        session.error(f"bad arguments for {step}: {exc}")
+    try:
+        outcome = run_step(step, _root(root), options)
+    except FerroxError as exc:
+        session.error(f"{step}: {exc} (exit {exc.exit_code})")
+    if outcome.exit_code != 0:
+        session.error(f"{step}: {outcome.result.status.value} (exit {outcome.exit_code})")
+
+
+def _root(root: str | Path | None) -> Path:
+    # nox runs sessions from the noxfile's directory, so relative roots are relative to it.
+    return Path.cwd() if root is None else Path(root).resolve()
