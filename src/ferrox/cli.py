@@ -89,8 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
     own, extra = split_extra(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "run":
             return run_step(args.step, args.root, run_options(args, extra), console=console).exit_code

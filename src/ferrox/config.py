@@ -119,7 +119,13 @@ def load_config(root: Path, step_settings: Mapping[str, type[Any]]) -> ProjectCo
     steps: dict[str, Any] = {}
     for raw_key, value in source.table.items():
         key = _normal(raw_key)
-        if key in step_settings and isinstance(value, Mapping):
+        if key in step_settings:
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"expected a table, got {_toml_type(value)}",
+                    file=source.describe(),
+                    key=source.key(raw_key),
+                )
             steps[key] = parse_settings(step_settings[key], value, source, (raw_key,))
         elif key in global_fields:
             global_table[raw_key] = value
