@@ -1,8 +1,8 @@
 """ferrox's own sessions: it dogfoods itself on the demo workspace in examples/demo.
 
-    nox -s demo    # the main job: every available step on examples/demo, then where the reports are
-    nox -s tests   # pytest with ferrox's coverage gate (>= 90%)
-    nox -s lint    # ruff (lint + format) and mypy --strict
+nox -s demo    # the main job: every available step on examples/demo, then where the reports are
+nox -s tests   # pytest with ferrox's coverage gate (>= 90%)
+nox -s lint    # ruff (lint + format) and mypy --strict
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 import nox
 
 import ferrox.nox
+from ferrox.engine import run_step
+from ferrox.steps import all_steps
 
 ROOT = Path(__file__).parent
 DEMO = ROOT / "examples" / "demo"
@@ -51,9 +53,6 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="none", tags=["rust", "demo"])
 def demo(session: nox.Session) -> None:
     """Run every available step on examples/demo and print where the reports are."""
-    from ferrox.engine import run_step
-    from ferrox.steps import all_steps
-
     outcomes = {name: run_step(name, DEMO) for name in all_steps()}
     session.log("reports:")
     for name, outcome in outcomes.items():

@@ -34,7 +34,9 @@ def _no_ci_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def shared_crates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of every fixture crate for tests that only read, so cargo builds each once."""
     destination = tmp_path_factory.mktemp("crates")
-    shutil.copytree(CRATES, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target"))
+    shutil.copytree(
+        CRATES, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target")
+    )
     return destination
 
 
@@ -54,7 +56,9 @@ def fresh_crate(tmp_path: Path) -> Callable[[str], Path]:
 class CliResult:
     """Exit code, output and the JSON report of one in-process ``ferrox`` call."""
 
-    def __init__(self, code: int, out: str, err: str, report_dir: Path | None, step: str | None) -> None:
+    def __init__(
+        self, code: int, out: str, err: str, report_dir: Path | None, step: str | None
+    ) -> None:
         self.code = code
         self.out = out
         self.err = err
@@ -92,7 +96,9 @@ def ferrox(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Callable[..., 
 
 
 @pytest.fixture
-def fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], Path]]:
+def fake_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str, str], Path]]:
     """Puts fake executables (Python scripts) first on PATH, to inject faults into real runs."""
     directory = tmp_path / "fake-bin"
     directory.mkdir()

@@ -21,12 +21,16 @@ def _env() -> dict[str, str]:
 
 def nox(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "nox", "-f", str(project / "noxfile.py"), *args]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=_env(), check=False)
+    return subprocess.run(
+        command, cwd=project, capture_output=True, text=True, env=_env(), check=False
+    )
 
 
 def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "invoke", *args]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=_env(), check=False)
+    return subprocess.run(
+        command, cwd=project, capture_output=True, text=True, env=_env(), check=False
+    )
 
 
 @pytest.fixture
@@ -41,7 +45,9 @@ def test_nox_lists_sessions_with_descriptions_and_tags(project: Path) -> None:
     listing = json.loads(nox(project, "--list", "--json").stdout)
     sessions = {s["name"]: s for s in listing}
     assert set(sessions) == {"fmt", "clippy", "test"}  # --json lists the selected (default) ones
-    assert sessions["clippy"]["description"] == "Lint Rust code with clippy, security lints included."
+    assert (
+        sessions["clippy"]["description"] == "Lint Rust code with clippy, security lints included."
+    )
     assert "rust" in sessions["fmt"]["tags"]
     human = nox(project, "-l").stdout
     assert "* fmt [rust,ci,lint] -> Check Rust formatting" in human

@@ -28,7 +28,9 @@ def test_list_json_is_machine_readable(ferrox: Callable[..., object]) -> None:
     assert "rust" in data[0]["tags"]
 
 
-def test_unknown_step_is_a_usage_error_listing_the_steps(ferrox: Callable[..., object], tmp_path: Path) -> None:
+def test_unknown_step_is_a_usage_error_listing_the_steps(
+    ferrox: Callable[..., object], tmp_path: Path
+) -> None:
     result = ferrox("run", "clipy", "-C", str(tmp_path))
     assert result.code == 2
     assert "unknown step 'clipy'; did you mean 'clippy'?" in result.err
@@ -36,7 +38,9 @@ def test_unknown_step_is_a_usage_error_listing_the_steps(ferrox: Callable[..., o
     assert "Traceback" not in result.err
 
 
-def test_no_cargo_toml_is_a_usage_error_naming_the_directory(ferrox: Callable[..., object], tmp_path: Path) -> None:
+def test_no_cargo_toml_is_a_usage_error_naming_the_directory(
+    ferrox: Callable[..., object], tmp_path: Path
+) -> None:
     result = ferrox("run", "clippy", "-C", str(tmp_path))
     assert result.code == 2
     assert f"no Cargo.toml in {tmp_path}" in result.err.replace("\n", "")
@@ -48,16 +52,22 @@ def test_missing_directory_is_a_usage_error(ferrox: Callable[..., object], tmp_p
     assert "is not a directory" in result.err
 
 
-def test_bad_config_is_exit_2_without_traceback(ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]) -> None:
+def test_bad_config_is_exit_2_without_traceback(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
     crate = fresh_crate("clean")
     (crate / "ferrox.toml").write_text("[clippy]\nmax_warnings = 'many'\n")
     result = ferrox("run", "clippy", "-C", str(crate))
     assert result.code == 2
-    assert "ferrox.toml, key 'clippy.max_warnings': expected an integer" in result.err.replace("\n", "")
+    assert "ferrox.toml, key 'clippy.max_warnings': expected an integer" in result.err.replace(
+        "\n", ""
+    )
     assert "Traceback" not in result.err
 
 
-def test_unreadable_manifest_is_a_usage_error(ferrox: Callable[..., object], tmp_path: Path) -> None:
+def test_unreadable_manifest_is_a_usage_error(
+    ferrox: Callable[..., object], tmp_path: Path
+) -> None:
     (tmp_path / "Cargo.toml").write_text("[package]\nname = 3\n")
     result = ferrox("run", "clippy", "-C", str(tmp_path))
     assert result.code == 2
@@ -65,7 +75,10 @@ def test_unreadable_manifest_is_a_usage_error(ferrox: Callable[..., object], tmp
 
 
 def test_cargo_missing_is_a_tool_error_with_install_hint(
-    ferrox: Callable[..., object], shared_crates: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ferrox: Callable[..., object],
+    shared_crates: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     for step in ("fmt", "clippy", "test"):
@@ -86,7 +99,9 @@ def test_tool_killed_by_a_signal_is_exit_3(
 
 
 def test_tool_timeout_is_exit_3(
-    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path], fake_tools: Callable[[str, str], Path]
+    ferrox: Callable[..., object],
+    fresh_crate: Callable[[str], Path],
+    fake_tools: Callable[[str, str], Path],
 ) -> None:
     fake_tools("cargo", "import time\ntime.sleep(60)\n")
     crate = fresh_crate("clean")
@@ -131,7 +146,10 @@ def test_secrets_never_reach_reports_or_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REGISTRY_TOKEN", "sekrit-value-42")
-    fake_tools("cargo", "import os, sys\nprint('auth', os.environ['REGISTRY_TOKEN'], file=sys.stderr)\nsys.exit(2)\n")
+    fake_tools(
+        "cargo",
+        "import os, sys\nprint('auth', os.environ['REGISTRY_TOKEN'], file=sys.stderr)\nsys.exit(2)\n",
+    )
     result = ferrox("run", "fmt", "-C", str(shared_crates / "clean"))
     assert result.code == 3
     assert "auth ***" in result.report["error"]
@@ -140,10 +158,14 @@ def test_secrets_never_reach_reports_or_errors(
 
 
 def test_version_and_usage_errors_use_argparse_codes() -> None:
-    done = subprocess.run([sys.executable, "-m", "ferrox", "--version"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "ferrox", "--version"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0
     assert done.stdout.startswith("ferrox ")
-    done = subprocess.run([sys.executable, "-m", "ferrox", "run"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "ferrox", "run"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
 
 
@@ -160,11 +182,16 @@ def test_subprocess_exit_codes_match_the_contract(shared_crates: Path, tmp_path:
 
 
 def test_split_extra() -> None:
-    assert split_extra(["run", "test", "--", "--no-capture", "--"]) == (["run", "test"], ("--no-capture", "--"))
+    assert split_extra(["run", "test", "--", "--no-capture", "--"]) == (
+        ["run", "test"],
+        ("--no-capture", "--"),
+    )
     assert split_extra(["list"]) == (["list"], ())
 
 
-def test_doctor_shows_tools_against_pins(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_doctor_shows_tools_against_pins(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("doctor", "-C", str(shared_crates / "clean"), "--json")
     data = json.loads(result.out)
     tools = {row["tool"]: row for row in data["tools"]}

@@ -30,7 +30,7 @@ def test_pyproject_tool_ferrox_tables_configure_steps(tmp_path: Path) -> None:
     write(
         tmp_path / "pyproject.toml",
         '[project]\nname = "x"\n\n[tool.ferrox]\nreport_dir = "out"\n\n'
-        "[tool.ferrox.clippy]\nmax_warnings = 3\ndeny = []\n\n[tool.ferrox.test]\nrunner = \"cargo\"\n",
+        '[tool.ferrox.clippy]\nmax_warnings = 3\ndeny = []\n\n[tool.ferrox.test]\nrunner = "cargo"\n',
     )
     config = load_project(tmp_path)
     assert config.globals.report_dir == "out"
@@ -78,14 +78,17 @@ def test_unknown_step_table_lists_the_steps(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[clippy]\nmax_warnings = \"3\"\n", "expected an integer, got a string ('3')"),
+        ('[clippy]\nmax_warnings = "3"\n', "expected an integer, got a string ('3')"),
         ("[clippy]\nmax_warnings = true\n", "expected an integer, got a boolean (true)"),
         ("[clippy]\nmax_warnings = -1\n", "-1 is out of range: must be at least 0"),
-        ("[clippy]\ndeny = \"warnings\"\n", "expected a list of strings, got a string"),
+        ('[clippy]\ndeny = "warnings"\n', "expected a list of strings, got a string"),
         ("[clippy]\ndeny = [1]\n", "expected a list of strings, got a list"),
         ("[clippy]\nall_targets = 1\n", "expected a boolean, got a number (1)"),
         ("[test]\ntimeout = 0\n", "0 is out of range: must be between 1 and 86400"),
-        ("[test]\nrunner = \"nexttest\"\n", "'nexttest' is not a valid choice; did you mean 'nextest'?"),
+        (
+            '[test]\nrunner = "nexttest"\n',
+            "'nexttest' is not a valid choice; did you mean 'nextest'?",
+        ),
         ("report_dir = 5\n", "key 'report_dir': expected a string"),
     ],
 )
@@ -98,7 +101,7 @@ def test_wrong_types_and_values_are_usage_errors(tmp_path: Path, text: str, expe
 
 
 def test_choices_are_listed_for_literal_settings(tmp_path: Path) -> None:
-    write(tmp_path / "ferrox.toml", "[test]\nrunner = \"pytest\"\n")
+    write(tmp_path / "ferrox.toml", '[test]\nrunner = "pytest"\n')
     with pytest.raises(ConfigError) as raised:
         load_project(tmp_path)
     assert "(valid: auto, nextest, cargo)" in str(raised.value)

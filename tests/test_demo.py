@@ -9,7 +9,9 @@ import pytest
 
 
 @pytest.mark.parametrize("step", ["fmt", "clippy", "test"])
-def test_demo_passes(ferrox: Callable[..., object], fresh_crate: Callable[[str], Path], step: str) -> None:
+def test_demo_passes(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path], step: str
+) -> None:
     demo = fresh_crate("demo")
     result = ferrox("run", step, "-C", str(demo))
     assert result.code == 0, result.out

@@ -7,7 +7,12 @@ from ferrox.masking import Masker
 
 def test_values_of_secret_named_variables_are_masked() -> None:
     masker = Masker.from_environment(
-        {"GITHUB_TOKEN": "ghp_abcdef123456", "MY_API_KEY": "k3y-value", "DB_PASSWORD": "hunter22", "HOME": "/root"}
+        {
+            "GITHUB_TOKEN": "ghp_abcdef123456",
+            "MY_API_KEY": "k3y-value",
+            "DB_PASSWORD": "hunter22",
+            "HOME": "/root",
+        }
     )
     text = masker.mask("token ghp_abcdef123456 key k3y-value pw hunter22 home /root")
     assert text == "token *** key *** pw *** home /root"

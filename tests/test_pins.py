@@ -38,8 +38,8 @@ def test_without_a_project_pin_file_ferrox_uses_its_own(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("[cargo.x]\nversion = 1\n", "cargo.x.version"),
-        ("[cargo.x]\nversion = \"not a version\"\n", "is not a version"),
-        ("[cargo.x]\nversion = \"1.0.0\"\nbin = \"x\"\n", "cargo.x.bin"),
+        ('[cargo.x]\nversion = "not a version"\n', "is not a version"),
+        ('[cargo.x]\nversion = "1.0.0"\nbin = "x"\n', "cargo.x.bin"),
         ("[npm]\n", "unknown table"),
         ("[cargo\n", "cannot read the pin file"),
     ],
@@ -51,7 +51,9 @@ def test_bad_pin_files_are_config_errors(tmp_path: Path, text: str, message: str
         load_pins(path)
 
 
-def test_tools_at_their_pinned_version_are_skipped(tmp_path: Path, fake_tools: Callable[[str, str], Path]) -> None:
+def test_tools_at_their_pinned_version_are_skipped(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
     fake_tools("cargo-pinned", "print('cargo-pinned 1.2.3 (abc 2026-01-01)')\n")
     fake_tools("cargo-old", "print('cargo-old 0.9.0')\n")
     path = tmp_path / "tools.toml"
@@ -78,7 +80,9 @@ def test_tools_at_their_pinned_version_are_skipped(tmp_path: Path, fake_tools: C
         plan_install(pins, list(states.values()), ("nope",))
 
 
-def test_missing_components_are_added_with_rustup(tmp_path: Path, fake_tools: Callable[[str, str], Path]) -> None:
+def test_missing_components_are_added_with_rustup(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
     fake_tools("rustfmt", "import sys\nsys.exit(1)\n")  # a broken rustup proxy: not usable
     path = tmp_path / "tools.toml"
     path.write_text('[rustup]\ncomponents = ["rustfmt"]\n')
@@ -96,7 +100,9 @@ def test_tools_install_skips_what_is_already_at_its_pin(
     assert "all pinned tools are installed" in result.out
 
 
-def test_tools_install_dry_run_prints_commands(ferrox: Callable[..., object], tmp_path: Path) -> None:
+def test_tools_install_dry_run_prints_commands(
+    ferrox: Callable[..., object], tmp_path: Path
+) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "ci").mkdir()
     (tmp_path / "ci" / "tools.toml").write_text('[cargo.cargo-nothere]\nversion = "0.1.0"\n')
@@ -108,7 +114,10 @@ def test_tools_install_dry_run_prints_commands(ferrox: Callable[..., object], tm
 def test_failed_install_is_a_tool_error(
     ferrox: Callable[..., object], tmp_path: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
-    fake_tools("cargo", "import sys\nprint('error: could not find `cargo-nothere`', file=sys.stderr)\nsys.exit(101)\n")
+    fake_tools(
+        "cargo",
+        "import sys\nprint('error: could not find `cargo-nothere`', file=sys.stderr)\nsys.exit(101)\n",
+    )
     (tmp_path / ".git").mkdir()
     (tmp_path / "ci").mkdir()
     (tmp_path / "ci" / "tools.toml").write_text('[cargo.cargo-nothere]\nversion = "0.1.0"\n')

@@ -24,7 +24,9 @@ def test_missing_program_raises_with_the_hint(tmp_path: Path) -> None:
     assert raised.value.exit_code == 3
 
 
-def test_output_and_exit_code_are_returned(tmp_path: Path, fake_tools: Callable[[str, str], Path]) -> None:
+def test_output_and_exit_code_are_returned(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
     fake_tools("tool", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(7)\n")
     runner = ToolRunner()
     done = runner.run("tool", ["a"], cwd=tmp_path, timeout=30)
@@ -33,7 +35,9 @@ def test_output_and_exit_code_are_returned(tmp_path: Path, fake_tools: Callable[
     assert runner.records[0].returncode == 7
 
 
-def test_timeout_kills_the_whole_process_group(tmp_path: Path, fake_tools: Callable[[str, str], Path]) -> None:
+def test_timeout_kills_the_whole_process_group(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
     pid_file = tmp_path / "child.pid"
     fake_tools(
         "slow",
@@ -58,8 +62,13 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, fake_tools: Calla
     assert not _alive(child)
 
 
-def test_killed_by_signal_is_a_crash(tmp_path: Path, fake_tools: Callable[[str, str], Path]) -> None:
-    fake_tools("victim", "import os, signal\nprint('partial', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")
+def test_killed_by_signal_is_a_crash(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    fake_tools(
+        "victim",
+        "import os, signal\nprint('partial', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    )
     with pytest.raises(ToolCrashed, match="killed by signal SIGKILL") as raised:
         ToolRunner().run("victim", [], cwd=tmp_path, timeout=30)
     assert raised.value.exit_code == 3
@@ -68,7 +77,10 @@ def test_killed_by_signal_is_a_crash(tmp_path: Path, fake_tools: Callable[[str, 
 def test_secrets_are_masked_in_output_records_and_errors(
     tmp_path: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
-    fake_tools("leaky", "import os, sys\nprint(os.environ['API_TOKEN'])\nprint(sys.argv[1], file=sys.stderr)\n")
+    fake_tools(
+        "leaky",
+        "import os, sys\nprint(os.environ['API_TOKEN'])\nprint(sys.argv[1], file=sys.stderr)\n",
+    )
     env = {**os.environ, "API_TOKEN": "tok-123456789"}
     runner = ToolRunner(env=env, masker=Masker.from_environment(env))
     done = runner.run("leaky", ["--token=tok-123456789"], cwd=tmp_path, timeout=30)

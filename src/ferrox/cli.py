@@ -52,10 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     tools = commands.add_parser("tools", help="manage the pinned external tools")
     tool_commands = tools.add_subparsers(dest="tools_command", required=True, metavar="ACTION")
-    install = tool_commands.add_parser("install", help="install pinned tools that are missing or at another version")
+    install = tool_commands.add_parser(
+        "install", help="install pinned tools that are missing or at another version"
+    )
     _add_root(install)
     install.add_argument("names", nargs="*", metavar="TOOL", help="only these tools (default: all)")
-    install.add_argument("--dry-run", action="store_true", help="print the commands without running them")
+    install.add_argument(
+        "--dry-run", action="store_true", help="print the commands without running them"
+    )
     return parser
 
 
@@ -63,7 +67,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``ferrox run`` and the nox sessions' posargs."""
     parser.add_argument("--report-dir", type=Path, help="where reports go (default: target/ferrox)")
     parser.add_argument("--fix", action="store_true", help="fix what the step can fix (fmt)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="stream the tool's progress output")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="stream the tool's progress output"
+    )
 
 
 def split_extra(argv: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -93,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "run":
-            return run_step(args.step, args.root, run_options(args, extra), console=console).exit_code
+            return run_step(
+                args.step, args.root, run_options(args, extra), console=console
+            ).exit_code
         if args.command == "list":
             return _list(console, as_json=args.json)
         if args.command == "doctor":
@@ -119,13 +127,20 @@ def _list(console: Console, *, as_json: bool) -> int:
     steps = all_steps()
     if as_json:
         data = [
-            {"name": s.name, "description": s.description, "tags": list(s.tags), "tools": list(s.tools)}
+            {
+                "name": s.name,
+                "description": s.description,
+                "tags": list(s.tags),
+                "tools": list(s.tools),
+            }
             for s in steps.values()
         ]
-        print(json.dumps(data, indent=2))  # noqa: T201 - machine-readable output, no markup
+        print(json.dumps(data, indent=2))
         return EXIT_PASS
     for step in steps.values():
-        console.print(f"[bold]{step.name:<8}[/] {escape(step.description)} [dim]({', '.join(step.tags)})[/]")
+        console.print(
+            f"[bold]{step.name:<8}[/] {escape(step.description)} [dim]({', '.join(step.tags)})[/]"
+        )
     return EXIT_PASS
 
 
@@ -136,10 +151,16 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
     states = survey(runner, pins, root)
     if as_json:
         rows = [
-            {"tool": s.name, "pinned": s.pinned, "found": s.found, "path": str(s.path) if s.path else None, "status": s.status}
+            {
+                "tool": s.name,
+                "pinned": s.pinned,
+                "found": s.found,
+                "path": str(s.path) if s.path else None,
+                "status": s.status,
+            }
             for s in states
         ]
-        print(json.dumps({"pin_file": str(pins.path), "tools": rows}, indent=2))  # noqa: T201
+        print(json.dumps({"pin_file": str(pins.path), "tools": rows}, indent=2))
     else:
         table = Table(title=f"tools (pins: {pins.path})", title_justify="left")
         for column in ("tool", "pinned", "found", "path", "status"):
@@ -171,7 +192,9 @@ def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: b
         program, *arguments = action.argv
         done = runner.run(program, arguments, cwd=root, timeout=3600)
         if done.returncode != 0:
-            raise FerroxError(f"installing {action.name} failed (exit {done.returncode}):\n{done.tail()}")
+            raise FerroxError(
+                f"installing {action.name} failed (exit {done.returncode}):\n{done.tail()}"
+            )
     return EXIT_PASS
 
 

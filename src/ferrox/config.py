@@ -31,7 +31,9 @@ from ferrox.errors import ConfigError
 S = TypeVar("S")
 
 
-def setting(default: Any, help: str, *, minimum: float | None = None, maximum: float | None = None) -> Any:  # noqa: A002
+def setting(
+    default: Any, help: str, *, minimum: float | None = None, maximum: float | None = None
+) -> Any:
     """Declares one settings field with its documentation and allowed range."""
     metadata = {"help": help, "min": minimum, "max": maximum}
     if isinstance(default, (list, tuple)):
@@ -103,7 +105,9 @@ def find_source(root: Path) -> ConfigSource:
             if table is not None:
                 found.append(ConfigSource(cargo, prefix, table))
     if len(found) > 1:
-        places = " and ".join(f"[{s.key()}] in {s.describe()}" if s.prefix else s.describe() for s in found)
+        places = " and ".join(
+            f"[{s.key()}] in {s.describe()}" if s.prefix else s.describe() for s in found
+        )
         raise ConfigError(
             f"ferrox configuration found in {places}; keep it in one place",
             file=str(root),
@@ -159,7 +163,9 @@ def describe_settings(settings_type: type[Any]) -> list[tuple[str, str, Any, str
     ]
 
 
-def _check(value: Any, hint: Any, spec: dataclasses.Field[Any], source: ConfigSource, key: tuple[str, ...]) -> Any:
+def _check(
+    value: Any, hint: Any, spec: dataclasses.Field[Any], source: ConfigSource, key: tuple[str, ...]
+) -> Any:
     dotted = source.key(*key)
     file = source.describe()
     origin = typing.get_origin(hint)
@@ -168,7 +174,8 @@ def _check(value: Any, hint: Any, spec: dataclasses.Field[Any], source: ConfigSo
         if value not in typing.get_args(hint):
             close = difflib.get_close_matches(str(value), choices, n=1)
             raise ConfigError(
-                f"{value!r} is not a valid choice" + (f"; did you mean {close[0]!r}?" if close else ""),
+                f"{value!r} is not a valid choice"
+                + (f"; did you mean {close[0]!r}?" if close else ""),
                 file=file,
                 key=dotted,
                 choices=choices,
@@ -176,21 +183,29 @@ def _check(value: Any, hint: Any, spec: dataclasses.Field[Any], source: ConfigSo
         return value
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"expected a list of strings, got {_toml_type(value)}", file=file, key=dotted)
+            raise ConfigError(
+                f"expected a list of strings, got {_toml_type(value)}", file=file, key=dotted
+            )
         return tuple(value)
     expected: tuple[type, ...] = (int, float) if hint is float else (hint,)
-    if isinstance(value, bool) and hint is not bool or not isinstance(value, expected):
-        raise ConfigError(f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted)
+    if (isinstance(value, bool) and hint is not bool) or not isinstance(value, expected):
+        raise ConfigError(
+            f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted
+        )
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if low is not None and high is not None else (
-            f"at least {low}" if low is not None else f"at most {high}"
+        bounds = (
+            f"between {low} and {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
         )
         raise ConfigError(f"{value!r} is out of range: must be {bounds}", file=file, key=dotted)
-    return float(value) if hint is float else value
+    return float(typing.cast(float, value)) if hint is float else value
 
 
-def _unknown(raw_key: str, where: tuple[str, ...], valid: list[str], source: ConfigSource) -> ConfigError:
+def _unknown(
+    raw_key: str, where: tuple[str, ...], valid: list[str], source: ConfigSource
+) -> ConfigError:
     bare = [name.strip("[]") for name in valid]
     close = difflib.get_close_matches(_normal(raw_key), bare, n=1)
     return ConfigError(
@@ -217,14 +232,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
 
 
-def _dig(document: Mapping[str, Any], path: tuple[str, ...], file: Path) -> Mapping[str, Any] | None:
+def _dig(
+    document: Mapping[str, Any], path: tuple[str, ...], file: Path
+) -> Mapping[str, Any] | None:
     node: Any = document
     for part in path:
         if not isinstance(node, Mapping) or part not in node:
             return None
         node = node[part]
     if not isinstance(node, Mapping):
-        raise ConfigError(f"expected a table, got {_toml_type(node)}", file=file.name, key=".".join(path))
+        raise ConfigError(
+            f"expected a table, got {_toml_type(node)}", file=file.name, key=".".join(path)
+        )
     return node
 
 
@@ -236,7 +255,9 @@ def _type_name(hint: Any) -> str:
         return "list of strings"
     if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
         return str(hint)
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(hint, str(hint))
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+        hint, str(hint)
+    )
 
 
 def _toml_type(value: Any) -> str:

@@ -95,15 +95,13 @@ def run_step(
         started_at=started,
         duration_s=time.monotonic() - start,
     )
-    reports = report.write_reports(
-        result, root=root, report_dir=report_dir, env=env, masker=masker
-    )
+    reports = report.write_reports(result, root=root, report_dir=report_dir, env=env, masker=masker)
     console = console or Console(highlight=False)
     terminal.show(console, result, reports)
     if github.in_actions(env):
         prefix = github.repository_prefix(root, env)
-        for line in github.annotations(result, prefix):
-            print(masker.mask(line), flush=True)  # noqa: T201 - workflow commands go to stdout
+        for line in github.annotation_lines(result, prefix):
+            print(masker.mask(line), flush=True)
     return Outcome(result, reports)
 
 

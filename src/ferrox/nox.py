@@ -19,7 +19,7 @@ from typing import Any
 
 import nox
 
-from ferrox.cli import add_run_options, run_options, split_extra
+from ferrox.cli import add_run_options, main, run_options, split_extra
 from ferrox.engine import run_step
 from ferrox.errors import FerroxError
 from ferrox.steps import Step, all_steps
@@ -57,8 +57,6 @@ def _define(step: Step, root: str | Path | None) -> None:
 
 def _define_tools(root: str | Path | None) -> None:
     def session(session: nox.Session) -> None:
-        from ferrox.cli import main  # the CLI owns the install logic and its messages
-
         code = main(["tools", "install", "-C", str(_root(root)), *session.posargs])
         if code:
             session.error(f"ferrox tools install failed (exit {code})")

@@ -85,7 +85,9 @@ def load_pins(path: Path) -> Pins:
         raise ConfigError(f"cannot read the pin file: {exc}", file=str(path)) from exc
     unknown = set(data) - {"rustup", "cargo"}
     if unknown:
-        raise ConfigError("unknown table", file=str(path), key=sorted(unknown)[0], choices=["rustup", "cargo"])
+        raise ConfigError(
+            "unknown table", file=str(path), key=sorted(unknown)[0], choices=["rustup", "cargo"]
+        )
     components = data.get("rustup", {}).get("components", [])
     tools = []
     for name, spec in data.get("cargo", {}).items():
@@ -100,7 +102,9 @@ def load_pins(path: Path) -> Pins:
         try:
             Version(spec["version"])
         except InvalidVersion as exc:
-            raise ConfigError(f"{spec['version']!r} is not a version", file=str(path), key=f"cargo.{name}.version") from exc
+            raise ConfigError(
+                f"{spec['version']!r} is not a version", file=str(path), key=f"cargo.{name}.version"
+            ) from exc
         tools.append(
             CargoTool(
                 name=name,
@@ -113,7 +117,9 @@ def load_pins(path: Path) -> Pins:
     return Pins(path, tuple(components), tuple(tools))
 
 
-def installed_version(runner: ToolRunner, binary: str, args: tuple[str, ...], cwd: Path) -> tuple[str | None, Path | None]:
+def installed_version(
+    runner: ToolRunner, binary: str, args: tuple[str, ...], cwd: Path
+) -> tuple[str | None, Path | None]:
     """The version a binary reports, and its path; (None, None) when it is not installed."""
     path = runner.which(binary)
     if path is None:
@@ -132,7 +138,10 @@ def survey(runner: ToolRunner, pins: Pins, cwd: Path) -> list[ToolState]:
     for binary in ("cargo", "rustc"):
         found, path = installed_version(runner, binary, ("--version",), cwd)
         states.append(ToolState(binary, None, found, path))
-    component_binaries = {"rustfmt": ("rustfmt", ("--version",)), "clippy": ("cargo-clippy", ("--version",))}
+    component_binaries = {
+        "rustfmt": ("rustfmt", ("--version",)),
+        "clippy": ("cargo-clippy", ("--version",)),
+    }
     for component in pins.components:
         binary, args = component_binaries.get(component, (component, ("--version",)))
         found, path = installed_version(runner, binary, args, cwd)
@@ -152,13 +161,20 @@ class InstallAction:
     reason: str
 
 
-def plan_install(pins: Pins, states: list[ToolState], only: tuple[str, ...] = ()) -> list[InstallAction]:
+def plan_install(
+    pins: Pins, states: list[ToolState], only: tuple[str, ...] = ()
+) -> list[InstallAction]:
     """Commands that bring the machine to the pins; tools already at their pin get none."""
     known = {state.name: state for state in states}
     wanted = set(only)
     valid = {*pins.components, *(tool.name for tool in pins.cargo_tools)}
     if wanted - valid:
-        raise ConfigError("unknown tool", file=str(pins.path), key=sorted(wanted - valid)[0], choices=sorted(valid))
+        raise ConfigError(
+            "unknown tool",
+            file=str(pins.path),
+            key=sorted(wanted - valid)[0],
+            choices=sorted(valid),
+        )
     actions = []
     missing_components = [
         c for c in pins.components if (not wanted or c in wanted) and not known[c].ok
@@ -175,7 +191,11 @@ def plan_install(pins: Pins, states: list[ToolState], only: tuple[str, ...] = ()
         state = known[tool.name]
         if (wanted and tool.name not in wanted) or state.ok:
             continue
-        reason = "not installed" if state.found is None else f"installed {state.found}, pinned {tool.version}"
+        reason = (
+            "not installed"
+            if state.found is None
+            else f"installed {state.found}, pinned {tool.version}"
+        )
         actions.append(
             InstallAction(
                 tool.name,

@@ -8,6 +8,7 @@ was killed by a signal.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -19,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from plumbum import local
 
@@ -91,16 +92,21 @@ class ToolRunner:
         shown = self.masker.mask_all(argv)
         command = local[str(path)][list(args)]
         start = time.monotonic()
-        process = command.popen(
-            cwd=str(cwd),
-            env={**self.env, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            # A group of its own, so a timeout kills cargo *and* the rustc/test processes it spawned.
-            new_session=os.name == "posix",
+        # plumbum types its Popen as text, but without text mode it is a bytes subprocess.Popen.
+        process = cast(
+            "subprocess.Popen[bytes]",
+            command.popen(
+                cwd=str(cwd),
+                env={**self.env, **(env or {})},
+                stdin=subprocess.DEVNULL,
+                # A group of its own: a timeout kills cargo *and* the processes it started.
+                new_session=os.name == "posix",
+            ),
         )
         stdout, stderr, timed_out = _collect(process, timeout, self.echo_stderr, self.masker)
         duration = time.monotonic() - start
-        returncode: int = process.returncode
+        # After wait() (and the kill on timeout) the exit status is always known.
+        returncode: int = process.returncode if process.returncode is not None else -9
         self.records.append(
             CommandRecord(shown, str(cwd), None if timed_out else returncode, round(duration, 3))
         )
@@ -168,10 +174,8 @@ def _collect(
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     if os.name == "posix":
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:  # pragma: no cover - already gone
-            pass
     else:  # pragma: no cover - Windows
         process.kill()
     process.wait()

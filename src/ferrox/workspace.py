@@ -1,4 +1,4 @@
-"""Facts about the Rust workspace, from ``cargo metadata`` (never from parsing Cargo.toml by hand)."""
+"""Facts about the Rust workspace, from ``cargo metadata`` (never by parsing Cargo.toml)."""
 
 from __future__ import annotations
 
@@ -107,4 +107,6 @@ def parse_metadata(text: str) -> Workspace:
         )
         return Workspace(Path(data["workspace_root"]), Path(data["target_directory"]), packages)
     except (ValueError, KeyError, TypeError) as exc:
-        raise ToolOutputError(f"cargo metadata printed unexpected output: {exc!r}", tool="cargo") from exc
+        raise ToolOutputError(
+            f"cargo metadata printed unexpected output: {exc!r}", tool="cargo"
+        ) from exc

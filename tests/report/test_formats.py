@@ -21,18 +21,26 @@ REPORT_SCHEMA = json.loads(
 
 
 @pytest.fixture(scope="module")
-def failing_reports(tmp_path_factory: pytest.TempPathFactory, shared_crates: Path) -> dict[str, Path]:
+def failing_reports(
+    tmp_path_factory: pytest.TempPathFactory, shared_crates: Path
+) -> dict[str, Path]:
     """Real reports from the fixture crates that fail each step."""
     from ferrox.cli import main
 
     directory = tmp_path_factory.mktemp("reports")
-    for step, crate in (("fmt", "unformatted"), ("clippy", "clippy_warnings"), ("test", "failing_test")):
+    for step, crate in (
+        ("fmt", "unformatted"),
+        ("clippy", "clippy_warnings"),
+        ("test", "failing_test"),
+    ):
         main(["run", step, "-C", str(shared_crates / crate), "--report-dir", str(directory)])
     return {path.name: path for path in directory.iterdir()}
 
 
 @pytest.mark.parametrize("step", ["fmt", "clippy", "test"])
-def test_sarif_validates_against_the_official_schema(failing_reports: dict[str, Path], step: str) -> None:
+def test_sarif_validates_against_the_official_schema(
+    failing_reports: dict[str, Path], step: str
+) -> None:
     log = json.loads(failing_reports[f"{step}.sarif"].read_text())
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     [run] = log["runs"]
@@ -44,7 +52,9 @@ def test_sarif_validates_against_the_official_schema(failing_reports: dict[str, 
 
 
 @pytest.mark.parametrize("step", ["fmt", "clippy", "test"])
-def test_json_reports_match_their_documented_schema(failing_reports: dict[str, Path], step: str) -> None:
+def test_json_reports_match_their_documented_schema(
+    failing_reports: dict[str, Path], step: str
+) -> None:
     report = json.loads(failing_reports[f"{step}.json"].read_text())
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
     assert report["status"] == "fail"
@@ -66,7 +76,13 @@ def test_error_reports_match_the_schema_too(
 def test_sarif_of_several_steps_has_one_run_per_tool() -> None:
     results = [
         StepResult("fmt", "rustfmt", Status.PASS, "ok"),
-        StepResult("clippy", "clippy", Status.FAIL, "1", findings=(Finding("clippy::x", "m", Level.WARNING),)),
+        StepResult(
+            "clippy",
+            "clippy",
+            Status.FAIL,
+            "1",
+            findings=(Finding("clippy::x", "m", Level.WARNING),),
+        ),
     ]
     log = sarif.render(results, path_prefix="sub/dir")
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
@@ -76,7 +92,10 @@ def test_sarif_of_several_steps_has_one_run_per_tool() -> None:
 
 
 def test_markdown_summary_and_step_summary_file(
-    ferrox: Callable[..., object], shared_crates: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ferrox: Callable[..., object],
+    shared_crates: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
@@ -90,7 +109,9 @@ def test_markdown_summary_and_step_summary_file(
 
 
 def test_markdown_escapes_table_cells_and_caps_findings() -> None:
-    findings = tuple(Finding("r", f"a | b {i}", Level.NOTE) for i in range(markdown.MAX_FINDINGS + 3))
+    findings = tuple(
+        Finding("r", f"a | b {i}", Level.NOTE) for i in range(markdown.MAX_FINDINGS + 3)
+    )
     text = markdown.render(StepResult("x", "x", Status.FAIL, "s", findings=findings, error="boom"))
     assert "a \\| b 0" in text
     assert "… and 3 more" in text

@@ -14,11 +14,14 @@ def test_clean_crate_passes(ferrox: Callable[..., object], shared_crates: Path) 
     assert result.report["metrics"] == {"errors": 0, "warnings": 0}
 
 
-def test_lints_become_located_findings_once_each(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_lints_become_located_findings_once_each(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("run", "clippy", "-C", str(shared_crates / "clippy_warnings"))
     assert result.code == 1
     found = sorted(
-        (f["rule"], f["level"], f["path"], f["line"], f["column"]) for f in result.report["findings"]
+        (f["rule"], f["level"], f["path"], f["line"], f["column"])
+        for f in result.report["findings"]
     )
     # --all-targets reports each lint for `lib` and `lib test`; ferrox keeps one of each.
     assert found == [
@@ -28,10 +31,15 @@ def test_lints_become_located_findings_once_each(ferrox: Callable[..., object], 
     ]
     unwrap = next(f for f in result.report["findings"] if f["rule"] == "clippy::unwrap_used")
     assert unwrap["help_uri"].endswith("#unwrap_used")
-    assert {g["name"]: g["passed"] for g in result.report["gates"]} == {"errors": False, "warnings": False}
+    assert {g["name"]: g["passed"] for g in result.report["gates"]} == {
+        "errors": False,
+        "warnings": False,
+    }
 
 
-def test_warning_budget_is_configurable(ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]) -> None:
+def test_warning_budget_is_configurable(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
     crate = fresh_crate("clippy_warnings")
     config = '[clippy]\nmax_warnings = {}\ndeny = []\nwarn = ["clippy::unwrap_used"]\n'
     (crate / "ferrox.toml").write_text(config.format(3))
@@ -42,7 +50,9 @@ def test_warning_budget_is_configurable(ferrox: Callable[..., object], fresh_cra
     assert ferrox("run", "clippy", "-C", str(crate)).code == 1
 
 
-def test_code_that_does_not_compile_is_a_finding(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_code_that_does_not_compile_is_a_finding(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("run", "clippy", "-C", str(shared_crates / "broken"))
     assert result.code == 1
     [finding] = result.report["findings"]
@@ -53,7 +63,9 @@ def test_code_that_does_not_compile_is_a_finding(ferrox: Callable[..., object], 
 
 
 def test_lint_flags_follow_settings() -> None:
-    args = command_args(ClippySettings(deny=("warnings",), warn=(), allow=("clippy::x",), features=("a", "b")))
+    args = command_args(
+        ClippySettings(deny=("warnings",), warn=(), allow=("clippy::x",), features=("a", "b"))
+    )
     assert args[-4:] == ["-D", "warnings", "-A", "clippy::x"]
     assert "--features" in args and "a,b" in args
 

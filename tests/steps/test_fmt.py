@@ -15,7 +15,9 @@ def test_clean_crate_passes(ferrox: Callable[..., object], shared_crates: Path) 
     assert result.report["findings"] == []
 
 
-def test_each_unformatted_file_is_a_finding(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_each_unformatted_file_is_a_finding(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("run", "fmt", "-C", str(shared_crates / "unformatted"))
     assert result.code == 1
     findings = result.report["findings"]
@@ -27,7 +29,9 @@ def test_each_unformatted_file_is_a_finding(ferrox: Callable[..., object], share
     assert "unformatted files: 2 (allowed: at most 0)" in result.out
 
 
-def test_fix_formats_then_passes(ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]) -> None:
+def test_fix_formats_then_passes(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
     crate = fresh_crate("unformatted")
     before = (crate / "src" / "other.rs").read_text()
     result = ferrox("run", "fmt", "-C", str(crate), "--fix")
@@ -37,7 +41,9 @@ def test_fix_formats_then_passes(ferrox: Callable[..., object], fresh_crate: Cal
     assert ferrox("run", "fmt", "-C", str(crate)).code == 0
 
 
-def test_gate_threshold_is_configurable(ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]) -> None:
+def test_gate_threshold_is_configurable(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
     crate = fresh_crate("unformatted")
     (crate / "ferrox.toml").write_text("[fmt]\nmax_unformatted = 2\n")
     assert ferrox("run", "fmt", "-C", str(crate)).code == 0
@@ -74,7 +80,9 @@ def test_missing_rustfmt_component_names_the_fix(
 def test_exit_one_without_a_diff_is_not_a_pass(
     ferrox: Callable[..., object], shared_crates: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
-    fake_tools("cargo", "import sys\nsys.stderr.write('error: failed to parse manifest\\n')\nsys.exit(1)\n")
+    fake_tools(
+        "cargo", "import sys\nsys.stderr.write('error: failed to parse manifest\\n')\nsys.exit(1)\n"
+    )
     result = ferrox("run", "fmt", "-C", str(shared_crates / "clean"))
     assert result.code == 3
     assert "failed without reporting a diff" in result.report["error"]

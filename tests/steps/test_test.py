@@ -49,12 +49,14 @@ def test_failing_tests_are_findings_naming_the_test(
     assert (doc["path"], doc["line"]) == ("src/lib.rs", 5)
     assert result.report["metrics"]["failed"] == 2
     assert result.report["metrics"]["passed"] == 1
-    junit = ET.parse(result.report_dir / "test.junit.xml").getroot()
+    junit = ET.parse(result.report_dir / "test.junit.xml").getroot()  # noqa: S314
     assert junit.get("tests") == "3"
     assert junit.get("failures") == "2"
 
 
-def test_code_that_does_not_compile_is_a_finding(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_code_that_does_not_compile_is_a_finding(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("run", "test", "-C", str(shared_crates / "broken"))
     assert result.code == 1
     [finding] = result.report["findings"]
@@ -66,7 +68,9 @@ def test_a_workspace_without_tests_fails_unless_allowed(
     ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
 ) -> None:
     crate = fresh_crate("clean")
-    (crate / "src" / "lib.rs").write_text("//! No tests at all.\n\n/// One.\npub const ONE: u8 = 1;\n")
+    (crate / "src" / "lib.rs").write_text(
+        "//! No tests at all.\n\n/// One.\npub const ONE: u8 = 1;\n"
+    )
     result = ferrox("run", "test", "-C", str(crate))
     assert result.code == 1
     assert "tests executed: 0 (required: at least 1)" in result.out
@@ -75,7 +79,10 @@ def test_a_workspace_without_tests_fails_unless_allowed(
 
 
 def test_required_nextest_that_is_missing_is_a_tool_error(
-    ferrox: Callable[..., object], shared_crates: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ferrox: Callable[..., object],
+    shared_crates: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     import shutil
 
@@ -121,7 +128,9 @@ def test_nextest_exit_status_contradicting_its_report_is_a_tool_error(
     assert "report disagrees" in result.report["error"]
 
 
-def test_extra_arguments_reach_the_runner(ferrox: Callable[..., object], shared_crates: Path) -> None:
+def test_extra_arguments_reach_the_runner(
+    ferrox: Callable[..., object], shared_crates: Path
+) -> None:
     result = ferrox("run", "test", "-C", str(shared_crates / "failing_test"), "--", "multiplies")
     # The filter selects only the passing unit test; the failing doc test still runs.
     names = {(t["name"], t["outcome"]) for t in result.report["tests"]}

@@ -17,7 +17,7 @@ def in_actions(env: Mapping[str, str]) -> bool:
 
 
 def repository_prefix(root: Path, env: Mapping[str, str]) -> str:
-    """The project root relative to the checkout (``GITHUB_WORKSPACE``), or "" when it is the root."""
+    """The project root relative to ``GITHUB_WORKSPACE``; "" when it is the checkout itself."""
     workspace = env.get("GITHUB_WORKSPACE")
     if not workspace:
         return ""
@@ -28,7 +28,7 @@ def repository_prefix(root: Path, env: Mapping[str, str]) -> str:
     return "" if relative == Path() else relative.as_posix()
 
 
-def annotations(result: StepResult, prefix: str = "") -> list[str]:
+def annotation_lines(result: StepResult, prefix: str = "") -> list[str]:
     """``::error file=..,line=..::message`` lines for the first findings."""
     lines = []
     for finding in result.findings[:MAX_ANNOTATIONS]:

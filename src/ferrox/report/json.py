@@ -48,7 +48,8 @@ def to_dict(result: StepResult, root: Path, reports: Mapping[str, str]) -> dict[
             for case in result.tests
         ],
         "commands": [
-            {**dataclasses.asdict(command), "argv": list(command.argv)} for command in result.commands
+            {**dataclasses.asdict(command), "argv": list(command.argv)}
+            for command in result.commands
         ],
         "reports": dict(reports),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - we only write XML here
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from ferrox.model import TestCase, TestOutcome

@@ -34,11 +34,14 @@ def render(result: StepResult) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {f.level.value} | `{_cell(f.location) or '-'}` | `{_cell(f.rule)}` | {_cell(f.message)} |"
+            f"| {f.level.value} | `{_cell(f.location) or '-'}` | `{_cell(f.rule)}` "
+            f"| {_cell(f.message)} |"
             for f in shown
         ]
         if len(result.findings) > MAX_FINDINGS:
-            lines.append(f"| | | | … and {len(result.findings) - MAX_FINDINGS} more in the JSON report |")
+            lines.append(
+                f"| | | | … and {len(result.findings) - MAX_FINDINGS} more in the JSON report |"
+            )
         lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
 

@@ -14,12 +14,16 @@ from typing import Any
 from ferrox import __version__
 from ferrox.model import Finding, Level, StepResult
 
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://github.com/ferrox-dev/ferrox"
 _SECURITY_SEVERITY = {Level.ERROR: "7.0", Level.WARNING: "4.0", Level.NOTE: "1.0"}
 
 
-def render(results: Iterable[StepResult], *, path_prefix: str = "", fallback_path: str = "Cargo.toml") -> dict[str, Any]:
+def render(
+    results: Iterable[StepResult], *, path_prefix: str = "", fallback_path: str = "Cargo.toml"
+) -> dict[str, Any]:
     """A SARIF log with one run per step result.
 
     ``path_prefix`` is the project root relative to the repository root (for ``-C sub/dir``).
@@ -56,13 +60,19 @@ def _run(result: StepResult, prefix: str, fallback_path: str) -> dict[str, Any]:
                 "executionSuccessful": result.error is None,
                 "exitCode": result.status.exit_code,
                 **(
-                    {"toolExecutionNotifications": [{"level": "error", "message": {"text": result.error}}]}
+                    {
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": result.error}}
+                        ]
+                    }
                     if result.error
                     else {}
                 ),
             }
         ],
-        "properties": {"ferrox": {"version": __version__, "step": result.step, "status": result.status.value}},
+        "properties": {
+            "ferrox": {"version": __version__, "step": result.step, "status": result.status.value}
+        },
         "results": sarif_results,
     }
 
@@ -86,9 +96,15 @@ def _result(finding: Finding, rule_index: int, prefix: str, fallback_path: str) 
         region["startColumn"] = finding.column
     if finding.end_line and finding.end_line >= region["startLine"]:
         region["endLine"] = finding.end_line
-        if finding.end_column and (finding.end_line > region["startLine"] or finding.end_column > (finding.column or 0)):
+        if finding.end_column and (
+            finding.end_line > region["startLine"] or finding.end_column > (finding.column or 0)
+        ):
             region["endColumn"] = finding.end_column
-    uri = str(PurePosixPath(prefix) / (finding.path or fallback_path)) if prefix else finding.path or fallback_path
+    uri = (
+        str(PurePosixPath(prefix) / (finding.path or fallback_path))
+        if prefix
+        else finding.path or fallback_path
+    )
     location = {
         "physicalLocation": {
             "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},

@@ -59,7 +59,9 @@ def parse_cargo_messages(
     )
 
 
-def diagnostic_to_finding(diagnostic: dict[str, Any], relative: Callable[[str], str]) -> Finding | None:
+def diagnostic_to_finding(
+    diagnostic: dict[str, Any], relative: Callable[[str], str]
+) -> Finding | None:
     """One rustc/clippy diagnostic as a finding; None for notes and summary lines."""
     level = _LEVELS.get(str(diagnostic.get("level")))
     text = str(diagnostic.get("message", ""))

@@ -51,9 +51,7 @@ def run(ctx: Context) -> StepResult:
         "cargo", command_args(settings, ctx.extra_args), cwd=ctx.root, timeout=settings.timeout
     )
     raise_if_component_missing(done, "clippy", "clippy")
-    messages = parse_cargo_messages(
-        done.stdout, lambda path: ctx.relative(path, workspace.root)
-    )
+    messages = parse_cargo_messages(done.stdout, lambda path: ctx.relative(path, workspace.root))
     stray = [line for line in messages.other_lines if line.strip()]
     if messages.malformed_lines or stray:
         raise ToolOutputError(

@@ -36,7 +36,9 @@ def run(ctx: Context) -> StepResult:
         fixed = len(before)
     findings = _unformatted(ctx, _cargo_fmt(ctx, check=True))
     checks = (
-        gates.at_most("unformatted_files", len(findings), settings.max_unformatted, "unformatted files"),
+        gates.at_most(
+            "unformatted_files", len(findings), settings.max_unformatted, "unformatted files"
+        ),
     )
     status = gates.verdict(checks)
     summary = (

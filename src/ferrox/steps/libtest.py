@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET  # noqa: S405 - parses JUnit written by nextest on this machine
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ferrox.model import TestCase, TestOutcome
 
 _RESULT_LINE = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<outcome>ok|FAILED|ignored)(?:, .*)?$")
 _SUMMARY_LINE = re.compile(
-    r"^test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed; (?P<ignored>\d+) ignored"
+    r"^test result: (?:ok|FAILED)\. "
+    r"(?P<passed>\d+) passed; (?P<failed>\d+) failed; (?P<ignored>\d+) ignored"
 )
 _FAILURE_HEADER = re.compile(r"^---- (?P<name>.+?) stdout ----$")
 _PANIC = re.compile(r"panicked at (?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<column>\d+)")

@@ -43,7 +43,9 @@ class TestSettings(CargoStepSettings):
 
     __test__ = False
 
-    timeout: float = setting(3600.0, "seconds before the test run is killed", minimum=1, maximum=86400)
+    timeout: float = setting(
+        3600.0, "seconds before the test run is killed", minimum=1, maximum=86400
+    )
     runner: Literal["auto", "nextest", "cargo"] = setting(
         "auto", "test runner: nextest when installed (auto), or always one of them"
     )
@@ -68,7 +70,9 @@ def run(ctx: Context) -> StepResult:
             build_errors += errors
             cases += found
     else:
-        errors, found = _run_cargo_test(ctx, settings, selection="all" if settings.doc else "no-doc")
+        errors, found = _run_cargo_test(
+            ctx, settings, selection="all" if settings.doc else "no-doc"
+        )
         build_errors += errors
         cases += found
     failures = [c for c in cases if c.outcome is TestOutcome.FAILED]
