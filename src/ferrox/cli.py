@@ -15,13 +15,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ferrox import __version__
 from ferrox.engine import RunOptions, load_project, masker_for, run_step
 from ferrox.errors import EXIT_PASS, EXIT_TOOL, FerroxError
 from ferrox.masking import Masker
-from ferrox.pins import find_pin_file, load_pins, plan_install, survey
 from ferrox.steps import all_steps
 from ferrox.tools import ToolRunner
 
@@ -145,6 +143,11 @@ def _list(console: Console, *, as_json: bool) -> int:
 
 
 def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
+    # Imported here: `ferrox run` is the hot path and needs neither.
+    from rich.table import Table  # noqa: PLC0415 - lazy: keeps `ferrox run` start-up short
+
+    from ferrox.pins import find_pin_file, load_pins, survey  # noqa: PLC0415
+
     config = load_project(root)
     runner = ToolRunner(masker=masker_for(config, os.environ))
     pins = load_pins(find_pin_file(root))
@@ -178,6 +181,8 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
 
 
 def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: bool) -> int:
+    from ferrox.pins import find_pin_file, load_pins, plan_install, survey  # noqa: PLC0415
+
     config = load_project(root)
     runner = ToolRunner(masker=masker_for(config, os.environ), echo_stderr=True)
     pins = load_pins(find_pin_file(root))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -23,8 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import tomlkit
-import tomlkit.exceptions
+if sys.version_info >= (3, 11):
+    import tomllib
+
+    def _parse_toml(text: str) -> dict[str, Any]:
+        return tomllib.loads(text)
+
+    _TOML_ERRORS: tuple[type[Exception], ...] = (tomllib.TOMLDecodeError,)
+else:  # pragma: no cover - Python 3.10
+    import tomlkit
+    import tomlkit.exceptions
+
+    def _parse_toml(text: str) -> dict[str, Any]:
+        return dict(tomlkit.parse(text).unwrap())
+
+    _TOML_ERRORS = (tomlkit.exceptions.ParseError,)
 
 from ferrox.errors import ConfigError
 
@@ -227,8 +241,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", file=str(path)) from exc
     try:
-        return dict(tomlkit.parse(text).unwrap())
-    except tomlkit.exceptions.ParseError as exc:
+        return _parse_toml(text)
+    except _TOML_ERRORS as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
 
 

@@ -153,9 +153,16 @@ def _collect(
     ]
     for reader in readers:
         reader.start()
+    # Wait on the pipes, not on the process: Popen.wait(timeout) polls with sleeps of up to
+    # 50 ms, which would add that much latency to every fast tool call.
+    deadline = time.monotonic() + timeout
     timed_out = False
     try:
-        process.wait(timeout=timeout)
+        for reader in readers:
+            reader.join(max(0.0, deadline - time.monotonic()))
+        if any(reader.is_alive() for reader in readers):
+            raise subprocess.TimeoutExpired(process.args, timeout)
+        process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_group(process)
