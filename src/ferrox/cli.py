@@ -82,7 +82,8 @@ def split_extra(argv: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
 def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> RunOptions:
     """RunOptions from parsed arguments and the tool arguments after ``--``."""
     return RunOptions(
-        report_dir=namespace.report_dir,
+        # Relative to where the command was typed; the config's report_dir is relative to -C.
+        report_dir=namespace.report_dir.resolve() if namespace.report_dir else None,
         fix=namespace.fix,
         verbose=namespace.verbose,
         extra_args=extra,

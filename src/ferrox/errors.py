@@ -7,6 +7,7 @@ Gate failures are not errors: a step that ran and found problems returns a resul
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 EXIT_PASS = 0
 EXIT_GATE_FAILED = 1
@@ -94,6 +95,23 @@ class ToolCrashed(ToolError):
 
 class ToolOutputError(ToolError):
     """The tool's output could not be parsed, or contradicts its exit status."""
+
+    @classmethod
+    def of(cls, done: _Finished, message: str, tool: str) -> ToolOutputError:
+        """The error for a finished command whose output gives no verdict, with its tail."""
+        return cls(
+            message, tool=tool, argv=done.argv, returncode=done.returncode, output_tail=done.tail()
+        )
+
+
+class _Finished(Protocol):
+    """What ToolOutputError.of needs of a finished command (tools.Completed)."""
+
+    @property
+    def argv(self) -> tuple[str, ...]: ...
+    @property
+    def returncode(self) -> int: ...
+    def tail(self, lines: int = ...) -> str: ...
 
 
 def _indent(text: str, prefix: str = "  | ") -> str:

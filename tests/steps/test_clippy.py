@@ -113,3 +113,18 @@ def _real(program: str) -> str:
     found = shutil.which(program)
     assert found
     return found
+
+
+def test_paths_are_relative_to_the_project_when_run_on_a_member(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
+    demo = fresh_crate("demo")
+    lib = demo / "crates" / "demo-core" / "src" / "lib.rs"
+    lib.write_text(
+        lib.read_text() + "\npub fn first(v: &[u8]) -> u8 {\n    *v.first().unwrap()\n}\n"
+    )
+    result = ferrox("run", "clippy", "-C", str(demo / "crates" / "demo-core"))
+    assert result.code == 1
+    [finding] = [f for f in result.report["findings"] if f["rule"] == "clippy::unwrap_used"]
+    # rustc says crates/demo-core/src/lib.rs (workspace-relative); the report is -C relative.
+    assert finding["path"] == "src/lib.rs"

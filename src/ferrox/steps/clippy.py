@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ferrox import gates
 from ferrox.config import setting
@@ -46,12 +47,11 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
 def run(ctx: Context) -> StepResult:
     """Runs clippy over the workspace and gates on errors and warnings."""
     settings: ClippySettings = ctx.settings
-    workspace = ctx.workspace
     done = ctx.runner.run(
         "cargo", command_args(settings, ctx.extra_args), cwd=ctx.root, timeout=settings.timeout
     )
     raise_if_component_missing(done, "clippy", "clippy")
-    messages = parse_cargo_messages(done.stdout, lambda path: ctx.relative(path, workspace.root))
+    messages = parse_cargo_messages(done.stdout, lambda path: _relative(ctx, path))
     stray = [line for line in messages.other_lines if line.strip()]
     if messages.malformed_lines or stray:
         raise ToolOutputError(
@@ -65,13 +65,8 @@ def run(ctx: Context) -> StepResult:
     warnings = sum(1 for f in findings if f.level is Level.WARNING)
     failed_without_errors = done.returncode != 0 and errors == 0
     if messages.build_finished is None or failed_without_errors:
-        raise ToolOutputError(
-            f"cargo clippy exited {done.returncode} without a usable result",
-            tool="clippy",
-            argv=done.argv,
-            returncode=done.returncode,
-            output_tail=done.tail(),
-        )
+        message = f"cargo clippy exited {done.returncode} without a usable result"
+        raise ToolOutputError.of(done, message, "clippy")
     checks = (
         gates.at_most("errors", errors, 0, "errors (compile errors and denied lints)"),
         gates.at_most("warnings", warnings, settings.max_warnings, "warnings"),
@@ -85,6 +80,17 @@ def run(ctx: Context) -> StepResult:
         metrics={"errors": errors, "warnings": warnings},
         gates=checks,
     )
+
+
+def _relative(ctx: Context, path: str) -> str:
+    """rustc names files relative to the workspace root, which is usually the project root.
+
+    Only when it is not (``-C`` points at a member crate) is ``cargo metadata`` asked where the
+    workspace root is: that call would otherwise cost every clippy run ~40 ms.
+    """
+    if Path(path).is_absolute() or (ctx.root / path).exists():
+        return ctx.relative(path)
+    return ctx.relative(path, ctx.workspace.root)
 
 
 STEP = Step(

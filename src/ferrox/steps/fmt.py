@@ -62,13 +62,8 @@ def _cargo_fmt(ctx: Context, *, check: bool) -> Completed:
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout)
     raise_if_component_missing(done, "fmt", "rustfmt")
     if not check and done.returncode != 0:
-        raise ToolOutputError(
-            f"cargo fmt could not format the workspace (exit {done.returncode})",
-            tool="rustfmt",
-            argv=done.argv,
-            returncode=done.returncode,
-            output_tail=done.tail(),
-        )
+        message = f"cargo fmt could not format the workspace (exit {done.returncode})"
+        raise ToolOutputError.of(done, message, "rustfmt")
     return done
 
 
@@ -88,13 +83,8 @@ def _unformatted(ctx: Context, done: Completed) -> list[Finding]:
     if done.returncode == 0 and not hunks:
         return []
     if done.returncode != 1 or not hunks:
-        raise ToolOutputError(
-            f"cargo fmt --check failed without reporting a diff (exit {done.returncode})",
-            tool="rustfmt",
-            argv=done.argv,
-            returncode=done.returncode,
-            output_tail=done.tail(),
-        )
+        message = f"cargo fmt --check failed without reporting a diff (exit {done.returncode})"
+        raise ToolOutputError.of(done, message, "rustfmt")
     return [
         Finding(
             rule="rustfmt",

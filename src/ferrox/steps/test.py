@@ -20,7 +20,6 @@ from ferrox.steps.libtest import (
     parse_libtest,
     parse_nextest_junit,
 )
-from ferrox.tools import Completed
 
 NEXTEST_PROFILE = "ferrox"
 # Layered beneath the repository's own .config/nextest.toml, so a project's settings still win.
@@ -144,19 +143,25 @@ def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], l
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout, hint=NEXTEST_HINT)
     messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, workspace.root))
     if messages.malformed_lines:
-        raise _bad_output(done, "cargo printed malformed JSON messages")
+        raise ToolOutputError.of(done, "cargo printed malformed JSON messages", "cargo-nextest")
     errors = compile_errors(messages.findings)
     if done.returncode == NEXTEST_BUILD_FAILED and errors:
         return errors, []
     if done.returncode not in (0, NEXTEST_TEST_FAILED) or not junit.is_file():
-        raise _bad_output(done, f"cargo nextest exited {done.returncode} without a test report")
+        raise ToolOutputError.of(
+            done, f"cargo nextest exited {done.returncode} without a test report", "cargo-nextest"
+        )
     try:
         cases = parse_nextest_junit(junit.read_text(encoding="utf-8"))
     except (OSError, TestOutputError) as exc:
-        raise _bad_output(done, f"cannot read nextest's JUnit report {junit}: {exc}") from exc
+        raise ToolOutputError.of(
+            done, f"cannot read nextest's JUnit report {junit}: {exc}", "cargo-nextest"
+        ) from exc
     failed = any(c.outcome is TestOutcome.FAILED for c in cases)
     if failed != (done.returncode == NEXTEST_TEST_FAILED):
-        raise _bad_output(done, f"nextest exited {done.returncode} but its report disagrees")
+        raise ToolOutputError.of(
+            done, f"nextest exited {done.returncode} but its report disagrees", "cargo-nextest"
+        )
     return [], cases
 
 
@@ -174,7 +179,7 @@ def _run_cargo_test(
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout)
     messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, workspace.root))
     if messages.malformed_lines:
-        raise _bad_output(done, "cargo printed malformed JSON messages")
+        raise ToolOutputError.of(done, "cargo printed malformed JSON messages", "cargo-test")
     errors = compile_errors(messages.findings)
     if errors and done.returncode != 0:
         return errors, []
@@ -182,12 +187,18 @@ def _run_cargo_test(
     try:
         cases = parse_libtest("\n".join(messages.other_lines), suite)
     except TestOutputError as exc:
-        raise _bad_output(done, f"cannot trust cargo test's output: {exc}") from exc
+        raise ToolOutputError.of(
+            done, f"cannot trust cargo test's output: {exc}", "cargo-test"
+        ) from exc
     failed = any(c.outcome is TestOutcome.FAILED for c in cases)
     if done.returncode != 0 and not cases:
-        raise _bad_output(done, f"cargo test exited {done.returncode} without test results")
+        raise ToolOutputError.of(
+            done, f"cargo test exited {done.returncode} without test results", "cargo-test"
+        )
     if failed != (done.returncode != 0):
-        raise _bad_output(done, f"cargo test exited {done.returncode} but its output disagrees")
+        raise ToolOutputError.of(
+            done, f"cargo test exited {done.returncode} but its output disagrees", "cargo-test"
+        )
     return [], cases
 
 
@@ -210,13 +221,6 @@ def _failure_finding(ctx: Context, case: TestCase) -> Finding:
         column=column,
         detail=case.output or None,
     )
-
-
-def _bad_output(done: Completed, message: str) -> ToolOutputError:
-    return ToolOutputError(
-        message, tool=done.argv[1] if len(done.argv) > 1 else "cargo", argv=done.argv,
-        returncode=done.returncode, output_tail=done.tail(),
-    )  # fmt: skip
 
 
 STEP = Step(
