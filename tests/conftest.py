@@ -111,3 +111,20 @@ def fake_tools(
         return script
 
     yield make
+
+
+@pytest.fixture
+def fake_cargo(fake_tools: Callable[[str, str], Path]) -> Callable[[str], Path]:
+    """A cargo whose `metadata` is the real one and whose other commands run ``body``."""
+    real = shutil.which("cargo")
+    assert real, "these tests need cargo"
+
+    def make(body: str) -> Path:
+        prelude = (
+            "import subprocess, sys\n"
+            "if sys.argv[1] == 'metadata':\n"
+            f"    sys.exit(subprocess.call([{real!r}, *sys.argv[1:]]))\n"
+        )
+        return fake_tools("cargo", prelude + textwrap.dedent(body))
+
+    return make

@@ -71,48 +71,21 @@ def test_lint_flags_follow_settings() -> None:
 
 
 def test_non_json_output_is_a_tool_error(
-    ferrox: Callable[..., object], shared_crates: Path, fake_tools: Callable[[str, str], Path]
+    ferrox: Callable[..., object], shared_crates: Path, fake_cargo: Callable[[str], Path]
 ) -> None:
-    real_cargo = _real("cargo")
-    fake_tools(
-        "cargo",
-        f"""
-        import subprocess, sys
-        if sys.argv[1] == "metadata":
-            sys.exit(subprocess.call([{real_cargo!r}, *sys.argv[1:]]))
-        print('{{"reason": "compiler-message", "message": {{"level": "warn')  # truncated
-        sys.exit(0)
-        """,
-    )
+    fake_cargo("""print('{"reason": "compiler-message", "message": {"level": "warn')\n""")
     result = ferrox("run", "clippy", "-C", str(shared_crates / "clean"))
     assert result.code == 3
     assert "not cargo JSON" in result.report["error"]
 
 
 def test_failure_without_diagnostics_is_a_tool_error(
-    ferrox: Callable[..., object], shared_crates: Path, fake_tools: Callable[[str, str], Path]
+    ferrox: Callable[..., object], shared_crates: Path, fake_cargo: Callable[[str], Path]
 ) -> None:
-    real_cargo = _real("cargo")
-    fake_tools(
-        "cargo",
-        f"""
-        import subprocess, sys
-        if sys.argv[1] == "metadata":
-            sys.exit(subprocess.call([{real_cargo!r}, *sys.argv[1:]]))
-        sys.exit(101)
-        """,
-    )
+    fake_cargo("sys.exit(101)\n")
     result = ferrox("run", "clippy", "-C", str(shared_crates / "clean"))
     assert result.code == 3
     assert "exited 101 without a usable result" in result.report["error"]
-
-
-def _real(program: str) -> str:
-    import shutil
-
-    found = shutil.which(program)
-    assert found
-    return found
 
 
 def test_paths_are_relative_to_the_project_when_run_on_a_member(
