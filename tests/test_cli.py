@@ -84,7 +84,7 @@ def test_cargo_missing_is_a_tool_error_with_install_hint(
         result = ferrox("run", step, "-C", str(shared_crates / "clean"))
         assert result.code == 3, step
         assert "cargo is not installed" in result.report["error"]
-        assert "rustup" in result.report["error"] or step == "fmt"
+        assert "hint: install Rust with rustup" in result.report["error"]
 
 
 def test_tool_killed_by_a_signal_is_exit_3(

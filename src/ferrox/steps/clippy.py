@@ -13,6 +13,7 @@ from ferrox.model import Level, StepResult
 from ferrox.steps.cargo_messages import parse_cargo_messages
 from ferrox.steps.interface import CargoStepSettings, Step
 from ferrox.steps.rustup import raise_if_component_missing
+from ferrox.workspace import CARGO_HINT
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ def run(ctx: Context) -> StepResult:
     """Runs clippy over the workspace and gates on errors and warnings."""
     settings: ClippySettings = ctx.settings
     done = ctx.runner.run(
-        "cargo", command_args(settings, ctx.extra_args), cwd=ctx.root, timeout=settings.timeout
+        "cargo",
+        command_args(settings, ctx.extra_args),
+        cwd=ctx.root,
+        timeout=settings.timeout,
+        hint=CARGO_HINT,
     )
     raise_if_component_missing(done, "clippy", "clippy")
     messages = parse_cargo_messages(done.stdout, lambda path: _relative(ctx, path))
@@ -65,6 +70,8 @@ def run(ctx: Context) -> StepResult:
     warnings = sum(1 for f in findings if f.level is Level.WARNING)
     failed_without_errors = done.returncode != 0 and errors == 0
     if messages.build_finished is None or failed_without_errors:
+        # A manifest cargo cannot read is the user's input (exit 2): metadata says so precisely.
+        _ = ctx.workspace
         message = f"cargo clippy exited {done.returncode} without a usable result"
         raise ToolOutputError.of(done, message, "clippy")
     checks = (

@@ -13,6 +13,7 @@ from ferrox.model import Finding, Level, StepResult
 from ferrox.steps.interface import CargoStepSettings, Step
 from ferrox.steps.rustup import raise_if_component_missing
 from ferrox.tools import Completed
+from ferrox.workspace import CARGO_HINT
 
 # rustfmt prints "Diff in /abs/file.rs:12:" (older releases: "Diff in /abs/file.rs at line 12:").
 _DIFF_HEADER = re.compile(r"^Diff in (?P<path>.+?)(?::| at line )(?P<line>\d+):\s*$")
@@ -59,7 +60,7 @@ def _cargo_fmt(ctx: Context, *, check: bool) -> Completed:
     settings: FmtSettings = ctx.settings
     args = ["fmt", "--all", *settings.extra_args, *ctx.extra_args, "--"]
     args += ["--check", "--color", "never"] if check else ["--color", "never"]
-    done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout)
+    done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout, hint=CARGO_HINT)
     raise_if_component_missing(done, "fmt", "rustfmt")
     if not check and done.returncode != 0:
         message = f"cargo fmt could not format the workspace (exit {done.returncode})"
