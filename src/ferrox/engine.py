@@ -16,7 +16,7 @@ from rich.console import Console
 from ferrox import report
 from ferrox.config import ProjectConfig, load_config
 from ferrox.context import Context
-from ferrox.errors import FerroxError, ToolError, UsageError
+from ferrox.errors import FerroxError, UsageError
 from ferrox.masking import Masker
 from ferrox.model import Status, StepResult
 from ferrox.report import github, terminal
@@ -110,9 +110,7 @@ def _execute(step: Step, ctx: Context, masker: Masker) -> StepResult:
         return step.run(ctx)
     except UsageError:
         raise
-    except ToolError as exc:
-        message = masker.mask(str(exc))
-    except FerroxError as exc:  # pragma: no cover - every other FerroxError is a UsageError
+    except FerroxError as exc:  # ToolError: the tool gave no verdict
         message = masker.mask(str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must fail the step, never pass it
         sys.stderr.write(masker.mask(traceback.format_exc()))
