@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.model import StepResult
+from ferrox.project_kind import has_rust_project
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class Step:
     parallel: bool = True
     needs_cargo: bool = True
     tools: tuple[str, ...] = ("cargo",)
+    # Whether the step has anything to look at in a project (composite steps such as `security`
+    # skip the ones that do not apply: Rust scanners need a Cargo.toml, Python ones Python files).
+    applies: Callable[[Path], bool] = has_rust_project
 
 
 @dataclass(frozen=True)
