@@ -202,3 +202,16 @@ def test_nothing_to_scan_is_never_a_pass(
     result = ferrox("run", "security", "-C", str(project))
     assert result.code == 2
     assert "no scanner applies" in result.err
+
+
+def test_a_bare_nox_runs_the_composite_instead_of_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ferrox.steps as registry
+
+    scanner = _scanner("alpha", _passes("alpha"))
+    lint = Step(name="lint", description="", tool="x", settings=object, run=_passes("lint"))
+    monkeypatch.setattr(
+        registry, "all_steps", lambda: {"lint": lint, "alpha": scanner, "security": security.STEP}
+    )
+    assert list(registry.default_steps()) == ["lint", "security"]

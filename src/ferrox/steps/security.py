@@ -156,4 +156,5 @@ STEP = Step(
     needs_cargo=False,
     tools=(),
     applies=lambda _root: True,
+    covers_tag=SECURITY_TAG,
 )
