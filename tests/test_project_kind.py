@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ferrox.project_kind import has_python_project, has_rust_project, python_sources
+import pytest
+
+from ferrox.project_kind import (
+    has_python_dependencies,
+    has_python_project,
+    has_rust_project,
+    python_sources,
+)
 
 
 def test_rust_project_needs_a_cargo_manifest(tmp_path: Path) -> None:
@@ -32,3 +39,25 @@ def test_python_sources_skip_build_and_environment_dirs(tmp_path: Path) -> None:
     (tmp_path / "b.py").write_text("")
     assert python_sources(tmp_path) == [tmp_path / "a.py", tmp_path / "b.py"]
     assert python_sources(tmp_path, limit=1) == [tmp_path / "a.py"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"noxfile.py": "", "tasks.py": ""}, False),
+        ({"pyproject.toml": "[tool.ferrox]\nreport_dir = 'x'\n"}, False),
+        ({"pyproject.toml": "[project]\nname = 'p'\ndependencies = []\n"}, False),
+        ({"pyproject.toml": "[project]\nname = 'p'\ndependencies = ['rich']\n"}, True),
+        ({"pyproject.toml": "[project.optional-dependencies]\ndev = ['pytest']\n"}, True),
+        ({"pyproject.toml": "[project\n"}, True),
+        ({"requirements.txt": ""}, True),
+        ({"setup.cfg": ""}, True),
+    ],
+    ids=["scripts", "ferrox-config", "empty-deps", "deps", "extras", "unreadable", "reqs", "setup"],
+)
+def test_python_dependencies_need_a_declaration(
+    tmp_path: Path, files: dict[str, str], expected: bool
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert has_python_dependencies(tmp_path) is expected

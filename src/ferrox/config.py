@@ -42,6 +42,10 @@ else:  # pragma: no cover - Python 3.10
 
 from ferrox.errors import ConfigError
 
+# For other modules that read TOML (fast stdlib parser where there is one).
+parse_toml = _parse_toml
+TOML_ERRORS = _TOML_ERRORS
+
 S = TypeVar("S")
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ferrox.config import TOML_ERRORS, parse_toml
+
 # Directories that hold build output, environments or VCS data, never the project's own sources.
 _SKIP_DIRS = frozenset(
     {".git", ".hg", ".nox", ".tox", ".venv", "venv", "target", "node_modules", "__pycache__"}
 )
 _PYTHON_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+_SETUP_FILES = ("setup.py", "setup.cfg")
 _MAX_DEPTH = 4
 
 
@@ -44,3 +47,21 @@ def python_sources(root: Path, limit: int | None = None) -> list[Path]:
                 if limit is not None and len(found) >= limit:
                     return found
     return found
+
+
+def has_python_dependencies(root: Path) -> bool:
+    """Whether ``root`` declares Python dependencies (requirements files, pyproject, setup).
+
+    A Rust repository's noxfile.py and tasks.py make it hold Python files, but give dependency
+    scanners nothing to audit; only declared dependencies do.
+    """
+    if any(root.glob("requirements*.txt")) or any((root / m).is_file() for m in _SETUP_FILES):
+        return True
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    try:
+        project = parse_toml(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, UnicodeDecodeError, *TOML_ERRORS):
+        return True  # unreadable: let the scanner say what is wrong, never skip it silently
+    return bool(project.get("dependencies") or project.get("optional-dependencies"))
