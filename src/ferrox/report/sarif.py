@@ -83,11 +83,18 @@ def _rule(finding: Finding) -> dict[str, Any]:
         "name": finding.rule.replace("::", "/"),
         "shortDescription": {"text": finding.rule},
         "defaultConfiguration": {"level": finding.level.value},
-        "properties": {"security-severity": _SECURITY_SEVERITY[finding.level]},
+        "properties": {"security-severity": _security_severity(finding)},
     }
     if finding.help_uri:
         rule["helpUri"] = finding.help_uri
     return rule
+
+
+def _security_severity(finding: Finding) -> str:
+    """The tool's own score (e.g. an advisory's CVSS base score), else one from the level."""
+    if finding.security_severity is not None:
+        return f"{finding.security_severity:.1f}"
+    return _SECURITY_SEVERITY[finding.level]
 
 
 def _result(finding: Finding, rule_index: int, prefix: str, fallback_path: str) -> dict[str, Any]:
