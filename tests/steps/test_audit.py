@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from ferrox.config import describe_settings
+from ferrox.steps.audit import AuditIgnore, AuditSettings
 from ferrox.steps.lockfile import package_lines
 from ferrox.steps.rustsec import parse_report, severity_of
 from fixture_tables import markdown_table
@@ -247,3 +249,35 @@ def test_lockfile_lines_point_at_package_names() -> None:
     lines = package_lines(text)
     assert lines[("smallvec", "0.6.9")] == 30
     assert text.splitlines()[29] == 'name = "smallvec"'
+
+
+def test_ignore_must_be_a_list_of_tables(
+    ferrox: Callable[..., object], audit_project: Callable[[str], Path]
+) -> None:
+    result = ferrox("run", "audit", "-C", str(audit_project('ignore = ["RUSTSEC-2019-0009"]\n')))
+    assert result.code == 2
+    assert "audit.ignore" in result.err and "expected a list of tables" in result.err
+    result = ferrox(
+        "run",
+        "audit",
+        "-C",
+        str(audit_project("[[audit.ignore]]\nid = 'X'\nreason = 'r'\nexpires = 7\n")),
+    )
+    assert result.code == 2
+    assert "expected a date (YYYY-MM-DD), got a number (7)" in result.err
+
+
+def test_settings_document_their_types() -> None:
+    rows = {row[0]: row[1] for row in describe_settings(AuditSettings)}
+    assert rows["ignore"] == "list of tables"
+    assert {row[0]: row[1] for row in describe_settings(AuditIgnore)}[
+        "expires"
+    ] == "a date (YYYY-MM-DD)"
+
+
+def test_ignore_expiry_may_be_written_as_a_string(
+    ferrox: Callable[..., object], audit_project: Callable[[str], Path]
+) -> None:
+    entry = '[[audit.ignore]]\nid = "RUSTSEC-2019-0009"\nreason = "r"\nexpires = "2999-01-01"\n'
+    result = ferrox("run", "audit", "-C", str(audit_project("fail_on = []\n" + entry)))
+    assert result.code == 0, result.out
