@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +23,7 @@ from ferrox.steps.cargo_subcommand import check_subcommand
 from ferrox.steps.interface import Step
 from ferrox.steps.lockfile import LockFile, find_lockfile, read_lockfile
 from ferrox.steps.rustsec import WARNING_KINDS, Advisory, AuditReport, parse_report, severity_of
+from ferrox.tools import Completed
 from ferrox.workspace import CARGO_HINT
 
 TOOL = "cargo-audit"
@@ -103,10 +104,28 @@ def run(ctx: Context) -> StepResult:
         timeout=settings.timeout,
         hint=CARGO_HINT,
     )
+    report = _report_of(done, db)
+    db_age = _db_age_days(ctx, db) if settings.max_db_age_days else None
+    unchecked = _unchecked_yanked(done.stderr, lock, ctx.relative(lock.path))
+    return _result(
+        ctx,
+        settings,
+        report,
+        lock,
+        today=today,
+        db_age=db_age,
+        unchecked=unchecked,
+        version=version,
+    )
+
+
+def _report_of(done: Completed, db: Path | None) -> AuditReport:
+    """The report of a finished run; a tool error when it is missing, broken or contradictory."""
     if done.returncode not in (0, 1) or not done.stdout.strip():
         message = f"cargo audit exited {done.returncode} without a JSON report"
         raise ToolOutputError.of(done, message, TOOL)
     report = parse_report(done.stdout)
+    # Exit 1 means "vulnerable" only when the report says so (it also means "could not load").
     if (done.returncode == 1) != bool(report.vulnerabilities):
         message = (
             f"cargo audit exited {done.returncode} but its report lists "
@@ -119,11 +138,7 @@ def run(ctx: Context) -> StepResult:
             "not a RustSec advisory database",
             tool=TOOL,
         )
-    db_age = _db_age_days(ctx, db) if settings.max_db_age_days else None
-    result = _result(ctx, settings, report, lock, today=today, db_age=db_age, version=version)
-    return _with_unchecked_yanked(
-        result, _unchecked_yanked(done.stderr, lock, ctx.relative(lock.path))
-    )
+    return report
 
 
 def _unchecked_yanked(stderr: str, lock: LockFile, lock_rel: str) -> tuple[Finding, ...]:
@@ -146,20 +161,6 @@ def _unchecked_yanked(stderr: str, lock: LockFile, lock_rel: str) -> tuple[Findi
                 )
             )
     return tuple(findings)
-
-
-def _with_unchecked_yanked(result: StepResult, unchecked: tuple[Finding, ...]) -> StepResult:
-    check = gates.at_most(
-        "yanked_unchecked", len(unchecked), 0, "packages whose yanked status is unknown"
-    )
-    checks = (*result.gates, check)
-    return replace(
-        result,
-        findings=(*result.findings, *unchecked),
-        gates=checks,
-        status=gates.verdict(checks),
-        metrics={**result.metrics, "yanked_unchecked": len(unchecked)},
-    )
 
 
 def _validate(settings: AuditSettings) -> None:
@@ -188,6 +189,7 @@ def _result(
     *,
     today: dt.date,
     db_age: float | None,
+    unchecked: tuple[Finding, ...],
     version: str,
 ) -> StepResult:
     active = {entry.id: entry for entry in settings.ignore if entry.expires >= today}
@@ -214,7 +216,7 @@ def _result(
                 score=severity.score,
             )
         )
-    failing_warnings = 0
+    failing_warnings = warnings = 0
     for advisory in report.warnings:
         if advisory.id is not None and advisory.id in active:
             ignored += 1
@@ -222,6 +224,7 @@ def _result(
             continue
         fails = advisory.kind in settings.fail_on
         failing_warnings += fails
+        warnings += 1
         findings.append(
             _finding(
                 advisory,
@@ -250,14 +253,23 @@ def _result(
                     level=Level.NOTE,
                 )
             )
-    checks = _gates(settings, counts, failing_warnings, len(expired), db_age)
+    findings += unchecked
+    checks = _gates(
+        settings,
+        counts,
+        failing_warnings=failing_warnings,
+        expired=len(expired),
+        unchecked=len(unchecked),
+        db_age=db_age,
+    )
     vulnerabilities = sum(counts.values())
     metrics: dict[str, float] = {
         "vulnerabilities": vulnerabilities,
         **{f"vulnerabilities_{name}": count for name, count in counts.items()},
-        "warnings": len(report.warnings),
+        "warnings": warnings,
         "ignored": ignored,
         "expired_ignores": len(expired),
+        "yanked_unchecked": len(unchecked),
         "dependencies": report.dependency_count,
         "advisories_in_db": report.advisory_count,
     }
@@ -270,7 +282,7 @@ def _result(
         summary=(
             f"{vulnerabilities} vulnerabilit{'y' if vulnerabilities == 1 else 'ies'} "
             f"({counts['critical']} critical, {counts['high']} high), "
-            f"{len(report.warnings)} warning(s), {ignored} ignored, "
+            f"{warnings} warning(s), {ignored} ignored, "
             f"{report.dependency_count} dependencies"
         ),
         findings=tuple(findings),
@@ -283,8 +295,10 @@ def _result(
 def _gates(
     settings: AuditSettings,
     counts: dict[str, int],
+    *,
     failing_warnings: int,
     expired: int,
+    unchecked: int,
     db_age: float | None,
 ) -> tuple[GateCheck, ...]:
     high = gates.at_most("high", counts["high"], settings.max_high, "high vulnerabilities")
@@ -304,6 +318,7 @@ def _gates(
             f"warnings of failing kinds ({', '.join(settings.fail_on) or 'none'})",
         ),
         gates.at_most("expired_ignores", expired, 0, "expired ignores"),
+        gates.at_most("yanked_unchecked", unchecked, 0, "packages whose yanked status is unknown"),
     ]
     if db_age is not None:
         checks.append(
