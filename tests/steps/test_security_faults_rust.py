@@ -71,12 +71,23 @@ FAULTS = (
     Fault("G10", "geiger", "an own crate does not build (real)", 3, "exited 1 without a report", "geiger_broken_crate"),
     Fault("L01", "licenses", "cargo not installed", 3, "cargo is not installed", "no_cargo"),
     Fault("L02", "licenses", "dependencies unresolvable (cargo metadata fails)", 3, "could not resolve the dependencies", "deps_unresolvable"),
+    Fault("L02b", "licenses", "dependencies unresolvable offline and online (auto mode)", 3, "could not resolve the dependencies", "deps_unresolvable_anywhere"),
     Fault("L03", "licenses", "cargo metadata prints invalid JSON", 3, "cargo metadata printed invalid JSON", "metadata_garbage"),
     Fault("L04", "licenses", "cargo metadata hangs past the timeout", 3, "timed out after 1 s", "metadata_hangs"),
     Fault("L05", "licenses", "Cargo.lock unreadable (a directory)", 3, "cannot read", "lock_unreadable"),
     Fault("L06", "licenses", "Python interpreter missing", 3, "is not installed or not on PATH", "python_missing"),
     Fault("L07", "licenses", "Python metadata probe crashes", 3, "the metadata probe failed", "python_crashes"),
     Fault("L08", "licenses", "Python metadata probe prints garbage", 3, "the metadata probe printed unexpected output", "python_garbage"),
+)  # fmt: skip
+
+
+# Faults made with the real tools and files; the others put a fake executable first on PATH.
+REAL = frozenset(
+    {
+        "no_subcommand", "db_missing", "db_corrupt", "db_empty", "db_stale", "db_fetch_fails",
+        "lock_garbage", "lock_unreadable", "yanked_unknown", "geiger_broken_crate", "no_cargo",
+        "deps_unresolvable", "deps_unresolvable_anywhere", "python_missing",
+    }
 )  # fmt: skip
 
 
@@ -336,6 +347,18 @@ def deps_unresolvable(
     _append(project, 'offline = "always"\n')
 
 
+def deps_unresolvable_anywhere(
+    project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
+) -> None:
+    # offline = "auto": the offline attempt fails, then the online one asks the registry.
+    manifest = project / "Cargo.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "[dependencies]\n", '[dependencies]\nferrox-no-such-crate-xyz = "1"\n'
+        )
+    )
+
+
 def metadata_garbage(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
@@ -423,5 +446,7 @@ def test_the_docs_table_is_this_table() -> None:
         if line.startswith("| ") and line[2:3] in "AGL"
     ]
     documented = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
-    assert [(r[0], r[1], r[3]) for r in documented] == [(f.id, f.tool, str(f.exit)) for f in FAULTS]
+    assert [(r[0], r[1], r[3], r[5]) for r in documented] == [
+        (f.id, f.tool, str(f.exit), "real" if f.setup in REAL else "fake") for f in FAULTS
+    ]
     assert all(r[-1].startswith("failed closed") for r in documented)
