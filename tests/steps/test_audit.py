@@ -281,3 +281,15 @@ def test_ignore_expiry_may_be_written_as_a_string(
     entry = '[[audit.ignore]]\nid = "RUSTSEC-2019-0009"\nreason = "r"\nexpires = "2999-01-01"\n'
     result = ferrox("run", "audit", "-C", str(audit_project("fail_on = []\n" + entry)))
     assert result.code == 0, result.out
+
+
+def test_aliases_are_named_in_the_message(
+    ferrox: Callable[..., object], audit_project: Callable[[str], Path]
+) -> None:
+    memchr = next(
+        a for a in parse_report(GOLDEN.read_text()).vulnerabilities if a.package == "memchr"
+    )
+    assert memchr.aliases == ("CVE-2099-0001",)
+    result = ferrox("run", "audit", "-C", str(audit_project("")))
+    [finding] = [f for f in result.report["findings"] if f["rule"] == "RUSTSEC-2099-0001"]
+    assert "in memchr (CVE-2099-0001) [vulnerability, high 7.5]" in finding["message"]

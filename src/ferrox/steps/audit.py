@@ -345,8 +345,10 @@ def _finding(
     patched = ", ".join(advisory.patched) or "none"
     scored = f" {score:.1f}" if score is not None else ""
     label = advisory.kind if severity == advisory.kind else f"{advisory.kind}, {severity}{scored}"
+    aka = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
     message = (
-        f"{advisory.package} {advisory.version}: {advisory.title} [{label}]; patched: {patched}"
+        f"{advisory.package} {advisory.version}: {advisory.title}{aka} [{label}]; "
+        f"patched: {patched}"
     )
     url = advisory.url or (
         f"https://rustsec.org/advisories/{advisory.id}.html" if advisory.id else None

@@ -29,6 +29,7 @@ class Advisory:
     description: str
     patched: tuple[str, ...]
     cvss: str | None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def _advisory(kind: str, item: dict[str, Any]) -> Advisory:
         description=str(advisory.get("description") or ""),
         patched=tuple(str(v) for v in versions.get("patched") or ()),
         cvss=advisory.get("cvss"),
+        aliases=tuple(str(alias) for alias in advisory.get("aliases") or ()),
     )
 
 
