@@ -105,6 +105,9 @@ def test_python_project_without_an_environment_is_not_a_pass(
     ferrox: Callable[..., object], mixed: Path
 ) -> None:
     (mixed / "ferrox.toml").write_text("[licenses]\n")
+    (mixed / "build.py").write_text("print('a loose script declares no dependencies')\n")
+    loose = ferrox("run", "licenses", "-C", str(mixed)).report
+    assert "license/python-unchecked" not in {f["rule"] for f in loose["findings"]}
     (mixed / "pyproject.toml").write_text('[project]\nname = "mixed"\nversion = "0"\n')
     result = ferrox("run", "licenses", "-C", str(mixed))
     assert result.code == 1

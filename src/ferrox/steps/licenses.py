@@ -104,12 +104,12 @@ def run(ctx: Context) -> StepResult:
     unchecked: list[Finding] = []
     if python is not None:
         subjects += python_subjects(ctx, settings, python)
-    elif settings.python == "auto" and has_python_project(ctx.root):
+    elif settings.python == "auto" and declares_python_dependencies(ctx.root):
         unchecked.append(
             Finding(
                 rule="license/python-unchecked",
-                message="a Python project without a .venv: the licenses of its dependencies "
-                "are unchecked",
+                message="Python dependencies are declared but no environment was given (no "
+                ".venv): their licenses are unchecked",
                 level=Level.ERROR,
                 detail="set [licenses] python to the environment's interpreter, "
                 'or python = "none"',
@@ -318,6 +318,12 @@ def _python_subject(ctx: Context, dist: Distribution) -> Subject:
         path=None if outside else path,
         line=1 if not outside else None,
     )
+
+
+def declares_python_dependencies(root: Path) -> bool:
+    """Whether the project has Python packaging or requirements files (loose scripts do not)."""
+    markers = ("pyproject.toml", "setup.py", "setup.cfg")
+    return any((root / m).is_file() for m in markers) or any(root.glob("requirements*.txt"))
 
 
 def _own_python_name(root: Path) -> str | None:
