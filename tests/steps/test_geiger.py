@@ -42,6 +42,7 @@ def test_fixture_table(ferrox: Callable[..., object], workspace: Path, shared_cr
         f"{row['crate']} uses unsafe 4 time(s) ({row['unsafe counts (used)']})"
     )
     assert result.report["metrics"]["own_crates"] == 2
+    assert result.report["metrics"]["own_forbid_unsafe"] == 0
     assert result.report["tool_version"] == "0.13.0"
     assert result.report_dir is not None
     log = json.loads((result.report_dir / "geiger.sarif").read_text())

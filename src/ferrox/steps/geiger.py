@@ -171,13 +171,13 @@ def _result(
     version: str,
 ) -> StepResult:
     findings: list[Finding] = []
-    over_budget = 0
-    own_unsafe = 0
+    over_budget = own_unsafe = forbidding = 0
     for key, member in sorted(own.items()):
         usage = report.packages.get(key)
         if usage is None:
             continue
         own_unsafe += usage.unsafe
+        forbidding += usage.forbids_unsafe
         allowed = baseline.get(member.name, {})
         extra = sum(max(0, usage.used[c] - allowed.get(c, 0)) for c in CATEGORIES)
         if extra > settings.budget:
@@ -267,6 +267,7 @@ def _result(
         metrics={
             "own_crates": len(own),
             "own_unsafe": own_unsafe,
+            "own_forbid_unsafe": forbidding,
             "own_over_budget": over_budget,
             "unmeasured": len(unscanned),
             "dependencies": len(dependencies),
