@@ -45,7 +45,7 @@ class Finding:
     end_column: int | None = None
     help_uri: str | None = None
     detail: str | None = None
-    # A CVSS-like score 0.0-10.0 when the tool knows one (GitHub code scanning ranks by it).
+    # A CVSS base score (0-10) when the advisory has one: GitHub code scanning ranks by it.
     security_severity: float | None = None
 
     @property

@@ -83,18 +83,15 @@ def _rule(finding: Finding) -> dict[str, Any]:
         "name": finding.rule.replace("::", "/"),
         "shortDescription": {"text": finding.rule},
         "defaultConfiguration": {"level": finding.level.value},
-        "properties": {"security-severity": _security_severity(finding)},
+        "properties": {
+            "security-severity": f"{finding.security_severity:.1f}"
+            if finding.security_severity is not None
+            else _SECURITY_SEVERITY[finding.level]
+        },
     }
     if finding.help_uri:
         rule["helpUri"] = finding.help_uri
     return rule
-
-
-def _security_severity(finding: Finding) -> str:
-    """The tool's own score (e.g. an advisory's CVSS base score), else one from the level."""
-    if finding.security_severity is not None:
-        return f"{finding.security_severity:.1f}"
-    return _SECURITY_SEVERITY[finding.level]
 
 
 def _result(finding: Finding, rule_index: int, prefix: str, fallback_path: str) -> dict[str, Any]:
