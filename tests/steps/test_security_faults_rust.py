@@ -125,8 +125,21 @@ def _append(project: Path, text: str) -> None:
     config.write_text(config.read_text() + text)
 
 
-def _fake_subcommand(make: MakeTool, name: str, version: str, body: str) -> None:
+def _only_path_tools(mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Subcommands come from PATH alone, where the fakes are first.
+
+    cargo looks in $CARGO_HOME/bin too (first, unless PATH names it), and ferrox's tools home
+    comes before PATH: both are emptied so a fake cannot lose to an installed tool.
+    """
+    mp.setenv("CARGO_HOME", str(tmp / "empty-cargo-home"))
+    mp.setenv("FERROX_TOOLS_HOME", str(tmp / "empty-tools-home"))
+
+
+def _fake_subcommand(
+    make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path, name: str, version: str, *, body: str
+) -> None:
     """A fake ``cargo-<name>`` that the real cargo runs: right version, then ``body``."""
+    _only_path_tools(mp, tmp)
     make(
         f"cargo-{name}",
         "import sys, os, signal, time\n"
@@ -147,19 +160,20 @@ def no_subcommand(
     assert cargo
     (only_cargo / "cargo").symlink_to(cargo)
     mp.setenv("PATH", str(only_cargo))
-    mp.setenv("CARGO_HOME", str(tmp / "empty-cargo-home"))  # cargo also looks in $CARGO_HOME/bin
+    _only_path_tools(mp, tmp)
 
 
 def audit_wrong_version(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
+    _only_path_tools(mp, tmp)
     make("cargo-audit", "print('cargo-audit 0.21.0')\n")
 
 
 def audit_exit_silently(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "audit", "0.22.2", "sys.exit(2)\n")
+    _fake_subcommand(make, mp, tmp, "audit", "0.22.2", body="sys.exit(2)\n")
 
 
 def cargo_killed(
@@ -169,8 +183,11 @@ def cargo_killed(
     make(
         "cargo",
         "import os, signal, subprocess, sys\n"
-        "if sys.argv[1] == 'metadata' or '--version' in sys.argv:\n"
+        "if sys.argv[1] == 'metadata':\n"
         f"    sys.exit(subprocess.call([{real!r}, *sys.argv[1:]]))\n"
+        "if '--version' in sys.argv:\n"
+        "    print({'audit': 'cargo-audit 0.22.2', 'geiger': 'cargo-geiger 0.13.0'}[sys.argv[1]])\n"
+        "    sys.exit(0)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n",
     )
 
@@ -178,33 +195,37 @@ def cargo_killed(
 def audit_hangs(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "audit", "0.22.2", "time.sleep(60)\n")
+    _fake_subcommand(make, mp, tmp, "audit", "0.22.2", body="time.sleep(60)\n")
     _append(project, "timeout = 1\n")
 
 
 def audit_empty(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "audit", "0.22.2", "sys.exit(0)\n")
+    _fake_subcommand(make, mp, tmp, "audit", "0.22.2", body="sys.exit(0)\n")
 
 
 def audit_truncated(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
     half = AUDIT_GOLDEN[: len(AUDIT_GOLDEN) // 2]
-    _fake_subcommand(make, "audit", "0.22.2", f"print({half!r})\nsys.exit(1)\n")
+    _fake_subcommand(make, mp, tmp, "audit", "0.22.2", body=f"print({half!r})\nsys.exit(1)\n")
 
 
 def audit_wrong_shape(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "audit", "0.22.2", "print('{\"database\": {}}')\nsys.exit(0)\n")
+    _fake_subcommand(
+        make, mp, tmp, "audit", "0.22.2", body="print('{\"database\": {}}')\nsys.exit(0)\n"
+    )
 
 
 def audit_contradiction(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "audit", "0.22.2", f"print({AUDIT_GOLDEN!r})\nsys.exit(0)\n")
+    _fake_subcommand(
+        make, mp, tmp, "audit", "0.22.2", body=f"print({AUDIT_GOLDEN!r})\nsys.exit(0)\n"
+    )
 
 
 def db_missing(project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path) -> None:
@@ -264,39 +285,42 @@ def yanked_unknown(
 def geiger_wrong_version(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
+    _only_path_tools(mp, tmp)
     make("cargo-geiger", "print('cargo-geiger 0.12.0')\n")
 
 
 def geiger_exit_silently(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "geiger", "0.13.0", "sys.exit(101)\n")
+    _fake_subcommand(make, mp, tmp, "geiger", "0.13.0", body="sys.exit(101)\n")
 
 
 def geiger_hangs(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "geiger", "0.13.0", "time.sleep(60)\n")
+    _fake_subcommand(make, mp, tmp, "geiger", "0.13.0", body="time.sleep(60)\n")
     (project / "ferrox.toml").write_text("[geiger]\ntimeout = 1\n")
 
 
 def geiger_empty(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
-    _fake_subcommand(make, "geiger", "0.13.0", "sys.exit(0)\n")
+    _fake_subcommand(make, mp, tmp, "geiger", "0.13.0", body="sys.exit(0)\n")
 
 
 def geiger_truncated(
     project: Path, tool: str, make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path
 ) -> None:
     half = GEIGER_GOLDEN[: len(GEIGER_GOLDEN) // 3]
-    _fake_subcommand(make, "geiger", "0.13.0", f"print({half!r})\n")
+    _fake_subcommand(make, mp, tmp, "geiger", "0.13.0", body=f"print({half!r})\n")
 
 
-def _geiger_printing(make: MakeTool, edit: Callable[[dict[str, object]], None]) -> None:
+def _geiger_printing(
+    make: MakeTool, mp: pytest.MonkeyPatch, tmp: Path, edit: Callable[[dict[str, object]], None]
+) -> None:
     data = json.loads(GEIGER_GOLDEN)
     edit(data)
-    _fake_subcommand(make, "geiger", "0.13.0", f"print({json.dumps(data)!r})\n")
+    _fake_subcommand(make, mp, tmp, "geiger", "0.13.0", body=f"print({json.dumps(data)!r})\n")
 
 
 def geiger_unmeasured(
@@ -310,7 +334,7 @@ def geiger_unmeasured(
             {"name": "raw", "version": "0.1.0", "source": {"Path": "file:///"}}
         ]
 
-    _geiger_printing(make, edit)
+    _geiger_printing(make, mp, tmp, edit)
 
 
 def geiger_unscanned_file(
@@ -321,7 +345,7 @@ def geiger_unscanned_file(
     def edit(data: dict[str, object]) -> None:
         data["used_but_not_scanned_files"] = [str(generated)]
 
-    _geiger_printing(make, edit)
+    _geiger_printing(make, mp, tmp, edit)
 
 
 def geiger_broken_crate(
