@@ -64,7 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``ferrox run`` and the nox sessions' posargs."""
     parser.add_argument("--report-dir", type=Path, help="where reports go (default: target/ferrox)")
-    parser.add_argument("--fix", action="store_true", help="fix what the step can fix (fmt)")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="fix what the step can fix (fmt formats; geiger rewrites its baseline)",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="stream the tool's progress output"
     )

@@ -15,6 +15,7 @@ Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import sys
 import types
@@ -169,6 +170,15 @@ def parse_settings(
         if name not in fields:
             raise _unknown(raw_key, where, sorted(fields), source)
         values[name] = _check(value, hints[name], fields[name], source, (*where, raw_key))
+    for name, spec in fields.items():
+        # Fields without a default (entries of a list of tables) must be written out.
+        required = (
+            spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+        )
+        if required and name not in values:
+            raise ConfigError(
+                f"missing required key {name!r}", file=source.describe(), key=source.key(*where)
+            )
     return settings_type(**values)
 
 
@@ -199,6 +209,19 @@ def _check(
                 choices=choices,
             )
         return value
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise ConfigError(
+                f"expected a list of tables, got {_toml_type(value)}", file=file, key=dotted
+            )
+        return tuple(
+            parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))
+            for index, item in enumerate(value)
+        )
+    if hint is dt.date:
+        return _date(value, file, dotted)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(
@@ -219,6 +242,20 @@ def _check(
         )
         raise ConfigError(f"{value!r} is out of range: must be {bounds}", file=file, key=dotted)
     return float(typing.cast(float, value)) if hint is float else value
+
+
+def _date(value: Any, file: str, dotted: str) -> dt.date:
+    """A TOML date (``2027-01-31``) or the same written as a string."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"expected a date (YYYY-MM-DD), got {_toml_type(value)}", file=file, key=dotted
+    )
 
 
 def _unknown(
@@ -269,8 +306,12 @@ def _type_name(hint: Any) -> str:
     origin = typing.get_origin(hint)
     if origin is Literal:
         return " | ".join(repr(arg) for arg in typing.get_args(hint))
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        return "list of tables"
     if origin is tuple:
         return "list of strings"
+    if hint is dt.date:
+        return "a date (YYYY-MM-DD)"
     if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
         return str(hint)
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(

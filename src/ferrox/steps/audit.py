@@ -1,0 +1,403 @@
+"""``audit``: cargo-audit over Cargo.lock; advisories become findings, CVSS severities feed gates.
+
+cargo-audit exits 1 both for "vulnerabilities found" and for "could not load the database or
+the lock file"; only a complete JSON report on stdout tells the two apart, so a run without one
+is a tool error (exit 3) whatever the exit code. Ignores are applied here rather than passed
+to cargo-audit, so an expired or unused ignore can be reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ferrox import gates
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.errors import ConfigError, ToolError, ToolOutputError
+from ferrox.model import Finding, GateCheck, Level, StepResult
+from ferrox.steps.cargo_subcommand import check_subcommand
+from ferrox.steps.interface import Step
+from ferrox.steps.lockfile import LockFile, find_lockfile, read_lockfile
+from ferrox.steps.rustsec import WARNING_KINDS, Advisory, AuditReport, parse_report, severity_of
+from ferrox.tools import Completed
+from ferrox.workspace import CARGO_HINT
+
+TOOL = "cargo-audit"
+GIT_TIMEOUT_S = 30.0
+_YANK_UNCHECKED = re.compile(r"couldn't check if the package is yanked: (?P<why>.*)")
+_INDEX_NAME = re.compile(r"index: (?P<name>[A-Za-z0-9_-]+)\s*$")
+_LEVELS = {"critical": Level.ERROR, "high": Level.ERROR, "medium": Level.WARNING}
+
+
+@dataclass(frozen=True)
+class AuditIgnore:
+    """``[[audit.ignore]]``: an advisory accepted for a reason until a date."""
+
+    id: str = field(metadata={"help": "advisory id, e.g. RUSTSEC-2019-0009"})
+    reason: str = field(metadata={"help": "why the advisory does not apply or is accepted"})
+    expires: dt.date = field(metadata={"help": "the date the ignore stops applying"})
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """``[audit]``: the advisory database, ignores and the severity gates."""
+
+    db: str = setting("", "advisory database directory (--db); empty: ~/.cargo/advisory-db")
+    offline: bool = setting(False, "do not fetch the advisory database (--no-fetch)")
+    check_yanked: bool = setting(True, "ask the registry index whether locked versions are yanked")
+    ignore: tuple[AuditIgnore, ...] = setting((), "[[audit.ignore]] entries: id, reason, expires")
+    max_db_age_days: int = setting(
+        30, "fail when the advisory database is older than this (0: no limit)", minimum=0
+    )
+    max_critical: int = setting(0, "critical vulnerabilities allowed", minimum=0)
+    max_high: int = setting(2, "high vulnerabilities allowed (fewer than 3)", minimum=0)
+    high_gate: Literal["fail", "warn"] = setting("fail", "whether too many highs fail or warn")
+    unscored_severity: Literal["critical", "high", "medium", "low"] = setting(
+        "high", "severity assumed for a vulnerability without a CVSS vector"
+    )
+    fail_on: tuple[str, ...] = setting(
+        ("unsound", "yanked"),
+        "warning kinds that fail the gate (unmaintained, unsound, yanked, notice)",
+    )
+    require_pinned_version: bool = setting(True, "refuse a cargo-audit other than the pinned one")
+    timeout: float = setting(
+        600.0, "seconds before cargo audit is killed", minimum=1, maximum=86400
+    )
+    extra_args: tuple[str, ...] = setting((), "extra arguments passed to cargo audit")
+
+
+def command_args(settings: AuditSettings, lockfile: Path, db: Path | None) -> list[str]:
+    """The cargo arguments for an audit run with these settings."""
+    args = ["audit", "--json", "--file", str(lockfile)]
+    if db is not None:
+        args += ["--db", str(db)]
+    if settings.offline:
+        args.append("--no-fetch")
+    if not settings.check_yanked:
+        args.append("--no-yanked")
+    return [*args, *settings.extra_args]
+
+
+def run(ctx: Context) -> StepResult:
+    """Runs cargo audit on the project's Cargo.lock and gates on severities and warning kinds."""
+    settings: AuditSettings = ctx.settings
+    today = dt.date.today()
+    _validate(settings)
+    version = check_subcommand(
+        ctx.runner, ctx.root, "audit", require_pin=settings.require_pinned_version
+    )
+    lock_path = _lockfile(ctx)
+    lock = read_lockfile(lock_path, TOOL)
+    db = (ctx.root / settings.db).resolve() if settings.db else None
+    if db is not None and settings.offline and not db.is_dir():
+        raise ToolError(
+            f"advisory database {db} does not exist (offline: nothing to fetch)", tool=TOOL
+        )
+    done = ctx.runner.run(
+        "cargo",
+        [*command_args(settings, lock_path, db), *ctx.extra_args],
+        cwd=ctx.root,
+        timeout=settings.timeout,
+        hint=CARGO_HINT,
+    )
+    report = _report_of(done, db)
+    db_age = _db_age_days(ctx, db) if settings.max_db_age_days else None
+    unchecked = _unchecked_yanked(done.stderr, lock, ctx.relative(lock.path))
+    return _result(
+        ctx,
+        settings,
+        report,
+        lock,
+        today=today,
+        db_age=db_age,
+        unchecked=unchecked,
+        version=version,
+    )
+
+
+def _report_of(done: Completed, db: Path | None) -> AuditReport:
+    """The report of a finished run; a tool error when it is missing, broken or contradictory."""
+    if done.returncode not in (0, 1) or not done.stdout.strip():
+        message = f"cargo audit exited {done.returncode} without a JSON report"
+        raise ToolOutputError.of(done, message, TOOL)
+    report = parse_report(done.stdout)
+    # Exit 1 means "vulnerable" only when the report says so (it also means "could not load").
+    if (done.returncode == 1) != bool(report.vulnerabilities):
+        message = (
+            f"cargo audit exited {done.returncode} but its report lists "
+            f"{len(report.vulnerabilities)} vulnerabilities"
+        )
+        raise ToolOutputError.of(done, message, TOOL)
+    if report.advisory_count == 0:
+        raise ToolError(
+            f"the advisory database {db or 'of cargo-audit'} holds no advisories: it is empty or "
+            "not a RustSec advisory database",
+            tool=TOOL,
+        )
+    return report
+
+
+def _unchecked_yanked(stderr: str, lock: LockFile, lock_rel: str) -> tuple[Finding, ...]:
+    """Packages whose yanked status cargo-audit could not learn (it says so on stderr only)."""
+    findings = []
+    for line in stderr.splitlines():
+        match = _YANK_UNCHECKED.search(line)
+        if match:
+            named = _INDEX_NAME.search(match["why"])
+            name = named["name"] if named else "a package"
+            findings.append(
+                Finding(
+                    rule="audit/yanked-unchecked",
+                    message=f"could not check whether {name} is yanked: {match['why']}",
+                    level=Level.ERROR,
+                    path=lock_rel,
+                    line=lock.line_of(name) if named else None,
+                    detail="run online (offline = false) so the registry index can be read, "
+                    "or set check_yanked = false to skip the check on purpose",
+                )
+            )
+    return tuple(findings)
+
+
+def _validate(settings: AuditSettings) -> None:
+    unknown = sorted(set(settings.fail_on) - set(WARNING_KINDS))
+    if unknown:
+        raise ConfigError(
+            f"unknown warning kind {unknown[0]!r}", key="audit.fail_on", choices=WARNING_KINDS
+        )
+    for index, entry in enumerate(settings.ignore):
+        for name in ("id", "reason"):
+            if not getattr(entry, name).strip():
+                raise ConfigError("must not be empty", key=f"audit.ignore[{index}].{name}")
+
+
+def _lockfile(ctx: Context) -> Path:
+    if (ctx.root / "Cargo.lock").exists():
+        return ctx.root / "Cargo.lock"
+    return find_lockfile(ctx.root, ctx.workspace.root)
+
+
+def _result(
+    ctx: Context,
+    settings: AuditSettings,
+    report: AuditReport,
+    lock: LockFile,
+    *,
+    today: dt.date,
+    db_age: float | None,
+    unchecked: tuple[Finding, ...],
+    version: str,
+) -> StepResult:
+    active = {entry.id: entry for entry in settings.ignore if entry.expires >= today}
+    expired = [entry for entry in settings.ignore if entry.expires < today]
+    lock_rel = ctx.relative(lock.path)
+    findings: list[Finding] = []
+    counts = dict.fromkeys(("critical", "high", "medium", "low", "none"), 0)
+    ignored = 0
+    matched: set[str] = set()
+    for advisory in report.vulnerabilities:
+        severity = severity_of(advisory.cvss, settings.unscored_severity)
+        if advisory.id in active:
+            ignored += 1
+            matched.add(advisory.id)
+            continue
+        counts[severity.name] += 1
+        findings.append(
+            _finding(
+                advisory,
+                lock,
+                lock_rel,
+                level=_LEVELS.get(severity.name, Level.NOTE),
+                severity=severity.name,
+                score=severity.score,
+            )
+        )
+    failing_warnings = warnings = 0
+    for advisory in report.warnings:
+        if advisory.id is not None and advisory.id in active:
+            ignored += 1
+            matched.add(advisory.id)
+            continue
+        fails = advisory.kind in settings.fail_on
+        failing_warnings += fails
+        warnings += 1
+        findings.append(
+            _finding(
+                advisory,
+                lock,
+                lock_rel,
+                level=Level.ERROR if fails else Level.WARNING,
+                severity=advisory.kind,
+                score=None,
+            )
+        )
+    for entry in expired:
+        findings.append(
+            Finding(
+                rule="audit/expired-ignore",
+                message=f"the ignore of {entry.id} expired on {entry.expires} ({entry.reason})",
+                level=Level.ERROR,
+                detail="renew it with a new reason and date, or fix the dependency",
+            )
+        )
+    for entry in active.values():
+        if entry.id not in matched:
+            findings.append(
+                Finding(
+                    rule="audit/unused-ignore",
+                    message=f"the ignore of {entry.id} matches no reported advisory",
+                    level=Level.NOTE,
+                )
+            )
+    findings += unchecked
+    checks = _gates(
+        settings,
+        counts,
+        failing_warnings=failing_warnings,
+        expired=len(expired),
+        unchecked=len(unchecked),
+        db_age=db_age,
+    )
+    vulnerabilities = sum(counts.values())
+    metrics: dict[str, float] = {
+        "vulnerabilities": vulnerabilities,
+        **{f"vulnerabilities_{name}": count for name, count in counts.items()},
+        "warnings": warnings,
+        "ignored": ignored,
+        "expired_ignores": len(expired),
+        "yanked_unchecked": len(unchecked),
+        "dependencies": report.dependency_count,
+        "advisories_in_db": report.advisory_count,
+    }
+    if db_age is not None:
+        metrics["db_age_days"] = round(db_age, 2)
+    return StepResult(
+        step="audit",
+        tool=TOOL,
+        status=gates.verdict(checks),
+        summary=(
+            f"{vulnerabilities} vulnerabilit{'y' if vulnerabilities == 1 else 'ies'} "
+            f"({counts['critical']} critical, {counts['high']} high), "
+            f"{warnings} warning(s), {ignored} ignored, "
+            f"{report.dependency_count} dependencies"
+        ),
+        findings=tuple(findings),
+        metrics=metrics,
+        gates=checks,
+        tool_version=version,
+    )
+
+
+def _gates(
+    settings: AuditSettings,
+    counts: dict[str, int],
+    *,
+    failing_warnings: int,
+    expired: int,
+    unchecked: int,
+    db_age: float | None,
+) -> tuple[GateCheck, ...]:
+    high = gates.at_most("high", counts["high"], settings.max_high, "high vulnerabilities")
+    if settings.high_gate == "warn" and not high.passed:
+        high = GateCheck(
+            high.name, high.actual, high.limit, True, high.description + " [warn only]"
+        )
+    checks = [
+        gates.at_most(
+            "critical", counts["critical"], settings.max_critical, "critical vulnerabilities"
+        ),
+        high,
+        gates.at_most(
+            "warnings",
+            failing_warnings,
+            0,
+            f"warnings of failing kinds ({', '.join(settings.fail_on) or 'none'})",
+        ),
+        gates.at_most("expired_ignores", expired, 0, "expired ignores"),
+        gates.at_most("yanked_unchecked", unchecked, 0, "packages whose yanked status is unknown"),
+    ]
+    if db_age is not None:
+        checks.append(
+            gates.at_most(
+                "db_age_days",
+                round(db_age, 2),
+                settings.max_db_age_days,
+                "advisory database age in days",
+            )
+        )
+    return tuple(checks)
+
+
+def _finding(
+    advisory: Advisory,
+    lock: LockFile,
+    lock_rel: str,
+    *,
+    level: Level,
+    severity: str,
+    score: float | None,
+) -> Finding:
+    rule = advisory.id or f"audit/{advisory.kind}"
+    patched = ", ".join(advisory.patched) or "none"
+    scored = f" {score:.1f}" if score is not None else ""
+    label = advisory.kind if severity == advisory.kind else f"{advisory.kind}, {severity}{scored}"
+    aka = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
+    message = (
+        f"{advisory.package} {advisory.version}: {advisory.title}{aka} [{label}]; "
+        f"patched: {patched}"
+    )
+    url = advisory.url or (
+        f"https://rustsec.org/advisories/{advisory.id}.html" if advisory.id else None
+    )
+    return Finding(
+        rule=rule,
+        message=message,
+        level=level,
+        path=lock_rel,
+        line=lock.line_of(advisory.package, advisory.version),
+        help_uri=url,
+        detail=advisory.description or None,
+        security_severity=score,
+    )
+
+
+def _db_age_days(ctx: Context, db: Path | None) -> float:
+    """Days since the database last changed.
+
+    A git checkout (what cargo-audit fetches) is as old as its HEAD commit; a plain directory
+    (an unpacked copy) as old as its newest advisory file.
+    """
+    if db is None:
+        cargo_home = ctx.runner.env.get("CARGO_HOME") or str(Path.home() / ".cargo")
+        db = Path(cargo_home) / "advisory-db"
+    if (db / ".git").exists():
+        done = ctx.runner.run(
+            "git", ["-C", str(db), "log", "-1", "--format=%ct"], cwd=ctx.root, timeout=GIT_TIMEOUT_S
+        )
+        try:
+            changed = float(done.stdout.strip())
+        except ValueError:
+            raise ToolOutputError.of(done, f"cannot read the commit time of {db}", "git") from None
+    else:
+        times = [path.stat().st_mtime for path in db.rglob("*.md") if path.is_file()]
+        if not times:
+            raise ToolError(
+                f"cannot tell the age of the advisory database {db}: no advisories", tool=TOOL
+            )
+        changed = max(times)
+    return max(0.0, (dt.datetime.now(dt.timezone.utc).timestamp() - changed) / 86400)
+
+
+STEP = Step(
+    name="audit",
+    description="Audit Cargo.lock against the RustSec advisory database (cargo-audit).",
+    tool=TOOL,
+    settings=AuditSettings,
+    run=run,
+    tags=("rust", "security", "ci"),
+    tools=("cargo", "cargo-audit"),
+)
