@@ -44,7 +44,9 @@ def project(fresh_crate: Callable[[str], Path]) -> Path:
 def test_nox_lists_sessions_with_descriptions_and_tags(project: Path) -> None:
     listing = json.loads(nox(project, "--list", "--json").stdout)
     sessions = {s["name"]: s for s in listing}
-    assert set(sessions) == {"fmt", "clippy", "test"}  # --json lists the selected (default) ones
+    # --json lists the selected (default) ones: every step, not the tools session.
+    assert {"fmt", "clippy", "test"} <= set(sessions)
+    assert "tools" not in sessions
     assert (
         sessions["clippy"]["description"] == "Lint Rust code with clippy, security lints included."
     )
