@@ -87,6 +87,8 @@ def _audit(
     # 0: no known vulnerabilities, 1: some found; anything else (or 1 without a report) is not
     # a verdict: a skipped dependency under --strict, a failed fetch, a crash.
     if done.returncode not in (0, 1) or (done.returncode == 1 and not done.stdout.strip()):
+        if env:
+            pysec.raise_if_network_blocked(done, "pip-audit")
         raise ToolOutputError.of(
             done, f"pip-audit exited {done.returncode} without an audit", "pip-audit"
         )
@@ -103,19 +105,21 @@ def _parse(
     data = pysec.parse_json(done, "pip-audit", "JSON report")
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
         raise pysec.shape_error(done, "pip-audit", "no 'dependencies' list")
-    found: list[vulns.Vulnerability] = []
-    audited = 0
     for dependency in data["dependencies"]:
         if not isinstance(dependency, dict) or "name" not in dependency:
             raise pysec.shape_error(done, "pip-audit", "a dependency without a name")
-        name = str(dependency["name"])
         if "skip_reason" in dependency or "version" not in dependency:
             raise ToolError(
-                f"pip-audit skipped {name}: {dependency.get('skip_reason', 'no version')}; "
+                f"pip-audit skipped {dependency['name']}: "
+                f"{dependency.get('skip_reason', 'no version')}; "
                 "a skipped dependency is not a clean one",
                 tool="pip-audit",
                 argv=done.argv,
             )
+    found: list[vulns.Vulnerability] = []
+    audited = 0
+    for dependency in data["dependencies"]:
+        name = str(dependency["name"])
         audited += 1
         version = str(dependency["version"])
         if queried is not None and (pysec.canonical(name), version) not in queried:

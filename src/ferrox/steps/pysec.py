@@ -38,6 +38,20 @@ NO_NETWORK_ENV = {
 }
 
 
+_NETWORK_SIGNS = ("ProxyError", "Unable to connect to proxy", "unable to reach the server")
+
+
+def raise_if_network_blocked(done: Completed, tool: str) -> None:
+    """A ToolError saying so when the tool failed because it tried to go online."""
+    if any(sign in done.stdout + done.stderr for sign in _NETWORK_SIGNS):
+        raise ToolOutputError.of(
+            done,
+            f"{tool} tried to fetch from the network during an offline run (blocked); "
+            "only the local advisory database may be used",
+            tool,
+        )
+
+
 def redact(secret: str) -> str:
     """The first two characters and ``***``: enough to recognise a value, never to use it."""
     return f"{secret[:2]}***" if len(secret) >= 8 else "***"

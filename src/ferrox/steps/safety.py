@@ -61,6 +61,8 @@ def run(ctx: Context) -> StepResult:
         env=env,
     )
     if done.returncode not in (0, VULNERABLE):
+        if env:
+            pysec.raise_if_network_blocked(done, "safety")
         raise ToolOutputError.of(
             done, f"safety exited {done.returncode} without a verdict", "safety"
         )
