@@ -45,6 +45,8 @@ class Finding:
     end_column: int | None = None
     help_uri: str | None = None
     detail: str | None = None
+    # A CVSS base score (0-10) when the advisory has one: GitHub code scanning ranks by it.
+    security_severity: float | None = None
 
     @property
     def location(self) -> str:

@@ -20,6 +20,9 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 PYTHON = FIXTURES / "python"
 SARIF_SCHEMA = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text())
 DEMO = Path(__file__).parents[2] / "examples" / "demo"
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "src" / "ferrox" / "report" / "report-v1.schema.json").read_text()
+)
 STEPS = ("secrets", "bandit", "pip-audit", "safety")
 # The values planted in fixtures/python/secrets: none may appear in any output.
 PLANTED = (
@@ -81,6 +84,13 @@ def test_fixtures_produce_their_readme_table(
     [run] = sarif["runs"]
     assert run["tool"]["driver"]["name"] == all_steps()[step].tool
     assert sorted(r["ruleId"] for r in run["results"]) == sorted(e[0] for e in expected)
+    if step in ("pip-audit", "safety") and expected:
+        # GitHub ranks code-scanning alerts by the CVSS score carried into the rule.
+        scores = {
+            r["id"]: r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]
+        }
+        assert sorted(scores.values()) == ["6.1", "8.8", "9.8"]
+        jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(result.report)
 
 
 def _severity(step: str, finding: dict[str, Any]) -> str:

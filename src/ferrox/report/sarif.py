@@ -83,7 +83,11 @@ def _rule(finding: Finding) -> dict[str, Any]:
         "name": finding.rule.replace("::", "/"),
         "shortDescription": {"text": finding.rule},
         "defaultConfiguration": {"level": finding.level.value},
-        "properties": {"security-severity": _SECURITY_SEVERITY[finding.level]},
+        "properties": {
+            "security-severity": f"{finding.security_severity:.1f}"
+            if finding.security_severity is not None
+            else _SECURITY_SEVERITY[finding.level]
+        },
     }
     if finding.help_uri:
         rule["helpUri"] = finding.help_uri

@@ -134,6 +134,7 @@ def finding(vuln: Vulnerability, settings: VulnSettings) -> Finding:
         line=vuln.line,
         help_uri=vuln.help_uri,
         detail=severity.value,
+        security_severity=vuln.score,
     )
 
 
