@@ -70,6 +70,7 @@ max_db_age_days = 7
 db = "advisories/safety"
 max_db_age_days = 7
 """
+PINS = (("requests", "2.19.1"), ("pyyaml", "5.3"), ("jinja2", "3.1.2"), ("packaging", "24.1"))
 SAFETY_PARTIAL = {"scanned_packages": {"requests": {}}, "vulnerabilities": []}
 
 FAULTS: tuple[Fault, ...] = (
@@ -102,6 +103,10 @@ FAULTS: tuple[Fault, ...] = (
     Fault("pip-audit-unpinned", "pip-audit", "unresolvable (unpinned) dependency", 3, "'flask>=2' is not pinned", "vulnerable", "real", files=(("requirements.txt", "requests==2.19.1\nflask>=2\n"),)),
     Fault("pip-audit-skipped", "pip-audit", "dependency skipped", 3, "pip-audit skipped pyyaml", "vulnerable", "fake", fake=_exit(0, _json(PIP_AUDIT_SKIP))),
     Fault("pip-audit-network", "pip-audit", "network fetch attempted", 3, "pip-audit tried to fetch from the network during an offline run", "vulnerable", "real", extra=("--osv-url", "https://api.osv.dev/v1/query")),
+    Fault("pip-audit-exit-2", "pip-audit", "non-zero exit with an error", 3, "pip-audit exited 2 without an audit", "vulnerable", "fake", fake=_exit(2, "print('pip-audit: error: bad requirement', file=sys.stderr)\n")),
+    Fault("pip-audit-shape", "pip-audit", "JSON without dependencies", 3, "no 'dependencies' list", "vulnerable", "fake", fake=_exit(0, _json({"fixes": []}))),
+    Fault("pip-audit-unasked", "pip-audit", "verdict without querying the DB", 3, "without asking the advisory database", "vulnerable", "fake", fake=_exit(0, _json({"dependencies": [{"name": n, "version": v, "vulns": []} for n, v in PINS]}))),
+    Fault("pip-audit-dropped", "pip-audit", "dependencies silently dropped (online)", 3, "audited 1 of 4 pinned requirements", "vulnerable", "fake", fake=_exit(0, _json({"dependencies": [{"name": "requests", "version": "2.19.1", "vulns": []}]})), files=(("ferrox.toml", "[pip-audit]\ndb = ''\n"),)),
     # safety
     Fault("safety-missing", "safety", "binary missing", 3, "safety is not installed", "vulnerable", "fake"),
     Fault("safety-version", "safety", "wrong version (3.x calls its service)", 3, "safety 3.7.0 is not supported", "vulnerable", "fake", fake="", fake_version="safety, version 3.7.0"),
@@ -114,6 +119,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("safety-db-no-base-domain", "safety", "DB without $meta.base_domain", 3, "has no $meta.base_domain", "vulnerable", "real", files=(("advisories/safety/insecure_full.json", '{"$meta": {"timestamp": 1790000000}}'),)),
     Fault("safety-db-stale", "safety", "DB older than max_db_age_days", 3, "(max_db_age_days = 7): update it", "vulnerable", "real", files=(("ferrox.toml", STALE),)),
     Fault("safety-unpinned", "safety", "unresolvable (unpinned) dependency", 3, "'flask>=2' is not pinned", "vulnerable", "real", files=(("requirements.txt", "requests==2.19.1\nflask>=2\n"),)),
+    Fault("safety-db-dir-missing", "safety", "advisory DB directory missing", 3, "does not exist", "vulnerable", "real", remove=("advisories/safety",)),
+    Fault("safety-shape", "safety", "JSON without vulnerabilities", 3, "no 'vulnerabilities' list", "vulnerable", "fake", fake=_exit(0, _json({"scanned_packages": {}}))),
+    Fault("safety-vuln-shape", "safety", "vulnerability without id", 3, "a vulnerability without id or package", "vulnerable", "fake", fake=_exit(64, _json({"scanned_packages": {n: {} for n, _ in PINS}, "vulnerabilities": [{"package_name": "pyyaml"}]}))),
     Fault("safety-network", "safety", "network fetch attempted", 3, "safety tried to fetch from the network during an offline run", "vulnerable", "real", extra=("--db", "https://example.invalid/safety-db/")),
 )  # fmt: skip
 
