@@ -307,3 +307,25 @@ def test_osv_ranges_versions_and_aliases() -> None:
     assert database.resolve(["PYSEC-2021-142"]) == "GHSA-8q59-q68h-6hv4"
     assert database.resolve(["nothing"]) is None
     assert database.severity("GHSA-x84v-xcm2-53pg")[0].value == "high"
+
+
+def test_long_file_lists_are_scanned_in_batches(
+    ferrox: Callable[..., Any], projects: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ferrox.steps import pysec
+
+    project = tmp_path / "many"
+    shutil.copytree(projects / "bandit_issues", project)
+    shutil.copy(project / "app.py", project / "second.py")
+    shutil.copy(projects / "secrets" / "settings.py", project / "settings.py")
+    monkeypatch.setattr(pysec, "MAX_ARGS_CHARS", 10)  # one file per command
+    assert pysec.batches(["a.py", "b.py", "ccccccccccc.py"]) == [
+        ["a.py", "b.py"],
+        ["ccccccccccc.py"],
+    ]
+    bandit = ferrox("run", "bandit", "-C", str(project))
+    assert bandit.report["metrics"]["high"] == 4  # both copies of app.py
+    assert len([c for c in bandit.report["commands"] if "--format" in c["argv"]]) == 3
+    secrets = ferrox("run", "secrets", "-C", str(project))
+    assert {f["path"] for f in secrets.report["findings"]} == {"settings.py"}
+    assert len([c for c in secrets.report["commands"] if "scan" in c["argv"]]) == 3

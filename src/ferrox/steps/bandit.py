@@ -61,25 +61,29 @@ def run(ctx: Context) -> StepResult:
     args = ["--format", "json", "--quiet"]
     if settings.skip:
         args += ["--skip", ",".join(settings.skip)]
-    args += [*ctx.extra_args, *(ctx.relative(path) for path in files)]
-    done = ctx.runner.run(
-        "bandit", args, cwd=ctx.root, timeout=settings.timeout, hint=pysec.TOOLS_HINT
-    )
-    # bandit exits 0 (no issues) or 1 (issues); anything else is a crash or a usage error.
-    if done.returncode not in (0, 1):
-        raise ToolOutputError.of(done, f"bandit exited {done.returncode}", "bandit")
-    data = pysec.parse_json(done, "bandit", "JSON report")
-    results, errors = _sections(data, done)
+    args += list(ctx.extra_args)
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for batch in pysec.batches([ctx.relative(path) for path in files]):
+        done = ctx.runner.run(
+            "bandit", [*args, *batch], cwd=ctx.root, timeout=settings.timeout, hint=pysec.TOOLS_HINT
+        )
+        # bandit exits 0 (no issues) or 1 (issues); anything else is a crash or a usage error.
+        if done.returncode not in (0, 1):
+            raise ToolOutputError.of(done, f"bandit exited {done.returncode}", "bandit")
+        batch_results, batch_errors = _sections(
+            pysec.parse_json(done, "bandit", "JSON report"), done
+        )
+        if done.returncode == 1 and not batch_results:
+            raise ToolOutputError.of(done, "bandit exited 1 but reported no issue", "bandit")
+        results += batch_results
+        errors += batch_errors
     if errors:
         unscanned = "; ".join(f"{e.get('filename')}: {e.get('reason')}" for e in errors[:5])
         raise ToolOutputError(
             f"bandit could not scan {len(errors)} file(s): {unscanned}",
             tool="bandit",
-            argv=done.argv,
-            returncode=done.returncode,
         )
-    if done.returncode == 1 and not results:
-        raise ToolOutputError.of(done, "bandit exited 1 but reported no issue", "bandit")
     findings = tuple(_finding(ctx, item) for item in results)
     floor = _RANKS[settings.min_confidence.upper()]
     counted = [item for item in results if _RANKS.get(item["issue_confidence"], 0) >= floor]

@@ -52,6 +52,24 @@ def raise_if_network_blocked(done: Completed, tool: str) -> None:
         )
 
 
+# Windows caps a command line at 32767 characters: file lists are passed in batches below that.
+MAX_ARGS_CHARS = 24000
+
+
+def batches(names: list[str], limit: int | None = None) -> list[list[str]]:
+    """``names`` split into consecutive lists whose joined length stays under ``limit``."""
+    limit = limit or MAX_ARGS_CHARS
+    groups: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        if groups[-1] and size + len(name) + 1 > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size += len(name) + 1
+    return groups
+
+
 def redact(secret: str) -> str:
     """The first two characters and ``***``: enough to recognise a value, never to use it."""
     return f"{secret[:2]}***" if len(secret) >= 8 else "***"

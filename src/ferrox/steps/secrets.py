@@ -182,17 +182,20 @@ def _scan(
     args = ["scan", "--all-files"]
     if plugin is not None:
         args += ["--plugin", str(plugin)]
-    done = ctx.runner.run(
-        "detect-secrets",
-        [*args, *ctx.extra_args, *files],
-        cwd=cwd,
-        timeout=settings.timeout,
-        hint=pysec.TOOLS_HINT,
-    )
-    if done.returncode != 0:
-        raise ToolOutputError.of(done, f"detect-secrets exited {done.returncode}", "detect-secrets")
-    data = pysec.parse_json(done, "detect-secrets", "scan result")
-    return _hits(data, done, cwd)
+    hits: list[Hit] = []
+    for batch in pysec.batches(files):
+        done = ctx.runner.run(
+            "detect-secrets",
+            [*args, *ctx.extra_args, *batch],
+            cwd=cwd,
+            timeout=settings.timeout,
+            hint=pysec.TOOLS_HINT,
+        )
+        if done.returncode != 0:
+            message = f"detect-secrets exited {done.returncode}"
+            raise ToolOutputError.of(done, message, "detect-secrets")
+        hits += _hits(pysec.parse_json(done, "detect-secrets", "scan result"), done, cwd)
+    return hits
 
 
 def _hits(data: Any, done: Completed, cwd: Path) -> list[Hit]:
