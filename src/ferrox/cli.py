@@ -183,6 +183,7 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
 
 def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: bool) -> int:
     from ferrox.pins import find_pin_file, load_pins, perform, plan_install, survey  # noqa: PLC0415
+    from ferrox.toolhome import tools_home  # noqa: PLC0415
 
     config = load_project(root)
     pins = load_pins(find_pin_file(root))
@@ -192,6 +193,8 @@ def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: b
     if not actions:
         console.print(f"all pinned tools are installed at their pinned versions ({pins.path})")
         return EXIT_PASS
+    if any(action.venv for action in actions):
+        console.print(f"tools home: {escape(str(tools_home(runner.env)))}")
     for action in actions:
         console.print(f"[bold]{action.name}[/]: {action.reason} -> {escape(' '.join(action.argv))}")
         if dry_run:
