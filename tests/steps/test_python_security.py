@@ -194,6 +194,19 @@ def test_history_finds_secrets_removed_from_the_tree(
     assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(history.report)
 
 
+def test_gitignore_holds_below_the_top_of_a_repository(
+    ferrox: Callable[..., Any], tmp_path: Path
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("sub/.env\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".env").write_text('AWS_KEY = "AKIAIOSFODNN7EXAMPLE"\n')  # ignored
+    (tmp_path / "sub" / "app.py").write_text('KEY = "AKIAIOSFODNN7EXAMPLE"\n')
+    result = ferrox("run", "secrets", "-C", str(tmp_path / "sub"))
+    assert result.code == 1
+    assert [(f["path"], f["line"]) for f in result.report["findings"]] == [("app.py", 1)]
+
+
 def test_bad_extra_pattern_is_a_config_error(ferrox: Callable[..., Any], tmp_path: Path) -> None:
     (tmp_path / "ferrox.toml").write_text('[secrets]\nextra_patterns = ["(unclosed"]\n')
     result = ferrox("run", "secrets", "-C", str(tmp_path))

@@ -135,15 +135,18 @@ def _accepted(hit: Hit, baseline: dict[tuple[str, str, str], bool]) -> bool:
 
 def _files(ctx: Context) -> list[str]:
     """Relative paths of the files to scan: git's view of the tree when there is one."""
-    if ctx.runner.which("git") is not None and (ctx.root / ".git").exists():
+    done = None
+    if ctx.runner.which("git") is not None:
+        # Also below the top of a repository (-C sub/dir): paths come relative to the root.
         done = ctx.runner.run(
             "git",
             ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=ctx.root,
             timeout=120,
         )
-        if done.returncode != 0:
+        if done.returncode != 0 and "not a git repository" not in done.stderr:
             raise ToolOutputError.of(done, "git ls-files failed", "git")
+    if done is not None and done.returncode == 0:
         names = sorted({name for name in done.stdout.split("\0") if name})
     else:
         names = [
