@@ -19,6 +19,19 @@ ROOT = Path(__file__).parent
 DEMO = ROOT / "examples" / "demo"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
+# The external tools the test suite runs for real, installed (or reused at their pinned version)
+# by the tests session so that a fresh CI machine gets them. cargo-tarpaulin is not among them:
+# its source build takes minutes and no test needs it yet.
+TEST_TOOLS = (
+    "cargo-nextest",
+    "cargo-audit",
+    "cargo-geiger",
+    "bandit",
+    "pip-audit",
+    "safety",
+    "detect-secrets",
+)
+
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
 
@@ -30,6 +43,7 @@ ferrox.nox.register(root=DEMO)
 def tests(session: nox.Session) -> None:
     """Run ferrox's test suite (real cargo, clippy, nextest) with the coverage gate."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("ferrox", "tools", "install", "-C", str(ROOT), *TEST_TOOLS)
     session.run(
         "pytest",
         "--cov=ferrox",

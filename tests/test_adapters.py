@@ -49,6 +49,7 @@ def test_nox_lists_sessions_with_descriptions_and_tags(project: Path) -> None:
     # --json lists the selected (default) sessions: every step but a composite's parts.
     assert set(sessions) == set(default_steps())
     assert {"fmt", "clippy", "test", "security"} <= set(sessions)
+    assert "tools" not in sessions
     assert (
         sessions["clippy"]["description"] == "Lint Rust code with clippy, security lints included."
     )

@@ -35,7 +35,7 @@ def test_unknown_step_is_a_usage_error_listing_the_steps(
     result = ferrox("run", "clipy", "-C", str(tmp_path))
     assert result.code == 2
     assert "unknown step 'clipy'; did you mean 'clippy'?" in result.err
-    assert "fmt, clippy, test" in result.err
+    assert "fmt, clippy, test, " in result.err
     assert "Traceback" not in result.err
 
 

@@ -154,8 +154,8 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
     from ferrox.pins import find_pin_file, load_pins, survey  # noqa: PLC0415
 
     config = load_project(root)
-    runner = ToolRunner(masker=masker_for(config, os.environ))
     pins = load_pins(find_pin_file(root))
+    runner = ToolRunner(masker=masker_for(config, os.environ), pinned=pins.versions)
     states = survey(runner, pins, root)
     if as_json:
         rows = [
@@ -186,25 +186,26 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
 
 
 def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: bool) -> int:
-    from ferrox.pins import find_pin_file, load_pins, plan_install, survey  # noqa: PLC0415
+    from ferrox.pins import find_pin_file, load_pins, perform, plan_install, survey  # noqa: PLC0415
+    from ferrox.toolhome import tools_home  # noqa: PLC0415
 
     config = load_project(root)
-    runner = ToolRunner(masker=masker_for(config, os.environ), echo_stderr=True)
     pins = load_pins(find_pin_file(root))
+    masker = masker_for(config, os.environ)
+    runner = ToolRunner(masker=masker, echo_stderr=True, pinned=pins.versions)
     actions = plan_install(pins, survey(runner, pins, root), names)
     if not actions:
         console.print(f"all pinned tools are installed at their pinned versions ({pins.path})")
         return EXIT_PASS
+    if any(action.venv for action in actions):
+        console.print(f"tools home: {escape(str(tools_home(runner.env)))}")
     for action in actions:
         console.print(f"[bold]{action.name}[/]: {action.reason} -> {escape(' '.join(action.argv))}")
         if dry_run:
             continue
-        program, *arguments = action.argv
-        done = runner.run(program, arguments, cwd=root, timeout=3600)
-        if done.returncode != 0:
-            raise FerroxError(
-                f"installing {action.name} failed (exit {done.returncode}):\n{done.tail()}"
-            )
+        # A fresh runner each time: it must see what the previous installs put in the tools home.
+        runner = ToolRunner(masker=masker, echo_stderr=True, pinned=pins.versions)
+        perform(action, runner, root, lambda text: console.print(escape(text)))
     return EXIT_PASS
 
 

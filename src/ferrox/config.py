@@ -140,8 +140,10 @@ def load_config(root: Path, step_settings: Mapping[str, type[Any]]) -> ProjectCo
     global_fields = {f.name for f in dataclasses.fields(GlobalSettings)}
     global_table: dict[str, Any] = {}
     steps: dict[str, Any] = {}
+    # Step names may hold dashes (pip-audit): match them the way keys are matched.
+    step_names = {_normal(name): name for name in step_settings}
     for raw_key, value in source.table.items():
-        key = _normal(raw_key)
+        key = step_names.get(_normal(raw_key), _normal(raw_key))
         if key in step_settings:
             if not isinstance(value, Mapping):
                 raise ConfigError(

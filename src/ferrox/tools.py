@@ -27,6 +27,7 @@ from plumbum import local
 from ferrox.errors import ToolCrashed, ToolMissing, ToolTimeout
 from ferrox.masking import NO_MASKING, Masker
 from ferrox.model import CommandRecord
+from ferrox.toolhome import search_path
 
 OUTPUT_TAIL_LINES = 20
 # plumbum logs every argv it runs, unmasked, and nox prints those records: silence it, since
@@ -59,8 +60,13 @@ class ToolRunner:
         env: Mapping[str, str] | None = None,
         masker: Masker = NO_MASKING,
         echo_stderr: bool = False,
+        pinned: Mapping[str, str] | None = None,
     ) -> None:
         self.env = dict(os.environ if env is None else env)
+        # Tools installed in the tools home (pinned versions preferred, else the newest) come
+        # before PATH, for lookups and for every child: `cargo audit` then finds a wheel's
+        # cargo-audit there.
+        self.env["PATH"] = search_path(self.env, pinned or {})
         self.masker = masker
         self.echo_stderr = echo_stderr
         self.records: list[CommandRecord] = []

