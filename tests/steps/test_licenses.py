@@ -109,6 +109,11 @@ def test_python_project_without_an_environment_is_not_a_pass(
     loose = ferrox("run", "licenses", "-C", str(mixed)).report
     assert "license/python-unchecked" not in {f["rule"] for f in loose["findings"]}
     (mixed / "pyproject.toml").write_text('[project]\nname = "mixed"\nversion = "0"\n')
+    bare = ferrox("run", "licenses", "-C", str(mixed)).report  # no dependencies declared
+    assert "license/python-unchecked" not in {f["rule"] for f in bare["findings"]}
+    (mixed / "pyproject.toml").write_text(
+        '[project]\nname = "mixed"\nversion = "0"\ndependencies = ["rich"]\n'
+    )
     result = ferrox("run", "licenses", "-C", str(mixed))
     assert result.code == 1
     assert "license/python-unchecked" in {f["rule"] for f in result.report["findings"]}

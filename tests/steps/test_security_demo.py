@@ -35,3 +35,20 @@ def test_security_composite_runs_them_on_the_demo(
     assert {"cargo-audit", "cargo-geiger", "licenses"} <= set(runs)
     assert runs["cargo-audit"]["tool"]["driver"]["version"] == "0.22.2"
     assert all(run["invocations"][0]["executionSuccessful"] for run in runs.values())
+
+
+def test_a_rust_repo_with_a_noxfile_is_not_a_python_dependency_project(
+    ferrox: Callable[..., object], fresh_crate: Callable[[str], Path]
+) -> None:
+    # Every ferrox user has a noxfile.py and tasks.py: bandit may read them, but the dependency
+    # scanners have nothing to audit and must say "not applicable", not "pass".
+    demo = fresh_crate("demo")
+    (demo / "noxfile.py").write_text("import ferrox.nox\n\nferrox.nox.register()\n")
+    (demo / "tasks.py").write_text("from ferrox.tasks import namespace\n")
+    result = ferrox("run", "security", "-C", str(demo))
+    assert result.code == 0, result.out
+    ran = [part["step"] for part in result.report["parts"]]
+    assert "bandit" in ran
+    assert "pip-audit" not in ran
+    assert "safety" not in ran
+    assert "not applicable: pip-audit, safety" in result.report["summary"]
