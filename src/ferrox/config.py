@@ -195,6 +195,18 @@ def _check(
                 choices=choices,
             )
         return value
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        # A list of tables ([[ci.targets]]), each validated like a settings table.
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise ConfigError(
+                f"expected a list of tables, got {_toml_type(value)}", file=file, key=dotted
+            )
+        item_type = typing.get_args(hint)[0]
+        return tuple(parse_settings(item_type, item, source, key) for item in value)
+    if origin is tuple and typing.get_origin(typing.get_args(hint)[0]) is Literal:
+        if not isinstance(value, list):
+            raise ConfigError(f"expected a list, got {_toml_type(value)}", file=file, key=dotted)
+        return tuple(_check(item, typing.get_args(hint)[0], spec, source, key) for item in value)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(
@@ -265,6 +277,8 @@ def _type_name(hint: Any) -> str:
     origin = typing.get_origin(hint)
     if origin is Literal:
         return " | ".join(repr(arg) for arg in typing.get_args(hint))
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        return "list of tables"
     if origin is tuple:
         return "list of strings"
     if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
