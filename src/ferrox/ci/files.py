@@ -81,19 +81,14 @@ def scaffold_files(
         PlannedFile(Path("tasks.py"), render.render_template("tasks.py"), "scaffold"),
     ]
     notes: list[str] = []
-    config_file = _config_file(root, steps)
-    if config_file is None:
+    section = config_file(root, steps)
+    if section is None:
         notes.append("configuration: already present, left as it is")
     else:
-        files.append(config_file)
+        files.append(section)
     files.append(_requirements_file(root, inputs.ci, fetch))
     if inputs.ci.docker:
-        binary = _binary_name(root, runner)
-        files.append(
-            PlannedFile(
-                Path("Dockerfile"), render.render_template("Dockerfile", binary=binary), "scaffold"
-            )
-        )
+        files.append(dockerfile(root, runner))
         notes.append("Dockerfile: written; no docker step exists yet, so no workflow builds it")
     return files, notes
 
@@ -153,7 +148,8 @@ def unified_diff(path: Path, current: str, wanted: str) -> str:
     )
 
 
-def _config_file(root: Path, steps: Mapping[str, Step]) -> PlannedFile | None:
+def config_file(root: Path, steps: Mapping[str, Step]) -> PlannedFile | None:
+    """The commented config section: into pyproject.toml, else ferrox.toml; None if configured."""
     if find_source(root).file is not None:
         return None
     tables: dict[str, type] = {name: step.settings for name, step in steps.items()}
@@ -225,6 +221,12 @@ def _build_requires(root: Path) -> list[str]:
         return []
     document = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
     return [str(r) for r in document.get("build-system", {}).get("requires", [])]
+
+
+def dockerfile(root: Path, runner: ToolRunner) -> PlannedFile:
+    """A FROM scratch image holding the workspace's (first) binary, statically linked."""
+    content = render.render_template("Dockerfile", binary=_binary_name(root, runner))
+    return PlannedFile(Path("Dockerfile"), content, "scaffold")
 
 
 def _binary_name(root: Path, runner: ToolRunner) -> str:

@@ -60,21 +60,29 @@ def render_template(name: str, **context: Any) -> str:
     return environment().get_template(f"{name}.j2").render(**context)
 
 
-def yaml_scalar(value: str, indent: int = 0) -> str:
+def yaml_scalar(value: str, indent: int = 0, *, flow: bool = False) -> str:
     """``value`` as a YAML scalar: plain when it reads back unchanged, else quoted or a block."""
     if "\n" in value:
         pad = " " * indent
         return "|\n" + "".join(f"{pad}{line}\n" for line in value.rstrip("\n").split("\n"))[:-1]
     if value in ("true", "false"):  # action inputs are strings; booleans read as such
         return value
-    if value and yaml.safe_load(f"key: {value}") == {"key": value}:
+    if value and _reads_back(value, flow=flow):
         return value
     return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
 
 
+def _reads_back(value: str, *, flow: bool) -> bool:
+    document, expected = (f"key: [{value}]", [value]) if flow else (f"key: {value}", value)
+    try:
+        return bool(yaml.safe_load(document) == {"key": expected})
+    except yaml.YAMLError:
+        return False
+
+
 def yaml_flow(values: Iterable[str]) -> str:
     """A flow sequence: ``[a, "b c"]``."""
-    return "[" + ", ".join(yaml_scalar(v) for v in values) + "]"
+    return "[" + ", ".join(yaml_scalar(v, flow=True) for v in values) + "]"
 
 
 def config_section(prefix: str, tables: Mapping[str, type[Any]]) -> str:
