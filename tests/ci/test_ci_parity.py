@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ci_helpers import registry, step
 
-from ferrox.ci.parity import _covered
+from ferrox.ci.parity import _covered, nox_list, unknown_sessions
+from ferrox.errors import ToolOutputError
+from ferrox.tools import Completed, ToolRunner
 
 Call = Callable[..., Any]
 NOXFILE = "import ferrox.nox\n\nferrox.nox.register()\n"
@@ -67,10 +70,34 @@ def test_composite_and_required_steps_count_as_called() -> None:
         step("security", "security", "ci"),
         step("report", "ci"),
     )
-    steps["lint-all"] = step("lint-all", "ci")
-    from dataclasses import replace
-
-    steps["lint-all"] = replace(steps["lint-all"], requires=("fmt", "clippy"))
+    steps["lint-all"] = replace(step("lint-all", "ci"), requires=("fmt", "clippy"))
     covered = _covered({"security", "lint-all"}, steps)
     assert {"security", "audit", "lint-all", "fmt", "clippy"} <= covered
     assert "report" not in covered and "test" not in covered
+
+
+class _Canned(ToolRunner):
+    """A runner answering every call with one canned nox result (to inject bad output)."""
+
+    def __init__(self, returncode: int, stdout: str) -> None:
+        super().__init__()
+        self.done = Completed(("nox",), returncode, stdout, "", 0.0)
+
+    def run(self, program: str, args: Sequence[str], **_kwargs: Any) -> Completed:
+        return self.done
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stdout", "message"),
+    [
+        (1, "", "nox --list failed"),
+        (0, "not json", "printed no JSON"),
+        (0, "{}", "not print a list"),
+    ],
+)
+def test_nox_list_output_it_cannot_use_is_a_tool_error(
+    tmp_path: Path, returncode: int, stdout: str, message: str
+) -> None:
+    with pytest.raises(ToolOutputError, match=message):
+        nox_list(_Canned(returncode, stdout), tmp_path, ["-t", "ci"])
+    assert unknown_sessions(_Canned(1, ""), tmp_path, []) == set()

@@ -76,16 +76,6 @@ class Workflow:
     # Release runs must finish; everything else cancels a superseded run of the same PR or ref.
     cancel_superseded: bool = True
 
-    def sessions(self) -> list[str]:
-        """The nox sessions this workflow calls, in order of appearance."""
-        found: list[str] = []
-        for job in self.jobs:
-            for step in job.steps:
-                session = nox_session(step.run)
-                if session and session not in found:
-                    found.append(session)
-        return found
-
 
 NOX_PREFIX = "nox -s "
 
