@@ -71,8 +71,9 @@ def _add_ci_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser
     init.add_argument(
         "--check", action="store_true", help="exit 1 with a diff when the workflows drifted"
     )
+    init.add_argument("--workflows", action="store_true", help="only .github/workflows/")
     init.add_argument(
-        "--workflows", action="store_true", help="only .github/workflows/ (no other file)"
+        "--requirements", action="store_true", help="only ci/requirements.txt ([ci] requirements)"
     )
     matrix = commands.add_parser("matrix", help="the test and build matrices from [ci]")
     _add_root(matrix)
@@ -238,9 +239,8 @@ CI_COMMANDS = ("init", "matrix", "ci", "cache-key")
 
 def _ci_command(console: Console, args: argparse.Namespace) -> int:
     if args.command == "init":
-        return _init(
-            console, args.root, force=args.force, check=args.check, only_workflows=args.workflows
-        )
+        only = {k for k in ("workflows", "requirements") if getattr(args, k)}
+        return _init(console, args.root, force=args.force, check=args.check, only=only)
     if args.command == "matrix":
         return _matrix(console, args.root, as_json=args.json)
     if args.command == "ci":
@@ -248,7 +248,7 @@ def _ci_command(console: Console, args: argparse.Namespace) -> int:
     return _cache_key(console, args.root, explain=args.explain)
 
 
-def _init(console: Console, root: Path, *, force: bool, check: bool, only_workflows: bool) -> int:
+def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[str]) -> int:
     from ferrox.ci import files  # noqa: PLC0415 - jinja2 loads only for init
 
     config = load_project(root)
@@ -269,9 +269,13 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only_workfl
         return EXIT_PASS
     scaffold: list[files.PlannedFile] = []
     more: list[str] = []
-    if not only_workflows:
+    if not only:
         runner = ToolRunner(masker=masker_for(config, os.environ))
         scaffold, more = files.scaffold_files(root, inputs, steps, runner)
+    elif "requirements" in only:
+        scaffold = [files.requirements_file(root, inputs.ci)]
+    if only and "workflows" not in only:
+        workflows, notes = [], ()
     results = files.apply(root, [*scaffold, *workflows], force=force)
     for written in results:
         console.print(f"{written.outcome:<9} {written.path.as_posix()}")

@@ -189,3 +189,11 @@ def test_cache_key_fails_closed_without_rustc(
     fake_tools("rustc", "import sys\nsys.exit(1)\n")
     done = ferrox("cache-key", "-C", str(project))
     assert done.code == 3 and "rustc -V gave no version" in done.err
+
+
+def test_requirements_alone_can_be_regenerated(ferrox: Call, project: Path) -> None:
+    done = ferrox("init", "--requirements", "-C", str(project))
+    assert done.code == 0, done.out + done.err
+    assert "created   ci/requirements.txt" in done.out
+    assert not (project / "noxfile.py").exists()
+    assert not (project / ".github").exists()

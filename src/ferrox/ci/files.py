@@ -86,7 +86,7 @@ def scaffold_files(
         notes.append("configuration: already present, left as it is")
     else:
         files.append(section)
-    files.append(_requirements_file(root, inputs.ci, fetch))
+    files.append(requirements_file(root, inputs.ci, fetch))
     if inputs.ci.docker:
         files.append(dockerfile(root, runner))
         notes.append("Dockerfile: written; no docker step exists yet, so no workflow builds it")
@@ -163,7 +163,10 @@ def config_file(root: Path, steps: Mapping[str, Step]) -> PlannedFile | None:
     return PlannedFile(Path("ferrox.toml"), render.config_section("", tables), "scaffold")
 
 
-def _requirements_file(root: Path, ci: CiSettings, fetch: requirements.Fetch) -> PlannedFile:
+def requirements_file(
+    root: Path, ci: CiSettings, fetch: requirements.Fetch = requirements.fetch_pypi
+) -> PlannedFile:
+    """``ci/requirements.txt``: nox and ferrox (or its dependencies, per ferrox_source), hashed."""
     from importlib.metadata import version  # noqa: PLC0415 - only init needs it
 
     roots = [f"nox=={version('nox')}"]
