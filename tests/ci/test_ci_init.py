@@ -197,3 +197,11 @@ def test_requirements_alone_can_be_regenerated(ferrox: Call, project: Path) -> N
     assert "created   ci/requirements.txt" in done.out
     assert not (project / "noxfile.py").exists()
     assert not (project / ".github").exists()
+
+
+def test_cache_key_ignores_lock_files_under_target(ferrox: Call, project: Path) -> None:
+    key = ferrox("cache-key", "-C", str(project)).out.strip()
+    stray = project / "target" / "package" / "Cargo.lock"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("# a packaged copy\n")
+    assert ferrox("cache-key", "-C", str(project)).out.strip() == key

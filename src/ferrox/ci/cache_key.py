@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +60,12 @@ def cache_key(root: Path, config: ProjectConfig, runner: ToolRunner) -> CacheKey
 
 def _locks(root: Path) -> list[Path]:
     found = []
-    for path in sorted(root.rglob("Cargo.lock")):
-        if not _SKIP_DIRS.intersection(path.relative_to(root).parts[:-1]):
-            found.append(path)
-    return found
+    for directory, subdirectories, names in os.walk(root):
+        # Pruned in place: never walk into build output or VCS data (target/ can be huge).
+        subdirectories[:] = sorted(d for d in subdirectories if d not in _SKIP_DIRS)
+        if "Cargo.lock" in names:
+            found.append(Path(directory) / "Cargo.lock")
+    return sorted(found)
 
 
 def _toolchain(root: Path, runner: ToolRunner) -> KeyPart:

@@ -2,8 +2,8 @@
 
 Where a step goes is read from its name and tags:
 
-* tagged ``security`` -> ``security.yml`` (one job running the composite ``security`` step when it
-  exists, which runs the others; else one job per security step tagged ``ci``);
+* tagged ``security`` -> ``security.yml``, generated when the composite ``security`` step exists:
+  one job runs it (it runs the other scanners) and uploads its SARIF;
 * named ``publish`` (or tagged ``release``) -> ``release.yml``; ``build`` also builds there;
 * named ``health`` (or tagged ``monitoring``) -> ``monitoring.yml``;
 * any other step tagged ``ci`` -> a job of ``ci.yml``; ``test`` fans out over ``[ci] test_os``,
@@ -113,14 +113,11 @@ def ci_workflow(inputs: Inputs) -> Workflow:
 
 def security_workflow(inputs: Inputs) -> Workflow:
     """``security.yml``: the security steps on pull requests and daily; SARIF to code scanning."""
+    # The composite `security` step runs every scanner that applies: its job installs their tools.
     scanners = [s for s in inputs.steps.values() if placement(s) == "security"]
-    if SECURITY in inputs.steps:
-        chosen = [inputs.steps[SECURITY]]
-    else:  # pragma: no cover - plan() only calls this when the composite exists
-        chosen = [s for s in scanners if "ci" in s.tags]
     tools = tuple(dict.fromkeys(t for s in scanners for t in _tools(inputs, s)))
     jobs = []
-    for step in chosen:
+    for step in (inputs.steps[SECURITY],):
         sarif = f"{inputs.report_dir}/{step.name}.sarif"
         upload = Step(
             name="Upload SARIF to code scanning",
