@@ -109,7 +109,7 @@ def demo_copies(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pat
     return copy
 
 
-@pytest.mark.parametrize("job_id", ["test", "clippy"])
+@pytest.mark.parametrize("job_id", ["fmt", "clippy", "test"])
 def test_a_job_run_as_actions_would_matches_nox_by_hand(
     job_id: str, demo_copies: Callable[[str], Path], tmp_path: Path
 ) -> None:
