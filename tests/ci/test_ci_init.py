@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def test_config_section_goes_into_pyproject_and_stays_valid(tmp_path: Path) -> N
     assert planned is not None and planned.path == Path("pyproject.toml")
     assert planned.content.startswith(original)
     assert "[tool.ferrox.ci]" in planned.content and '# python = "3.12"' in planned.content
-    assert '#   { triple = "x86_64-unknown-linux-gnu"' in planned.content
+    assert '# [[tool.ferrox.ci.targets]]\n# triple = "x86_64-unknown-linux-gnu"' in planned.content
     pyproject.write_text(planned.content)
     assert load_project(tmp_path).for_step("ci", CiSettings) == CiSettings()  # all commented
     assert files.config_file(tmp_path, registry()) is None  # configured now: left alone
@@ -115,6 +116,15 @@ def test_config_section_goes_into_ferrox_toml_without_pyproject(tmp_path: Path) 
     assert planned is not None and planned.path == Path("ferrox.toml")
     assert "\n[ci]\n" in planned.content and "\n[fmt]\n" in planned.content
     tomlkit.parse(planned.content)
+    # Uncommenting every line gives a valid configuration that says exactly the defaults.
+    key_line = re.compile(r"^# (\[\[|[a-z_]+ = )")
+    uncommented = "\n".join(
+        line[2:] if key_line.match(line) else line for line in planned.content.splitlines()
+    )
+    (tmp_path / "ferrox.toml").write_text(uncommented)
+    config = load_project(tmp_path)
+    assert config.for_step("ci", CiSettings) == CiSettings()
+    assert config.globals.report_dir == "target/ferrox"
 
 
 def test_docker_writes_a_dockerfile_for_the_binary(project: Path) -> None:

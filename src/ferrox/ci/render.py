@@ -92,24 +92,26 @@ def config_section(prefix: str, tables: Mapping[str, type[Any]]) -> str:
         "# `ferrox list` shows the steps; `ferrox init --check` keeps the workflows in sync.",
         f"[{prefix}]" if prefix else "# (top-level keys: settings for every step)",
     ]
-    lines += _commented(describe_settings(GlobalSettings))
+    lines += _commented(describe_settings(GlobalSettings), prefix)
     for name, settings_type in tables.items():
-        lines += ["", f"[{prefix + '.' if prefix else ''}{name}]"]
-        lines += _commented(describe_settings(settings_type))
+        table = f"{prefix}.{name}" if prefix else name
+        lines += ["", f"[{table}]"]
+        lines += _commented(describe_settings(settings_type), table)
     return "\n".join(lines) + "\n"
 
 
-def _commented(rows: list[tuple[str, str, Any, str]]) -> list[str]:
-    lines = []
+def _commented(rows: list[tuple[str, str, Any, str]], table: str) -> list[str]:
+    lines: list[str] = []
+    arrays: list[str] = []  # arrays of tables go last: keys after them would belong to them
     for key, _type, default, help_text in rows:
         if isinstance(default, tuple) and default and dataclasses.is_dataclass(default[0]):
-            lines.append(f"# {key}: {help_text}")
+            arrays.append(f"# {key}: {help_text}")
             for item in default:
-                fields = ", ".join(f"{k} = {_toml(v)}" for k, v in dataclasses.asdict(item).items())
-                lines.append(f"#   {{ {fields} }}")
+                arrays.append(f"# [[{table}.{key}]]")
+                arrays += [f"# {k} = {_toml(v)}" for k, v in dataclasses.asdict(item).items()]
             continue
         lines.append(f"# {key} = {_toml(default)}  # {help_text}")
-    return lines
+    return lines + arrays
 
 
 def _toml(value: Any) -> str:
