@@ -205,7 +205,8 @@ def _check_pypi_identity(root: Path, fetch: requirements.Fetch) -> None:
         found = ", ".join(u for u in urls if u) or "no repository"
         raise ConfigError(
             f"the PyPI project 'ferrox' is not this ferrox ({found}, not {FERROX_REPOSITORY}); "
-            "refusing to hash-pin it",
+            'refusing to hash-pin it; set ferrox_source = "checkout" in the [ci] table to '
+            "install ferrox from the repository instead",
             file=find_source(root).describe(),
             key="ci.ferrox_source",
             choices=["pypi", "checkout"],
