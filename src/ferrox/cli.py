@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from ferrox import __version__
 from ferrox.engine import RunOptions, load_project, masker_for, run_step
-from ferrox.errors import EXIT_PASS, EXIT_TOOL, FerroxError
+from ferrox.errors import EXIT_GATE_FAILED, EXIT_PASS, EXIT_TOOL, FerroxError
 from ferrox.masking import Masker
 from ferrox.steps import all_steps
 from ferrox.tools import ToolRunner
@@ -58,7 +58,35 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--dry-run", action="store_true", help="print the commands without running them"
     )
+    _add_ci_parsers(commands)
     return parser
+
+
+def _add_ci_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init", help="write noxfile.py, tasks.py, config, ci/requirements.txt and workflows"
+    )
+    _add_root(init)
+    init.add_argument("--force", action="store_true", help="overwrite files that differ")
+    init.add_argument(
+        "--check", action="store_true", help="exit 1 with a diff when the workflows drifted"
+    )
+    init.add_argument("--workflows", action="store_true", help="only .github/workflows/")
+    init.add_argument(
+        "--requirements", action="store_true", help="only ci/requirements.txt ([ci] requirements)"
+    )
+    matrix = commands.add_parser("matrix", help="the test and build matrices from [ci]")
+    _add_root(matrix)
+    matrix.add_argument("--json", action="store_true", help="print them as JSON")
+    ci = commands.add_parser("ci", help="checks of the generated workflows")
+    ci_commands = ci.add_subparsers(dest="ci_command", required=True, metavar="CHECK")
+    parity = ci_commands.add_parser(
+        "parity", help="workflows call only sessions nox knows, and every `ci` session"
+    )
+    _add_root(parity)
+    cache = commands.add_parser("cache-key", help="the cargo cache key of this project")
+    _add_root(cache)
+    cache.add_argument("--explain", action="store_true", help="also print each input's digest")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +122,7 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
     own, extra = split_extra(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
@@ -109,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(console, as_json=args.json)
         if args.command == "doctor":
             return _doctor(console, args.root, as_json=args.json)
+        if args.command in CI_COMMANDS:
+            return _ci_command(console, args)
         return _install(console, args.root, tuple(args.names), dry_run=args.dry_run)
     except FerroxError as exc:
         masker = Masker.from_environment(os.environ)
@@ -206,6 +236,110 @@ def _install(console: Console, root: Path, names: tuple[str, ...], *, dry_run: b
         # A fresh runner each time: it must see what the previous installs put in the tools home.
         runner = ToolRunner(masker=masker, echo_stderr=True, pinned=pins.versions)
         perform(action, runner, root, lambda text: console.print(escape(text)))
+    return EXIT_PASS
+
+
+CI_COMMANDS = ("init", "matrix", "ci", "cache-key")
+
+
+def _ci_command(console: Console, args: argparse.Namespace) -> int:
+    if args.command == "init":
+        only = {k for k in ("workflows", "requirements") if getattr(args, k)}
+        return _init(console, args.root, force=args.force, check=args.check, only=only)
+    if args.command == "matrix":
+        return _matrix(console, args.root, as_json=args.json)
+    if args.command == "ci":
+        return _parity(console, args.root)
+    return _cache_key(console, args.root, explain=args.explain)
+
+
+def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[str]) -> int:
+    from ferrox.ci import files  # noqa: PLC0415 - jinja2 loads only for init
+
+    config = load_project(root)
+    steps = all_steps()
+    inputs = files.inputs_for(root, config, steps)
+    workflows, notes = files.workflow_files(inputs)
+    if check:
+        drifted = files.drift(root, workflows)
+        for written in drifted:
+            console.print(escape(written.diff), end="")
+        if drifted:
+            console.print(
+                "workflows differ from the config: [bold]ferrox init --force --workflows[/] "
+                "regenerates them"
+            )
+            return EXIT_GATE_FAILED
+        console.print(f"{len(workflows)} workflow(s) in sync with the config")
+        return EXIT_PASS
+    scaffold: list[files.PlannedFile] = []
+    more: list[str] = []
+    if not only:
+        runner = ToolRunner(masker=masker_for(config, os.environ))
+        scaffold, more = files.scaffold_files(root, inputs, steps, runner)
+    elif "requirements" in only:
+        scaffold = [files.requirements_file(root, inputs.ci)]
+    if only and "workflows" not in only:
+        workflows, notes = [], ()
+    results = files.apply(root, [*scaffold, *workflows], force=force)
+    for written in results:
+        console.print(f"{written.outcome:<9} {written.path.as_posix()}")
+        if written.diff:
+            console.print(escape(written.diff), end="")
+    for note in (*notes, *more):
+        console.print(f"note: {escape(note)}")
+    if any(w.outcome == "differs" for w in results):
+        console.print("existing files left as they are: [bold]ferrox init --force[/] replaces them")
+        return EXIT_GATE_FAILED
+    return EXIT_PASS
+
+
+def _matrix(console: Console, root: Path, *, as_json: bool) -> int:
+    from ferrox.ci.matrix import matrices  # noqa: PLC0415
+    from ferrox.ci.settings import CiSettings  # noqa: PLC0415
+
+    data = matrices(load_project(root).for_step("ci", CiSettings))
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return EXIT_PASS
+    for name, matrix in data.items():
+        console.print(f"[bold]{name}[/]")
+        for row in matrix["include"]:
+            console.print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    return EXIT_PASS
+
+
+def _parity(console: Console, root: Path) -> int:
+    from ferrox.ci.parity import check_parity  # noqa: PLC0415
+
+    config = load_project(root)
+    runner = ToolRunner(masker=masker_for(config, os.environ))
+    report = check_parity(root.resolve(), runner, all_steps())
+    for call in report.unknown:
+        console.print(
+            f"[red]unknown[/]  {call.workflow} job {call.job}: `nox -s {call.session}` "
+            "is not a session of noxfile.py"
+        )
+    for name in report.uncalled:
+        console.print(f"[red]uncalled[/] session {name} is tagged ci but no workflow runs it")
+    if report.ok:
+        console.print(
+            f"parity: {len(report.calls)} nox call(s) in the workflows, all known to nox; "
+            f"all {len(report.marked)} ci session(s) called"
+        )
+        return EXIT_PASS
+    return EXIT_GATE_FAILED
+
+
+def _cache_key(console: Console, root: Path, *, explain: bool) -> int:
+    from ferrox.ci.cache_key import cache_key  # noqa: PLC0415
+
+    config = load_project(root)
+    key = cache_key(root.resolve(), config, ToolRunner(masker=masker_for(config, os.environ)))
+    print(key.key)
+    if explain:
+        for part in key.parts:
+            console.print(f"  {part.digest[:16]}  {escape(part.name)}")
     return EXIT_PASS
 
 

@@ -224,6 +224,10 @@ def _check(
         )
     if hint is dt.date:
         return _date(value, file, dotted)
+    if origin is tuple and typing.get_origin(typing.get_args(hint)[0]) is Literal:
+        if not isinstance(value, list):
+            raise ConfigError(f"expected a list, got {_toml_type(value)}", file=file, key=dotted)
+        return tuple(_check(item, typing.get_args(hint)[0], spec, source, key) for item in value)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(

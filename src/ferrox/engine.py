@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ferrox import report
+from ferrox.ci.settings import CiSettings
 from ferrox.config import ProjectConfig, load_config
 from ferrox.context import Context
 from ferrox.errors import UsageError
@@ -49,7 +50,9 @@ def load_project(root: Path) -> ProjectConfig:
     """The validated configuration of the project at ``root``."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a directory")
-    return load_config(root, {name: step.settings for name, step in all_steps().items()})
+    tables: dict[str, type] = {name: step.settings for name, step in all_steps().items()}
+    tables["ci"] = CiSettings  # not a step: the settings of the generated workflows
+    return load_config(root, tables)
 
 
 def masker_for(config: ProjectConfig, env: Mapping[str, str]) -> Masker:
@@ -74,7 +77,9 @@ def run_step(
     if step.needs_cargo:
         require_manifest(root)
     report_dir = (root / (options.report_dir or Path(config.globals.report_dir))).resolve()
-    runner = ToolRunner(env=env, masker=masker, echo_stderr=options.verbose)
+    # In Actions the tool's progress output goes to the log, folded in the step's group.
+    in_actions = github.in_actions(env)
+    runner = ToolRunner(env=env, masker=masker, echo_stderr=options.verbose or in_actions)
     ctx = Context(
         root=root,
         settings=config.for_step(step.name, step.settings),
@@ -84,12 +89,26 @@ def run_step(
         extra_args=options.extra_args,
         config=config,
     )
-    result = execute(step, ctx)
+    if in_actions:  # hide the secrets in the whole job log, fold the tool's output
+        _emit([*github.add_mask_lines(masker.secrets), github.group_start(f"ferrox {step.name}")])
+    try:
+        result = execute(step, ctx)
+    finally:
+        if in_actions:
+            _emit([github.GROUP_END])
     reports = report.write_reports(result, root=root, report_dir=report_dir, env=env, masker=masker)
     console = console or Console(highlight=False)
     terminal.show(console, result, reports)
-    if github.in_actions(env):
+    if in_actions:
         prefix = github.repository_prefix(root, env)
-        for line in github.annotation_lines(result, prefix):
-            print(masker.mask(line), flush=True)
+        _emit([masker.mask(line) for line in github.annotation_lines(result, prefix)])
+        github.write_outputs(
+            {k: masker.mask(v) for k, v in github.step_outputs(result, reports).items()}, env
+        )
     return Outcome(result, reports)
+
+
+def _emit(lines: list[str]) -> None:
+    # Workflow commands go to stdout, each on its own line, flushed before the tool writes more.
+    for line in lines:
+        print(line, flush=True)

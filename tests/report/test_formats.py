@@ -124,7 +124,8 @@ def test_annotations_inside_github_actions(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_WORKSPACE", str(shared_crates))
     result = ferrox("run", "clippy", "-C", str(shared_crates / "clippy_warnings"))
-    lines = [line for line in result.out.splitlines() if line.startswith("::")]
+    annotations = ("::warning", "::error", "::notice")  # log groups are ::group:: lines
+    lines = [line for line in result.out.splitlines() if line.startswith(annotations)]
     assert lines == [
         "::warning file=clippy_warnings/src/lib.rs,line=6,col=5,endLine=6,"
         "title=clippy%3A clippy%3A%3Aunwrap_used::used `unwrap()` on a `Result` value",

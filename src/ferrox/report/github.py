@@ -1,8 +1,8 @@
-"""GitHub Actions: workflow-command annotations and the job's step summary."""
+"""GitHub Actions: annotations, the step summary, log groups, secret masks and step outputs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from ferrox.model import Finding, Level, StepResult
@@ -62,6 +62,43 @@ def append_step_summary(markdown: str, env: Mapping[str, str]) -> Path | None:
     path = Path(target)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(markdown)
+    return path
+
+
+def group_start(title: str) -> str:
+    """Opens a collapsible log group (closed by ``GROUP_END``)."""
+    return f"::group::{_data(title)}"
+
+
+GROUP_END = "::endgroup::"
+
+
+def add_mask_lines(secrets: Iterable[str]) -> list[str]:
+    """``::add-mask::`` for each secret, so the runner hides it in every later log line too."""
+    return [f"::add-mask::{_data(secret)}" for secret in secrets]
+
+
+def step_outputs(result: StepResult, reports: Mapping[str, Path]) -> dict[str, str]:
+    """The step's outputs: ``<step>-status``, ``<step>-exit-code``, ``<step>-<report kind>``."""
+    outputs = {
+        f"{result.step}-status": result.status.value,
+        f"{result.step}-exit-code": str(result.status.exit_code),
+    }
+    for kind, path in reports.items():
+        outputs[f"{result.step}-{kind.replace('_', '-')}"] = str(path)
+    return outputs
+
+
+def write_outputs(outputs: Mapping[str, str], env: Mapping[str, str]) -> Path | None:
+    """Appends ``name=value`` lines to ``$GITHUB_OUTPUT`` when it is set; returns the file."""
+    target = env.get("GITHUB_OUTPUT")
+    if not target:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as handle:
+        for name, value in outputs.items():
+            # One line each; a value with a newline would need the heredoc form, ours have none.
+            handle.write(f"{name}={value.replace(chr(10), ' ')}\n")
     return path
 
 

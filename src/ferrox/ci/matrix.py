@@ -1,0 +1,16 @@
+"""``ferrox matrix``: the test and build matrices from ``[ci]``, shaped for ``strategy.matrix``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ferrox.ci.plan import build_matrix, test_matrix
+from ferrox.ci.settings import CiSettings
+
+
+def matrices(ci: CiSettings) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``{"test": {"include": [...]}, "build": {"include": [...]}}`` as the workflows embed them."""
+    return {
+        "test": {"include": [dict(row) for row in test_matrix(ci.test_os).include]},
+        "build": {"include": [dict(row) for row in build_matrix(ci.targets).include]},
+    }

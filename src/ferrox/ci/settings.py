@@ -1,0 +1,68 @@
+"""``[ci]``: what `ferrox init` generates (OS matrix, build targets, schedules, extra sessions).
+
+Kept free of heavy imports: ``load_project`` validates this table on every ``ferrox run``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ferrox.config import setting
+
+OptionalWorkflow = Literal["security", "release", "monitoring"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One build target: the triple, the GitHub runner that builds it natively, how, with what."""
+
+    triple: str = setting("x86_64-unknown-linux-gnu", "the Rust target triple")
+    runner: str = setting("ubuntu-latest", "the GitHub-hosted runner label that builds it")
+    cross: Literal["cargo", "cross", "zigbuild"] = setting(
+        "cargo", "the build tool: plain cargo (native), cross or cargo-zigbuild"
+    )
+    features: tuple[str, ...] = setting((), "cargo features enabled for this target")
+
+
+DEFAULT_TARGETS = (
+    Target("x86_64-unknown-linux-gnu", "ubuntu-latest"),
+    Target("aarch64-apple-darwin", "macos-latest"),
+    Target("x86_64-pc-windows-msvc", "windows-latest"),
+)
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """``[ci]``: the generated GitHub Actions workflows."""
+
+    python: str = setting("3.12", "the Python version the workflows set up to run nox")
+    test_os: tuple[str, ...] = setting(
+        ("ubuntu-latest", "macos-latest", "windows-latest"), "runners the test step runs on"
+    )
+    targets: tuple[Target, ...] = setting(
+        DEFAULT_TARGETS, "build targets ([[ci.targets]] tables: triple, runner, cross, features)"
+    )
+    branches: tuple[str, ...] = setting(("main",), "branches whose pushes run ci.yml")
+    workflows: tuple[OptionalWorkflow, ...] = setting(
+        ("security", "release", "monitoring"),
+        "optional workflows to generate (each only when its session exists)",
+    )
+    extra_sessions: tuple[str, ...] = setting(
+        (), "your own nox sessions (not ferrox steps) that ci.yml runs, one job each"
+    )
+    extra_tools: tuple[str, ...] = setting(
+        (), "pinned tools (ci/tools.toml) the extra sessions' jobs install first"
+    )
+    security_cron: str = setting("17 4 * * *", "when security.yml runs on its own (UTC cron)")
+    daily_cron: str = setting("23 5 * * *", "the daily monitoring run (UTC cron)")
+    weekly_cron: str = setting("41 5 * * 1", "the weekly monitoring run (UTC cron)")
+    timeout_minutes: int = setting(45, "timeout-minutes of every job", minimum=1, maximum=360)
+    requirements: str = setting(
+        "ci/requirements.txt", "the hash-pinned requirements the workflows install"
+    )
+    ferrox_source: Literal["pypi", "checkout"] = setting(
+        "pypi",
+        "where CI gets ferrox: its PyPI release (hash-pinned), or the repository itself",
+    )
+    docker: bool = setting(False, "write a Dockerfile (a static binary on FROM scratch)")

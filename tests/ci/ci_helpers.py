@@ -1,0 +1,113 @@
+"""Shared by the ci tests: fixed step registries (stable across registry changes), linters."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ferrox.ci.plan import Inputs
+from ferrox.ci.settings import CiSettings, Target
+from ferrox.model import Status, StepResult
+from ferrox.steps.interface import Step
+
+BIN = Path(sys.executable).parent
+SNAPSHOTS = Path(__file__).parents[1] / "fixtures" / "ci"
+UPDATE = os.environ.get("FERROX_UPDATE_SNAPSHOTS") == "1"
+
+
+@dataclass(frozen=True)
+class NoSettings:
+    """A step without settings."""
+
+
+def _run(ctx: object) -> StepResult:  # pragma: no cover - never run: the registry is only read
+    return StepResult(step="x", tool="x", status=Status.PASS, summary="")
+
+
+def step(name: str, *tags: str, tools: tuple[str, ...] = ("cargo",), cargo: bool = True) -> Step:
+    """A registry entry that is only read, never run."""
+    return Step(
+        name=name, description=f"{name} step", tool="x", settings=NoSettings, run=_run,
+        tags=tags, tools=tools, needs_cargo=cargo,
+    )  # fmt: skip
+
+
+def registry(*extra: Step) -> dict[str, Step]:
+    """The three steps of the foundation (fmt, clippy, test), plus ``extra``."""
+    steps = [
+        step("fmt", "rust", "ci", "lint", tools=("cargo", "rustfmt")),
+        step("clippy", "rust", "ci", "lint", tools=("cargo", "clippy")),
+        step("test", "rust", "ci", "test", tools=("cargo", "cargo-nextest")),
+        *extra,
+    ]
+    return {s.name: s for s in steps}
+
+
+def full_registry() -> dict[str, Step]:
+    """Every kind of step the generator places: security, coverage, build, bench, release, health."""
+    return registry(
+        step("coverage", "rust", "ci", tools=("cargo", "cargo-tarpaulin")),
+        step("build", "rust", "ci"),
+        step("bench", "rust", "ci", "bench"),
+        step("bench-baseline", "rust", "bench"),
+        step("audit", "rust", "security", tools=("cargo", "cargo-audit")),
+        step("bandit", "python", "security", tools=("bandit",), cargo=False),
+        step("security", "security", "ci", tools=(), cargo=False),
+        step("publish", "release", tools=("git",), cargo=False),
+        step("health", "monitoring", tools=("git",), cargo=False),
+    )
+
+
+PINNED = ("cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin")
+
+
+def default_inputs() -> Inputs:
+    """Today's three steps with the default [ci] settings."""
+    return Inputs(registry(), CiSettings(), pinned_tools=PINNED)
+
+
+def full_inputs() -> Inputs:
+    """Every optional workflow, a target with features, extra sessions."""
+    ci = CiSettings(
+        test_os=("ubuntu-latest", "windows-latest"),
+        targets=(
+            Target("x86_64-unknown-linux-gnu", "ubuntu-latest", features=("cli",)),
+            Target("aarch64-unknown-linux-musl", "ubuntu-latest", cross="zigbuild"),
+            Target("aarch64-apple-darwin", "macos-latest"),
+        ),
+        extra_sessions=("lint",),
+        python="3.13",
+        timeout_minutes=30,
+    )
+    return Inputs(full_registry(), ci, pinned_tools=PINNED)
+
+
+def actionlint(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    """actionlint on the files, JSON output (``[]`` when clean)."""
+    binary = shutil.which("actionlint", path=str(BIN)) or "actionlint"
+    return subprocess.run(
+        [binary, "-format", "{{json .}}", *map(str, paths)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def zizmor(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    """zizmor --offline on the files, JSON output (``[]`` when clean)."""
+    binary = shutil.which("zizmor", path=str(BIN)) or "zizmor"
+    return subprocess.run(
+        [binary, "--offline", "--no-progress", "--format", "json", *map(str, paths)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def findings(done: subprocess.CompletedProcess[str]) -> list[object]:
+    """The JSON list a linter printed (an empty list when it found nothing)."""
+    text = done.stdout.strip()
+    data = json.loads(text) if text else []
+    assert isinstance(data, list), done.stdout + done.stderr
+    return data

@@ -1,0 +1,152 @@
+"""The rules every generated workflow keeps, checked on the parsed YAML of every scenario."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ci_helpers import default_inputs, full_inputs, registry, step
+
+from ferrox.ci.actions import action_pins
+from ferrox.ci.model import Step, nox_session
+from ferrox.ci.plan import Inputs, install_lines, placement, plan
+from ferrox.ci.render import render_workflow, yaml_flow, yaml_scalar
+from ferrox.ci.settings import CiSettings
+from ferrox.errors import ConfigError
+
+PINNED_USES = re.compile(r"^uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d[\w.]*$")
+ALL = {"default": default_inputs, "full": full_inputs}
+
+
+def documents(inputs: Inputs) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {
+        wf.file: (text, yaml.safe_load(text))
+        for wf in plan(inputs).workflows
+        for text in [render_workflow(wf)]
+    }
+
+
+def triggers(doc: dict[Any, Any]) -> Any:
+    return doc[True]  # PyYAML reads YAML 1.1, where the key `on` is the boolean true
+
+
+@pytest.mark.parametrize("scenario", sorted(ALL))
+def test_every_workflow_keeps_the_rules(scenario: str) -> None:
+    inputs = ALL[scenario]()
+    allowed_setup = set(install_lines(inputs.ci))
+    for name, (text, doc) in documents(inputs).items():
+        assert doc["permissions"] == {}, name
+        assert doc["concurrency"]["group"].startswith("${{ github.workflow }}")
+        assert "cancel-in-progress" in doc["concurrency"]
+        for line in text.splitlines():
+            if line.strip().startswith("uses:"):
+                assert PINNED_USES.match(line.strip()), line
+        for job_id, job in doc["jobs"].items():
+            assert isinstance(job["timeout-minutes"], int), job_id
+            assert job["permissions"] and "write-all" not in str(job["permissions"]), job_id
+            for job_step in job["steps"]:
+                if "uses" in job_step and "actions/checkout@" in job_step["uses"]:
+                    assert job_step["with"]["persist-credentials"] is False
+                run = job_step.get("run")
+                if run is None:
+                    continue
+                assert "\n" not in run.strip(), "one line per step"
+                assert "${{" not in run, f"{name}/{job_id}: expression inside run"
+                assert nox_session(run) or run in allowed_setup, run
+
+
+def test_release_has_no_cache_and_publish_needs_every_build() -> None:
+    _text, doc = documents(full_inputs())["release.yml"]
+    steps = [s for job in doc["jobs"].values() for s in job["steps"]]
+    assert not any("actions/cache@" in s.get("uses", "") for s in steps)
+    publish = doc["jobs"]["publish"]
+    assert publish["needs"] == ["build"]
+    assert publish["permissions"] == {"contents": "write"}
+    assert triggers(doc) == {"push": {"tags": ["v*"]}}
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    build = doc["jobs"]["build"]
+    assert build["runs-on"] == "${{ matrix.runner }}"
+    assert [row["target"] for row in build["strategy"]["matrix"]["include"]] == [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-musl",
+        "aarch64-apple-darwin",
+    ]
+
+
+def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
+    _text, doc = documents(full_inputs())["security.yml"]
+    job = doc["jobs"]["security"]
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    upload = [s for s in job["steps"] if "upload-sarif@" in s.get("uses", "")]
+    assert upload[0]["with"]["sarif_file"] == "target/ferrox/security.sarif"
+    assert "nox -s tools -- cargo-audit" in [s.get("run") for s in job["steps"]]
+    assert triggers(doc)["schedule"] == [{"cron": "17 4 * * *"}]
+
+
+def test_ci_yml_jobs_follow_the_registry() -> None:
+    _text, doc = documents(full_inputs())["ci.yml"]
+    assert list(doc["jobs"]) == ["fmt", "clippy", "test", "coverage", "build", "bench", "lint"]
+    assert doc["jobs"]["bench"]["if"] == "github.event_name == 'pull_request'"
+    assert doc["jobs"]["test"]["strategy"]["matrix"]["include"] == [
+        {"os": "ubuntu-latest"},
+        {"os": "windows-latest"},
+    ]
+    # Data from the matrix reaches the command through env, never through ${{ }} in run:.
+    assert doc["jobs"]["build"]["env"]["FERROX_TARGET"] == "${{ matrix.target }}"
+
+
+def test_optional_workflows_need_their_session_and_the_config() -> None:
+    result = plan(default_inputs())
+    assert [wf.file for wf in result.workflows] == ["ci.yml"]
+    assert any("no `security` step" in note for note in result.notes)
+    without = replace(full_inputs(), ci=CiSettings(workflows=("security",)))
+    result = plan(without)
+    assert [wf.file for wf in result.workflows] == ["ci.yml", "security.yml"]
+    assert any("release.yml: not generated ([ci] workflows" in note for note in result.notes)
+
+
+def test_release_without_a_build_step_publishes_alone() -> None:
+    steps = registry(step("publish", "release", cargo=False))
+    inputs = Inputs(steps, CiSettings(), pinned_tools=())
+    release = next(wf for wf in plan(inputs).workflows if wf.file == "release.yml")
+    assert [job.id for job in release.jobs] == ["publish"]
+    assert release.jobs[0].needs == ()
+
+
+def test_placement_reads_names_and_tags() -> None:
+    assert placement(step("audit", "rust", "security")) == "security"
+    assert placement(step("publish")) == "release"
+    assert placement(step("health")) == "monitoring"
+    assert placement(step("fmt", "ci")) == "ci"
+    assert placement(step("tools", "setup")) is None
+
+
+def test_checkout_source_installs_ferrox_from_the_repository() -> None:
+    assert install_lines(CiSettings(ferrox_source="checkout", requirements="r.txt")) == (
+        "python -m pip install --require-hashes -r r.txt",
+        "python -m pip install --no-deps --no-build-isolation .",
+    )
+
+
+def test_model_and_scalars() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        Step(name="neither")
+    assert nox_session("nox -s test -- -- x") == "test"
+    assert nox_session("python -m pip install x") is None
+    assert yaml_scalar("3.12") == '"3.12"'
+    assert yaml_scalar("ubuntu-latest") == "ubuntu-latest"
+    assert yaml_scalar("") == '""'
+    assert yaml_scalar("a\nb\n", 4) == "|\n    a\n    b"
+    assert yaml_flow(["main", "a b: c"]) == '[main, "a b: c"]'
+
+
+def test_action_table_rejects_a_short_sha(tmp_path: Path) -> None:
+    table = tmp_path / "actions.toml"
+    table.write_text('[checkout]\nrepo = "actions/checkout"\nversion = "v4"\nsha = "abc123"\n')
+    with pytest.raises(ConfigError, match="40-hex"):
+        action_pins(table)
+    assert all(len(pin.sha) == 40 for pin in action_pins().values())
