@@ -23,15 +23,25 @@ CHECKOUT_CONFIG = '[ci]\nferrox_source = "checkout"\ntest_os = ["ubuntu-latest"]
 Call = Callable[..., Any]
 
 
+def _configure(demo: Path, extra: str = "") -> None:
+    """The demo keeps its config in Cargo.toml; the [ci] table goes there too (one place)."""
+    manifest = demo / "Cargo.toml"
+    original = demo / "Cargo.toml.orig"
+    if not original.exists():
+        original.write_text(manifest.read_text(encoding="utf-8"), encoding="utf-8")
+    table = (CHECKOUT_CONFIG + extra).replace("[ci]", "[workspace.metadata.ferrox.ci]")
+    manifest.write_text(original.read_text(encoding="utf-8") + "\n" + table, encoding="utf-8")
+
+
 @pytest.fixture
 def project(fresh_crate: Callable[[str], Path]) -> Path:
     demo = fresh_crate("demo")
-    (demo / "ferrox.toml").write_text(CHECKOUT_CONFIG, encoding="utf-8")
+    _configure(demo)
     return demo
 
 
 def test_init_writes_everything_then_check_passes(ferrox: Call, project: Path) -> None:
-    (project / "ferrox.toml").write_text(CHECKOUT_CONFIG + "docker = true\n")
+    _configure(project, "docker = true\n")
     done = ferrox("init", "-C", str(project))
     assert done.code == 0, done.out + done.err
     for path in ("noxfile.py", "tasks.py", "ci/requirements.txt", ".github/workflows/ci.yml"):
@@ -140,7 +150,7 @@ def test_docker_writes_a_dockerfile_for_the_binary(project: Path) -> None:
         ("[ci]\npyhton = '3.12'\n", "did you mean 'python'?"),
         ("[ci]\nworkflows = ['securty']\n", "did you mean 'security'?"),
         ("[ci]\ntargets = ['x86_64']\n", "expected a list of tables"),
-        ("[[ci.targets]]\ntriple = 'x'\ncross = 'qemu'\n", "ci.targets.cross"),
+        ("[[ci.targets]]\ntriple = 'x'\ncross = 'qemu'\n", "ci.targets[0].cross"),
         ("[ci]\ntimeout_minutes = 0\n", "out of range"),
     ],
 )
@@ -189,7 +199,7 @@ def test_cache_key_is_stable_and_follows_its_inputs(ferrox: Call, project: Path)
     lock = project / "Cargo.lock"
     lock.write_text(lock.read_text() + "\n")
     assert ferrox("cache-key", "-C", str(project)).out.strip() not in (key, with_toolchain)
-    (project / "ferrox.toml").write_text(CHECKOUT_CONFIG + "python = '3.13'\n")
+    _configure(project, "python = '3.13'\n")
     assert ferrox("cache-key", "-C", str(project)).out.strip() != key
 
 

@@ -53,7 +53,7 @@ def inputs_for(root: Path, config: ProjectConfig, steps: Mapping[str, Step]) -> 
         steps=steps,
         ci=config.for_step("ci", CiSettings),
         report_dir=config.globals.report_dir,
-        pinned_tools=tuple(tool.name for tool in pins.cargo_tools),
+        pinned_tools=tuple(tool.name for tool in pins.tools),
         components=pins.components,
     )
 

@@ -38,7 +38,7 @@ class Inputs:
     steps: Mapping[str, FerroxStep]
     ci: CiSettings
     report_dir: str = "target/ferrox"
-    pinned_tools: tuple[str, ...] = ()  # the cargo tools ci/tools.toml pins
+    pinned_tools: tuple[str, ...] = ()  # the tools ci/tools.toml pins (cargo and Python)
     components: tuple[str, ...] = ("rustfmt", "clippy")
 
 
