@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -58,7 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--dry-run", action="store_true", help="print the commands without running them"
     )
+    _add_release(commands)
     return parser
+
+
+def _add_release(commands: Any) -> None:
+    release = commands.add_parser(
+        "release", help="cut a release: bump, changelog, commit, tag, artifacts, publish"
+    )
+    release.add_argument("version", nargs="?", help="the version to release, e.g. v1.2.0")
+    release.add_argument(
+        "--bump", choices=("auto", "major", "minor", "patch"),
+        help="take the next version from the latest tag (auto: from conventional commits)",
+    )  # fmt: skip
+    release.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    release.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
+    release.add_argument("--resume", action="store_true", help="finish an interrupted release")
+    release.add_argument(
+        "--ci", action="store_true", help="only plan, bump, tag and push (CI builds and publishes)"
+    )
+    release.add_argument(
+        "--publish", action="store_true",
+        help="CI's tag workflow: build this runner's assets for the tag at HEAD and publish them",
+    )  # fmt: skip
+    _add_root(release)
+
+
+def _release(console: Console, args: argparse.Namespace) -> int:
+    from ferrox.release.command import Options, run_release  # noqa: PLC0415 - lazy import
+
+    options = Options(
+        root=args.root, version=args.version, bump=args.bump, dry_run=args.dry_run,
+        json=args.json, resume=args.resume, ci=args.ci, publish=args.publish,
+    )  # fmt: skip
+    return run_release(options, console)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +124,7 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
     own, extra = split_extra(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
@@ -103,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ).exit_code
         if args.command == "list":
             return _list(console, as_json=args.json)
+        if args.command == "release":
+            return _release(console, args)
         if args.command == "doctor":
             return _doctor(console, args.root, as_json=args.json)
         return _install(console, args.root, tuple(args.names), dry_run=args.dry_run)

@@ -38,7 +38,8 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
     for name in chosen:
         _define(available[name], root)
     _define_tools(root)
-    return [*chosen, "tools"]
+    _define_publish(root)
+    return [*chosen, "tools", "publish"]
 
 
 def _define(step: Step, root: str | Path | None) -> None:
@@ -66,6 +67,23 @@ def _define_tools(root: str | Path | None) -> None:
         name="tools",
         doc="Install the pinned external tools (cargo-nextest, cargo-audit ...).",
         tags=["setup"],
+        requires=[],
+        allow_parallel=False,
+        default=False,
+    )
+
+
+def _define_publish(root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        code = main(["release", "--publish", "-C", str(_root(root)), *session.posargs])
+        if code:
+            session.error(f"ferrox release --publish failed (exit {code})")
+
+    _register(
+        session,
+        name="publish",
+        doc="Build this runner's release assets for the tag at HEAD and publish them (tag CI).",
+        tags=["release"],
         requires=[],
         allow_parallel=False,
         default=False,

@@ -1,6 +1,7 @@
 """The invoke adapter: ``from ferrox.tasks import namespace`` in a user's tasks.py.
 
-Release tasks arrive with the release work; today the collection runs steps and checks tools.
+``invoke release v1.2.0`` (or ``--bump auto``, ``--dry-run``, ``--json``, ``--resume``, ``--ci``)
+cuts a release; the other tasks run steps and check tools.
 """
 
 from __future__ import annotations
@@ -54,4 +55,38 @@ def install_tools(_: Any, root: str = ".") -> None:
         raise Exit(code=code)
 
 
-namespace = Collection(step, check, doctor, install_tools)
+@task(  # type: ignore[untyped-decorator,unused-ignore]
+    positional=["version"],
+    optional=["bump"],
+    help={
+        "version": "the version to release, e.g. v1.2.0",
+        "bump": "auto (from conventional commits), major, minor or patch instead of a version",
+        "dry_run": "print the plan (diffs, commands, tag, assets) and change nothing",
+        "json": "with --dry-run: print the plan as JSON",
+        "resume": "finish an interrupted release",
+        "ci": "only plan, bump, tag and push; the tag workflow builds and publishes",
+        "root": "project directory",
+    },
+)
+def release(  # noqa: PLR0917 - invoke turns each parameter into a flag
+    _: Any,
+    version: str = "",
+    bump: str = "",
+    dry_run: bool = False,
+    json: bool = False,
+    resume: bool = False,
+    ci: bool = False,
+    root: str = ".",
+) -> None:
+    """Cut a release: gates, version bump, changelog, commit, tag, artifacts, publish."""
+    arguments = ["release", *([version] if version else []), "-C", root]
+    if bump:
+        arguments += ["--bump", bump if isinstance(bump, str) else "auto"]
+    flags = {"--dry-run": dry_run, "--json": json, "--resume": resume, "--ci": ci}
+    arguments += [flag for flag, on in flags.items() if on]
+    code = _call(arguments)
+    if code:
+        raise Exit(code=code)
+
+
+namespace = Collection(step, check, doctor, install_tools, release)
