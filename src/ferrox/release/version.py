@@ -75,7 +75,4 @@ def bumped(latest: Version | None, bump: Bump) -> Version:
     if current.prerelease is not None:
         # 1.2.0-rc.1 + patch/minor/major: finish the release it anticipates, as cargo-release does.
         return Version(str(current.finalize_version()))
-    if bump == "major" and current.major == 0:
-        # Below 1.0 a breaking change bumps the minor version (Cargo's compatibility rules).
-        bump = "minor"
     return Version(str(getattr(current, f"bump_{bump}")()))
