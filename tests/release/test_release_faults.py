@@ -34,7 +34,7 @@ def _remote_tag(repo: Repo) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("index", "step", "kind"), [(i, *case) for i, case in enumerate(CASES)])
-def test_fault_then_recovery(
+def test_fault_then_recovery(  # noqa: PLR0917 - pytest fixtures and parameters
     make_repo: Callable[..., Repo],
     github: FakeGitHub,
     git_env: dict[str, str],
