@@ -125,8 +125,7 @@ def _publish_tag(release: Release) -> int:
         )
     tag = tags[0]
     version = parse_version(tag, prefix)
-    notes = git.out("tag", "--list", "--format=%(contents)", tag)
-    notes = notes.split("\n", 1)[1].strip() + "\n" if "\n" in notes else notes
+    notes = git.out("tag", "--list", "--format=%(contents:body)", tag) + "\n"
     targets = release.settings.targets or (host_target(release.runner, release.root),)
     # Each runner publishes its own targets' archives and checksums; the wheel and sdist come
     # from the local release flow, where one machine builds them once.

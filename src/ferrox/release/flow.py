@@ -277,7 +277,8 @@ def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal
     release.checkpoint("commit")
     state = _record(release, state, "tag")
     sign = ["-s"] if release.settings.sign else ["-a"]
-    git.run("tag", *sign, plan.tag, "-m", f"{plan.tag}\n\n{plan.notes}")
+    # verbatim: the default cleanup would strip the notes' "### Features" lines as comments.
+    git.run("tag", *sign, "--cleanup=verbatim", plan.tag, "-m", f"{plan.tag}\n\n{plan.notes}")
     release.say(f"tagged {plan.tag}")
     release.checkpoint("tag")
     if plan.archives or plan.python_dist:
