@@ -166,3 +166,32 @@ def test_publish_failure_resumes_without_duplicates(
     names = [asset["name"] for asset in github.assets[release["id"]]]
     assert sorted(names) == sorted(set(names)) and len(names) == 2
     assert main(["release", "--resume", "-C", str(repo.path)]) == 2  # nothing left to resume
+
+
+def test_version_choice_and_extra_file_errors(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(release_config(github, 'extra_files = ["VERSION.txt"]\n'))
+    args = ["-C", str(repo.path), "--dry-run", "--json"]
+    assert main(["release", "v0.2.0", "--bump", "patch", *args]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["release", "v0.2.0", *args]) == 2
+    assert "VERSION.txt does not exist" in capsys.readouterr().err
+    (repo.path / "VERSION.txt").write_text("version = 0.1.0 (unquoted)\n")
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\n## [v0.1.0] - 2026-01-01\n\n- old\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: files")
+    repo.git("tag", "v0.1.0")
+    assert main(["release", "v0.2.0", *args]) == 2
+    assert "no version (0.1.0) matched" in capsys.readouterr().err
+    (repo.path / "VERSION.txt").write_text('version = "0.1.0"\n')
+    repo.git("commit", "-q", "-am", "fix: quote the version")
+    assert main(["release", "--bump", "patch", *args]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tag"] == "v0.1.1" and data["previous_tag"] == "v0.1.0"
+    changelog = next(f for f in data["files"] if f["path"] == "CHANGELOG.md")["diff"]
+    assert "+## [v0.1.1](https://github.com/ferrox-dev/demo/compare/v0.1.0...v0.1.1)" in changelog
+    assert "+- quote the version" in changelog and "chore: files" not in changelog
+    assert (
+        '+version = "0.1.1"' in next(f for f in data["files"] if f["path"] == "VERSION.txt")["diff"]
+    )

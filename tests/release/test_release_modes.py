@@ -79,16 +79,23 @@ def test_signed_tag_with_an_ssh_key(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "release", "-f", str(key)],
         check=True,
     )
-    repo = make_repo(release_config(github, "sign = true\npublishers = [\"git\"]\n"))
+    repo = make_repo(release_config(github, 'sign = true\npublishers = ["git"]\n'))
     repo.git("config", "gpg.format", "ssh")
     repo.git("config", "user.signingkey", str(key))
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
     allowed = tmp_path / "allowed"
     allowed.write_text(f"tester@example.invalid {key.with_suffix('.pub').read_text()}")
     repo.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
-    assert "Good" in subprocess.run(
-        ["git", "tag", "-v", "v0.2.0"], cwd=repo.path, capture_output=True, text=True, check=True
-    ).stderr
+    assert (
+        "Good"
+        in subprocess.run(
+            ["git", "tag", "-v", "v0.2.0"],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+    )
 
 
 def test_unknown_publisher_and_nothing_to_resume(
