@@ -195,3 +195,56 @@ def test_version_choice_and_extra_file_errors(
     assert (
         '+version = "0.1.1"' in next(f for f in data["files"] if f["path"] == "VERSION.txt")["diff"]
     )
+
+
+def test_release_table_is_validated_like_step_settings(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(release_config(github, 'brnach = "main"\n'))
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
+    err = capsys.readouterr().err
+    assert "release.brnach" in err and "did you mean 'branch'" in err
+
+
+def test_json_summary_and_a_custom_token_variable_is_masked(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = make_repo(release_config(github, 'token_env = "GH_PAT"\n'))
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("GH_PAT", TOKEN)
+    github.fail_uploads = 1
+    assert main(["release", "v0.2.0", "--json", "-C", str(repo.path)]) == 1
+    captured = capsys.readouterr()
+    assert "HTTP 502" in captured.err and TOKEN not in captured.out + captured.err
+    assert main(["release", "--resume", "--json", "-C", str(repo.path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["released"] == "v0.2.0" and len(summary["assets"]) == 2
+
+
+def test_interrupted_release_is_not_rolled_back_on_another_branch(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    git_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from conftest import run_cli
+
+    repo = make_repo(release_config(github))
+    killed = run_cli(
+        repo.path, "v0.2.0", env={**git_env, "FERROX_RELEASE_FAULT": "after:commit:sigkill"}
+    )
+    assert killed.returncode == -9
+    repo.git("checkout", "-q", "-b", "elsewhere", "HEAD~1")
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
+    assert "must be rolled back on branch 'main'" in capsys.readouterr().err
+    repo.git("checkout", "-q", "main")
+    repo.git("commit", "-q", "--allow-empty", "-m", "feat: work after the crash")
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
+    assert "HEAD moved" in capsys.readouterr().err
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    assert main(["release", "--resume", "-C", str(repo.path)]) == 0
+    assert repo.git("log", "-1", "--format=%s") == "chore(release): v0.2.0"
+    assert repo.git("rev-list", "--count", "HEAD") == "4"

@@ -139,3 +139,14 @@ def test_fault_hook_only_fires_for_its_step() -> None:
         checkpoint(
             {"FERROX_RELEASE_FAULT": "after:upload:a:b.tar.gz:exception"}, "upload:a:b.tar.gz"
         )
+
+
+def test_default_gates_are_the_registered_ones() -> None:
+    from ferrox.release.plan import resolve_gates
+    from ferrox.release.settings import DEFAULT_GATES
+    from ferrox.steps import all_steps
+
+    gates = resolve_gates(ReleaseSettings())
+    assert gates == tuple(name for name in DEFAULT_GATES if name in all_steps())
+    assert gates[:3] == ("fmt", "clippy", "test")
+    assert resolve_gates(ReleaseSettings(gates=())) == ()

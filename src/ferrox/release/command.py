@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
-from ferrox.engine import load_project, masker_for
+from ferrox.engine import load_project
 from ferrox.errors import EXIT_PASS, UsageError
+from ferrox.masking import Masker
 from ferrox.release import flow
 from ferrox.release.artifacts import host_target
 from ferrox.release.flow import Release, Request
@@ -43,8 +47,9 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
     root = options.root.resolve()
     config = load_project(root)
     settings = config.for_step("release", ReleaseSettings)
-    masker = masker_for(config, env)
-    quiet = options.json and options.dry_run
+    # The token's variable is masked whatever its name (GITHUB_TOKEN already looks secret).
+    masker = Masker.from_environment(env, (*config.globals.mask_env, settings.token_env))
+    quiet = options.json
 
     def say(message: str) -> None:
         if not quiet:
@@ -66,7 +71,9 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
         pending = flow.resume_pending(release)
         if pending is not None:
             say(f"resuming the publication of {pending.tag}")
-            flow.publish(release, pending)
+            with _sigterm_as_interrupt():
+                flow.publish(release, pending)
+            _summary(options, pending.tag, pending.assets)
             return EXIT_PASS
     plan = flow.plan_release(
         release,
@@ -84,8 +91,36 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
             )
         return EXIT_PASS
     say(f"releasing {plan.tag} (previous: {plan.previous_tag or 'none'})")
-    flow.execute(release, plan)
+    with _sigterm_as_interrupt():
+        flow.execute(release, plan)
+    built = release.assets_dir(plan.tag)
+    _summary(
+        options, plan.tag, tuple(sorted(str(p) for p in built.iterdir())) if built.is_dir() else ()
+    )
     return EXIT_PASS
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancels a job with SIGTERM: handle it like Ctrl-C, so the transaction rolls back."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _summary(options: Options, tag: str, assets: tuple[str, ...]) -> None:
+    """With --json: what was released, as data."""
+    if options.json:
+        print(json.dumps({"released": tag, "assets": list(assets)}, indent=2))
 
 
 def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -> str:

@@ -2,8 +2,8 @@
 
 ``<step>`` is one of plan, bump, changelog, commit, tag, artifacts, push, release or
 ``upload:<asset name>``; ``<kind>`` is ``exception`` (an error), ``sigkill`` (the process dies
-at once) or ``sigint`` (Ctrl-C). The fault-injection tests use it to prove that every
-interruption leaves the repository unchanged or resumable.
+at once), ``sigint`` (Ctrl-C) or ``sigterm`` (a CI cancellation). The fault-injection tests
+use it to prove that every interruption leaves the repository unchanged or resumable.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def checkpoint(env: Mapping[str, str], step: str) -> None:
         return
     if kind == "sigkill":
         os.kill(os.getpid(), signal.SIGKILL)
-    if kind == "sigint":
-        os.kill(os.getpid(), signal.SIGINT)
+    if kind in ("sigint", "sigterm"):
+        os.kill(os.getpid(), signal.SIGINT if kind == "sigint" else signal.SIGTERM)
         time.sleep(5)  # Python's handler raises KeyboardInterrupt here
         raise KeyboardInterrupt  # pragma: no cover - only if SIGINT is ignored
     raise InjectedFault(f"injected fault after {step}")

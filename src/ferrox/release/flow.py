@@ -214,10 +214,22 @@ def publish(release: Release, state: Journal) -> None:
 def rollback(release: Release, state: Journal) -> None:
     """Undoes the local steps: tag, commit, staged and written files, artifacts, journal."""
     git = release.git
+    if git.branch() != state.branch:
+        raise UsageError(
+            f"an interrupted release of {state.tag} must be rolled back on branch "
+            f"{state.branch!r}; check it out and run again (journal: {release.journal_path})"
+        )
+    head = git.head()
+    if head != state.head_before and not _is_release_commit(git, state):
+        raise UsageError(
+            f"HEAD moved since the interrupted release of {state.tag} (expected "
+            f"{state.head_before[:12]} or its release commit); inspect the repository and delete "
+            f"{release.journal_path}"
+        )
     if git.tag_commit(state.tag) is not None:
         git.run("tag", "-d", state.tag)
     paths = list(state.files)
-    if git.branch() == state.branch and git.head() != state.head_before:
+    if head != state.head_before:
         git.run("reset", "--quiet", "--mixed", state.head_before)
     elif paths:  # unstage what `git add` may have staged
         git.run("reset", "--quiet", "--", *paths, check=False)
@@ -230,6 +242,14 @@ def rollback(release: Release, state: Journal) -> None:
             target.write_bytes(before)
     shutil.rmtree(release.assets_dir(state.tag), ignore_errors=True)
     journal.remove(release.journal_path)
+
+
+def _is_release_commit(git: Git, state: Journal) -> bool:
+    """Whether HEAD is this release's commit, right on top of where the release started."""
+    parent = git.run("rev-parse", "--verify", "--quiet", "HEAD^", check=False).stdout.strip()
+    return parent == state.head_before and git.out("log", "-1", "--format=%s") == (
+        f"chore(release): {state.tag}"
+    )
 
 
 def _is_publishing(release: Release, state: Journal) -> bool:
