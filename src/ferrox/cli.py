@@ -82,6 +82,10 @@ def _add_release(commands: Any) -> None:
         "--publish", action="store_true",
         help="CI's tag workflow: build this runner's assets for the tag at HEAD and publish them",
     )  # fmt: skip
+    release.add_argument(
+        "--target", action="append", default=[], metavar="TRIPLE",
+        help="with --publish: build for this target instead of the host (repeatable)",
+    )  # fmt: skip
     _add_root(release)
 
 
@@ -91,6 +95,7 @@ def _release(console: Console, args: argparse.Namespace) -> int:
     options = Options(
         root=args.root, version=args.version, bump=args.bump, dry_run=args.dry_run,
         json=args.json, resume=args.resume, ci=args.ci, publish=args.publish,
+        targets=tuple(args.target),
     )  # fmt: skip
     return run_release(options, console)
 

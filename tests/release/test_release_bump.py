@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -90,7 +91,7 @@ def test_versions() -> None:
 
 @pytest.mark.slow
 def test_mixed_workspace_release_is_byte_exact(
-    tmp_path: Path, make_repo: Callable[..., Repo], github: FakeGitHub
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A pre-release of a mixed Rust + Python workspace: manifests, lock, pyproject and
     __version__ end exactly as the golden files; wheel and sdist are published."""
@@ -115,6 +116,9 @@ def test_mixed_workspace_release_is_byte_exact(
         for path in repo.path.rglob("*")
         if path.is_file() and ".git" not in path.parts and "target" not in path.parts
     }
+    assert main(["release", "v0.2.0-rc.1", "--dry-run", "--json", "-C", str(repo.path)]) == 0
+    planned = json.loads(capsys.readouterr().out)["assets"]
+    assert planned[-3:] == ["mixed_demo-0.2.0rc1-*.whl", "mixed_demo-0.2.0rc1.tar.gz", "SHA256SUMS"]
     assert main(["release", "v0.2.0-rc.1", "-C", str(repo.path)]) == 0
     expected = {
         path.relative_to(EXPECTED).as_posix(): path.read_bytes()

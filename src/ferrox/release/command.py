@@ -39,6 +39,7 @@ class Options:
     resume: bool = False
     ci: bool = False
     publish: bool = False
+    targets: tuple[str, ...] = ()
 
 
 def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
@@ -66,7 +67,7 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
         console=console,
     )
     if options.publish:
-        return _publish_tag(release)
+        return _publish_tag(release, options.targets)
     if options.resume:
         pending = flow.resume_pending(release)
         if pending is not None:
@@ -146,7 +147,7 @@ def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -
     return "\n".join(lines)
 
 
-def _publish_tag(release: Release) -> int:
+def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
     """CI's tag workflow: build this runner's assets for the tag at HEAD and publish them to
     the GitHub release (created by whichever runner comes first)."""
     git = release.git
@@ -161,7 +162,8 @@ def _publish_tag(release: Release) -> int:
     tag = tags[0]
     version = parse_version(tag, prefix)
     notes = git.out("tag", "--list", "--format=%(contents:body)", tag) + "\n"
-    targets = release.settings.targets or (host_target(release.runner, release.root),)
+    # Native runners: each builds its own host unless told otherwise (--target).
+    targets = targets or (host_target(release.runner, release.root),)
     # Each runner publishes its own targets' archives and checksums; the wheel and sdist come
     # from the local release flow, where one machine builds them once.
     assets = flow.build_assets(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,7 +199,7 @@ def compute_plan(
         )
     assets = [archive.name for archive in archives]
     if python_dist:
-        assets += ["<wheel>", "<sdist>"]
+        assets += _python_assets(root, version)
     if assets:
         assets.append(CHECKSUMS)
     return ReleasePlan(
@@ -320,6 +321,16 @@ def _pyproject_version(text: str) -> str:
     import tomlkit  # noqa: PLC0415 - only for projects with a pyproject
 
     return str(tomlkit.parse(text)["project"]["version"])  # type: ignore[index,unused-ignore]
+
+
+def _python_assets(root: Path, version: Version) -> list[str]:
+    """The wheel (its tags are the backend's to choose) and the sdist (PEP 625 name)."""
+    import tomlkit  # noqa: PLC0415 - only for projects with a pyproject
+
+    project = tomlkit.parse(read_text(root / "pyproject.toml") or "").get("project", {})
+    name = re.sub(r"[-_.]+", "_", str(project.get("name", "package"))).lower()
+    release = bump.pep440(version.text)
+    return [f"{name}-{release}-*.whl", f"{name}-{release}.tar.gz"]
 
 
 def _has_python_build(root: Path) -> bool:
