@@ -10,15 +10,13 @@ median and 90th percentile wall time, and the median overhead over the raw comma
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import machine_line, measure, median_p90, replace_section, rotated_rounds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo"
@@ -31,9 +29,6 @@ RAW = {
     "clippy": CLIPPY_RAW,
 }
 MARKER = "<!-- overhead:start -->"
-# Sandboxes like ours set PYTHONDONTWRITEBYTECODE, so every start recompiles every module; a
-# laptop or CI runner keeps its bytecode caches, and that is the start-up users see.
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 END_MARKER = "<!-- overhead:end -->"
 
 
@@ -44,16 +39,6 @@ def commands(step: str) -> dict[str, list[str]]:
         "ferrox": [sys.executable, "-m", "ferrox", "run", step],
         "nox": [sys.executable, "-m", "nox", "-s", step],
     }
-
-
-def measure(workdir: Path, argv: list[str]) -> float:
-    """Wall time of one run; a failing run aborts the benchmark (it would measure nothing)."""
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=workdir, capture_output=True, env=ENV, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
-    return elapsed
 
 
 def main() -> None:
@@ -70,38 +55,25 @@ def main() -> None:
             ways = commands(step)
             for argv in ways.values():  # warm-up: build caches, Python bytecode
                 measure(workdir, argv)
-            times: dict[str, list[float]] = {name: [] for name in ways}
             names = list(ways)
-            for round_index in range(args.runs):
-                shift = round_index % len(names)
-                for name in names[shift:] + names[:shift]:  # rotate the order each round
-                    times[name].append(measure(workdir, ways[name]))
+            times = rotated_rounds(names, args.runs, lambda n, w=ways: measure(workdir, w[n]))
             raw = statistics.median(times["raw"])
             for name in names:
-                median = statistics.median(times[name])
-                p90 = statistics.quantiles(times[name], n=10)[-1]
+                median, p90 = median_p90(times[name])
                 overhead = "" if name == "raw" else f"{median - raw:+.3f}"
                 rows.append(f"| {step} | {name} | {median:.3f} | {p90:.3f} | {overhead} |")
-    cpu = platform.processor() or platform.machine()
     table = "\n".join(
         [
-            MARKER,
-            f"Measured {time.strftime('%Y-%m-%d')} on {platform.system()} {cpu}, "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{args.runs} interleaved warm runs per command.",
+            machine_line(args.runs),
             "",
             "| step | command | median (s) | p90 (s) | overhead vs raw (s) |",
             "| --- | --- | ---: | ---: | ---: |",
             *rows,
-            END_MARKER,
         ]
     )
     print(table)
     if args.write:
-        text = args.write.read_text(encoding="utf-8")
-        head, _, rest = text.partition(MARKER)
-        _, _, tail = rest.partition(END_MARKER)
-        args.write.write_text(head + table + tail, encoding="utf-8")
+        replace_section(args.write, MARKER, END_MARKER, table)
 
 
 if __name__ == "__main__":

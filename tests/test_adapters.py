@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ferrox.steps import default_steps
+
 NOXFILE = "import ferrox.nox\n\nferrox.nox.register()\n"
 TASKS = "from ferrox.tasks import namespace\n"
 
@@ -44,7 +46,9 @@ def project(fresh_crate: Callable[[str], Path]) -> Path:
 def test_nox_lists_sessions_with_descriptions_and_tags(project: Path) -> None:
     listing = json.loads(nox(project, "--list", "--json").stdout)
     sessions = {s["name"]: s for s in listing}
-    assert set(sessions) == {"fmt", "clippy", "test"}  # --json lists the selected (default) ones
+    # --json lists the selected (default) sessions: every step but a composite's parts.
+    assert set(sessions) == set(default_steps())
+    assert {"fmt", "clippy", "test", "security"} <= set(sessions)
     assert (
         sessions["clippy"]["description"] == "Lint Rust code with clippy, security lints included."
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferrox.tools import ToolRunner
 from ferrox.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from ferrox.config import ProjectConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,8 @@ class Context:
     report_dir: Path
     fix: bool = False
     extra_args: tuple[str, ...] = ()
+    # The whole project configuration, for composite steps that build their parts' contexts.
+    config: ProjectConfig | None = None
 
     @cached_property
     def workspace(self) -> Workspace:

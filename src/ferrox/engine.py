@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import sys
-import time
-import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -16,11 +12,12 @@ from rich.console import Console
 from ferrox import report
 from ferrox.config import ProjectConfig, load_config
 from ferrox.context import Context
-from ferrox.errors import FerroxError, UsageError
+from ferrox.errors import UsageError
 from ferrox.masking import Masker
-from ferrox.model import Status, StepResult
+from ferrox.model import StepResult
 from ferrox.report import github, terminal
-from ferrox.steps import Step, all_steps, get_step
+from ferrox.steps import all_steps, get_step
+from ferrox.steps.execute import execute
 from ferrox.tools import ToolRunner
 from ferrox.workspace import require_manifest
 
@@ -85,16 +82,9 @@ def run_step(
         report_dir=report_dir,
         fix=options.fix,
         extra_args=options.extra_args,
+        config=config,
     )
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    start = time.monotonic()
-    result = _execute(step, ctx, masker)
-    result = replace(
-        result,
-        commands=tuple(runner.records),
-        started_at=started,
-        duration_s=time.monotonic() - start,
-    )
+    result = execute(step, ctx)
     reports = report.write_reports(result, root=root, report_dir=report_dir, env=env, masker=masker)
     console = console or Console(highlight=False)
     terminal.show(console, result, reports)
@@ -103,22 +93,3 @@ def run_step(
         for line in github.annotation_lines(result, prefix):
             print(masker.mask(line), flush=True)
     return Outcome(result, reports)
-
-
-def _execute(step: Step, ctx: Context, masker: Masker) -> StepResult:
-    try:
-        return step.run(ctx)
-    except UsageError:
-        raise
-    except FerroxError as exc:  # ToolError: the tool gave no verdict
-        message = masker.mask(str(exc))
-    except Exception as exc:  # noqa: BLE001 - a bug must fail the step, never pass it
-        sys.stderr.write(masker.mask(traceback.format_exc()))
-        message = masker.mask(f"ferrox internal error in step {step.name}: {exc!r}")
-    return StepResult(
-        step=step.name,
-        tool=step.tool,
-        status=Status.ERROR,
-        summary="could not run: no verdict",
-        error=message,
-    )

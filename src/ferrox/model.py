@@ -116,3 +116,5 @@ class StepResult:
     started_at: str = ""
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # The results of the steps a composite step (``security``) ran, each complete on its own.
+    parts: tuple[StepResult, ...] = ()

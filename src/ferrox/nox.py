@@ -22,7 +22,7 @@ import nox
 from ferrox.cli import add_run_options, main, run_options, split_extra
 from ferrox.engine import run_step
 from ferrox.errors import FerroxError
-from ferrox.steps import Step, all_steps
+from ferrox.steps import Step, all_steps, default_steps
 
 
 def register(root: str | Path | None = None, *, steps: Iterable[str] | None = None) -> list[str]:
@@ -31,18 +31,19 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
     ``root`` is the project directory, relative to the noxfile (default: the noxfile's directory).
     """
     available = all_steps()
+    defaults = default_steps()
     chosen = list(steps) if steps is not None else list(available)
     unknown = [name for name in chosen if name not in available]
     if unknown:
         raise ValueError(f"unknown ferrox step(s) {unknown}; steps: {', '.join(available)}")
     for name in chosen:
-        _define(available[name], root)
+        _define(available[name], root, default=name in defaults)
     _define_tools(root)
     _define_publish(root)
     return [*chosen, "tools", "publish"]
 
 
-def _define(step: Step, root: str | Path | None) -> None:
+def _define(step: Step, root: str | Path | None, *, default: bool) -> None:
     def session(session: nox.Session) -> None:
         _run_in_session(session, step.name, root)
 
@@ -53,6 +54,7 @@ def _define(step: Step, root: str | Path | None) -> None:
         tags=list(step.tags),
         requires=list(step.requires),
         allow_parallel=step.parallel,
+        default=default,
     )
 
 

@@ -65,6 +65,10 @@ class ToolRunner:
         self.echo_stderr = echo_stderr
         self.records: list[CommandRecord] = []
 
+    def child(self) -> ToolRunner:
+        """A runner with the same environment and masking but its own command records."""
+        return ToolRunner(env=self.env, masker=self.masker, echo_stderr=self.echo_stderr)
+
     def which(self, program: str) -> Path | None:
         """The program's path on this runner's PATH, or None."""
         found = shutil.which(program, path=self.env.get("PATH", os.defpath))

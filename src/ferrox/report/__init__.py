@@ -30,10 +30,8 @@ def write_reports(
     prefix = github.repository_prefix(root, env)
     md = markdown.render(result)
     json.write_text_atomic(paths["markdown"], masker.mask(md))
-    json.write_text_atomic(
-        paths["sarif"],
-        _json.dumps(masker.mask_data(sarif.render([result], path_prefix=prefix)), indent=2) + "\n",
-    )
+    log = sarif.render(result.parts or [result], path_prefix=prefix)
+    json.write_text_atomic(paths["sarif"], _json.dumps(masker.mask_data(log), indent=2) + "\n")
     if "junit" in paths:
         json.write_text_atomic(paths["junit"], masker.mask(junit.render(result.tests, result.step)))
     names = {kind: path.name for kind, path in paths.items() if kind != "json"}

@@ -52,6 +52,7 @@ def to_dict(result: StepResult, root: Path, reports: Mapping[str, str]) -> dict[
             for command in result.commands
         ],
         "reports": dict(reports),
+        **({"parts": [to_dict(part, root, {}) for part in result.parts]} if result.parts else {}),
     }
 
 

@@ -8,10 +8,12 @@ MAX_FINDINGS = 50
 _BADGE = {Status.PASS: "✅", Status.FAIL: "❌", Status.ERROR: "💥"}
 
 
-def render(result: StepResult) -> str:
-    """Markdown for one step: verdict, gates, and the first findings."""
+def render(result: StepResult, heading: str = "###") -> str:
+    """Markdown for one step: verdict, gates, and the first findings (per part, if composite)."""
+    if result.parts:
+        return _render_composite(result, heading)
     lines = [
-        f"### {_BADGE[result.status]} `{result.step}`: {result.status.value}",
+        f"{heading} {_BADGE[result.status]} `{result.step}`: {result.status.value}",
         "",
         _cell(result.summary),
         "",
@@ -44,6 +46,24 @@ def render(result: StepResult) -> str:
             )
         lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _render_composite(result: StepResult, heading: str) -> str:
+    lines = [
+        f"{heading} {_BADGE[result.status]} `{result.step}`: {result.status.value}",
+        "",
+        _cell(result.summary),
+        "",
+        "| Scanner | Verdict | Findings | Summary | Time (s) |",
+        "| --- | --- | ---: | --- | ---: |",
+    ]
+    lines += [
+        f"| `{part.step}` | {_BADGE[part.status]} {part.status.value} | {len(part.findings)} "
+        f"| {_cell(part.summary)} | {part.duration_s:.1f} |"
+        for part in result.parts
+    ]
+    lines.append("")
+    return "\n".join(lines) + "\n" + "".join(render(part, heading + "#") for part in result.parts)
 
 
 def _cell(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -23,20 +23,29 @@ def show(console: Console, result: StepResult, reports: Mapping[str, Path]) -> N
         f"[{_STYLE[status]}]{status.value.upper()}[/] [bold]{result.step}[/] "
         f"{escape(result.summary)} [dim]({result.duration_s:.1f} s)[/]"
     )
+    if result.parts:
+        _show_parts(console, result.parts)
     if result.error:
         console.print(f"[magenta]{escape(result.error)}[/]")
     for check in result.gates:
         if not check.passed:
             console.print(f"  [red]gate {check.name}[/]: {escape(check.description)}")
-    ordered = sorted(result.findings, key=lambda f: list(Level).index(f.level))
+    sources = [(part.step, part.findings) for part in result.parts] or [("", result.findings)]
+    ordered = sorted(
+        ((step, finding) for step, findings in sources for finding in findings),
+        key=lambda pair: list(Level).index(pair[1].level),
+    )
     if ordered:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        if result.parts:
+            table.add_column("scanner")
         table.add_column("level")
         table.add_column("location", overflow="fold")
         table.add_column("rule")
         table.add_column("message", overflow="fold")
-        for finding in ordered[:MAX_FINDINGS]:
+        for step, finding in ordered[:MAX_FINDINGS]:
             table.add_row(
+                *([step] if result.parts else []),
                 f"[{_LEVEL_STYLE[finding.level]}]{finding.level.value}[/]",
                 escape(finding.location or "-"),
                 escape(finding.rule),
@@ -45,5 +54,23 @@ def show(console: Console, result: StepResult, reports: Mapping[str, Path]) -> N
         console.print(table)
         if len(ordered) > MAX_FINDINGS:
             console.print(f"  [dim]… {len(ordered) - MAX_FINDINGS} more in the JSON report[/]")
-    if "json" in reports:
-        console.print(f"  [dim]report: {escape(str(reports['json']))}[/]")
+    labels = {"json": "report", "sarif": "sarif"} if result.parts else {"json": "report"}
+    for kind, label in labels.items():
+        if kind in reports:
+            console.print(f"  [dim]{label}: {escape(str(reports[kind]))}[/]")
+
+
+def _show_parts(console: Console, parts: Sequence[StepResult]) -> None:
+    """One row per scanner: a composite's verdict is only as clear as its parts."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("scanner", "verdict", "findings", "summary", "time"):
+        table.add_column(column, overflow="fold")
+    for part in parts:
+        table.add_row(
+            part.step,
+            f"[{_STYLE[part.status]}]{part.status.value}[/]",
+            str(len(part.findings)),
+            escape(part.summary),
+            f"{part.duration_s:.1f} s",
+        )
+    console.print(table)

@@ -12,7 +12,7 @@ import importlib
 from ferrox.errors import UsageError
 from ferrox.steps.interface import Step
 
-_MODULES = ("fmt", "clippy", "test")
+_MODULES = ("fmt", "clippy", "test", "security")
 
 
 def all_steps() -> dict[str, Step]:
@@ -22,6 +22,17 @@ def all_steps() -> dict[str, Step]:
         step: Step = importlib.import_module(f"ferrox.steps.{module_name}").STEP
         steps[step.name] = step
     return steps
+
+
+def default_steps() -> dict[str, Step]:
+    """The steps a bare ``nox`` (and the demo job) runs: a composite stands in for its parts."""
+    steps = all_steps()
+    covered = {step.covers_tag: name for name, step in steps.items() if step.covers_tag}
+    return {
+        name: step
+        for name, step in steps.items()
+        if not any(covered.get(tag, name) != name for tag in step.tags)
+    }
 
 
 def get_step(name: str) -> Step:
@@ -34,4 +45,4 @@ def get_step(name: str) -> Step:
     raise UsageError(f"unknown step {name!r}{suggestion} (steps: {', '.join(steps)})")
 
 
-__all__ = ["Step", "all_steps", "get_step"]
+__all__ = ["Step", "all_steps", "default_steps", "get_step"]

@@ -32,6 +32,8 @@ class Step:
     # Whether the step has anything to look at in a project (composite steps such as `security`
     # skip the ones that do not apply: Rust scanners need a Cargo.toml, Python ones Python files).
     applies: Callable[[Path], bool] = has_rust_project
+    # A composite step runs every step with this tag; a bare `nox` then runs the composite alone.
+    covers_tag: str | None = None
 
 
 @dataclass(frozen=True)

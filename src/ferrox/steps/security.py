@@ -1,0 +1,160 @@
+"""``security``: every security scanner that applies to the project, side by side, one verdict.
+
+Each part is a complete step (``audit``, ``geiger``, ``secrets``, ``licenses``, ``bandit``,
+``pip-audit``, ``safety``) with its own settings, gates and tool runner; this step only chooses
+which apply, runs them in parallel threads (the work happens in the scanners' processes), and
+folds their results into one: the reports show a combined table and the SARIF has one run per tool.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ferrox.config import setting
+from ferrox.context import Context
+from ferrox.errors import ConfigError
+from ferrox.model import GateCheck, Status, StepResult
+from ferrox.steps import all_steps
+from ferrox.steps.execute import execute
+from ferrox.steps.interface import Step
+
+SECURITY_TAG = "security"
+NAME = "security"
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """``[security]``: which scanners run and how many at once."""
+
+    steps: tuple[str, ...] = setting(
+        (), "the scanners to run (default: every security step that applies to the project)"
+    )
+    skip: tuple[str, ...] = setting((), "scanners never to run, e.g. a tool your platform lacks")
+    jobs: int = setting(
+        min(4, os.cpu_count() or 1), "scanners run at the same time", minimum=1, maximum=64
+    )
+
+
+def security_steps() -> dict[str, Step]:
+    """The registered steps tagged ``security``, in registry order."""
+    return {
+        name: step
+        for name, step in all_steps().items()
+        if SECURITY_TAG in step.tags and name != NAME
+    }
+
+
+def select(ctx: Context) -> tuple[list[Step], list[str]]:
+    """The scanners to run on this project, and the names of those that do not apply."""
+    settings: SecuritySettings = ctx.settings
+    available = security_steps()
+    for key, names in (("steps", settings.steps), ("skip", settings.skip)):
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise ConfigError(
+                f"security.{key}: unknown scanner(s) {', '.join(map(repr, unknown))} "
+                f"(valid: {', '.join(available)})"
+            )
+    wanted = [name for name in (settings.steps or available) if name not in settings.skip]
+    chosen = [available[name] for name in wanted if available[name].applies(ctx.root)]
+    # A scanner named explicitly in `steps` that has nothing to scan is worth saying, not an error.
+    not_applicable = [name for name in wanted if not available[name].applies(ctx.root)]
+    return chosen, not_applicable
+
+
+def run(ctx: Context) -> StepResult:
+    """Runs the applicable scanners in parallel and combines their verdicts (worst wins)."""
+    settings: SecuritySettings = ctx.settings
+    chosen, not_applicable = select(ctx)
+    if not chosen:
+        raise ConfigError(
+            f"security: no scanner applies to {ctx.root} (no Cargo.toml, no Python files); "
+            f"scanners: {', '.join(security_steps())}"
+        )
+    with ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="ferrox-scan") as pool:
+        parts = list(pool.map(lambda step: execute(step, _part_context(ctx, step)), chosen))
+    return combine(parts, not_applicable)
+
+
+def combine(parts: list[StepResult], not_applicable: list[str]) -> StepResult:
+    """One result over the parts: ERROR if a scanner gave no verdict, else FAIL if a gate failed.
+
+    A missing verdict outranks a failed gate: the findings we do have are then known to be
+    incomplete, and exit 3 tells CI to look at the tool, not only at the code.
+    """
+    statuses = {part.status for part in parts}
+    status = (
+        Status.ERROR
+        if Status.ERROR in statuses
+        else Status.FAIL
+        if Status.FAIL in statuses
+        else Status.PASS
+    )
+    counts = {s: sorted(p.step for p in parts if p.status is s) for s in Status}
+    summary = "; ".join(
+        f"{len(names)} {label}: {', '.join(names)}"
+        for label, names in (
+            ("passed", counts[Status.PASS]),
+            ("failed", counts[Status.FAIL]),
+            ("could not run", counts[Status.ERROR]),
+            ("not applicable", sorted(not_applicable)),
+        )
+        if names
+    )
+    errors = [f"{part.step}: {part.error}" for part in parts if part.error]
+    return StepResult(
+        step=NAME,
+        tool="ferrox",
+        status=status,
+        summary=summary,
+        findings=tuple(finding for part in parts for finding in part.findings),
+        metrics={
+            "scanners": len(parts),
+            "findings": sum(len(part.findings) for part in parts),
+            "failed": len(counts[Status.FAIL]),
+            "errors": len(counts[Status.ERROR]),
+        },
+        gates=tuple(
+            GateCheck(
+                name=f"{part.step}.{check.name}",
+                actual=check.actual,
+                limit=check.limit,
+                passed=check.passed,
+                description=check.description,
+            )
+            for part in parts
+            for check in part.gates
+        ),
+        error="\n".join(errors) or None,
+        extra={"not_applicable": sorted(not_applicable)},
+        parts=tuple(parts),
+    )
+
+
+def _part_context(ctx: Context, step: Step) -> Context:
+    if ctx.config is None:  # pragma: no cover - the engine always passes the configuration
+        raise RuntimeError("the security step needs the project configuration")
+    return Context(
+        root=ctx.root,
+        settings=ctx.config.for_step(step.name, step.settings),
+        runner=ctx.runner.child(),
+        report_dir=ctx.report_dir,
+        extra_args=(),
+        config=ctx.config,
+    )
+
+
+STEP = Step(
+    name=NAME,
+    description="Run every security scanner that applies (Rust and Python) as one gate.",
+    tool="ferrox",
+    settings=SecuritySettings,
+    run=run,
+    tags=("security", "ci"),
+    needs_cargo=False,
+    tools=(),
+    applies=lambda _root: True,
+    covers_tag=SECURITY_TAG,
+)
