@@ -38,6 +38,8 @@ def git_env(tmp_path: Path, cargo_target: Path, monkeypatch: pytest.MonkeyPatch)
         "GIT_CONFIG_GLOBAL": str(config),
         "GIT_CONFIG_NOSYSTEM": "1",
         "CARGO_TARGET_DIR": str(cargo_target),
+        # The tests check packaging, not optimisation: unoptimised release builds halve the time.
+        "CARGO_PROFILE_RELEASE_OPT_LEVEL": "0",
         "GITHUB_TOKEN": TOKEN,
     }
     for name in ("FERROX_RELEASE_FAULT", "GITHUB_REF_NAME"):
@@ -123,6 +125,7 @@ def github() -> Iterator[FakeGitHub]:
     server = serve(fake)
     yield fake
     server.shutdown()
+    server.server_close()
 
 
 def release_config(github: FakeGitHub, extra: str = "") -> str:

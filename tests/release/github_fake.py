@@ -160,5 +160,7 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.daemon_threads = True
+    # A short poll interval: shutdown() waits for it, once per test.
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     return server
