@@ -248,3 +248,22 @@ def test_interrupted_release_is_not_rolled_back_on_another_branch(
     assert main(["release", "--resume", "-C", str(repo.path)]) == 0
     assert repo.git("log", "-1", "--format=%s") == "chore(release): v0.2.0"
     assert repo.git("rev-list", "--count", "HEAD") == "4"
+
+
+def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stale Cargo.lock (cargo would change more than our versions) stops the release."""
+    repo = make_repo(release_config(github))
+    lock = repo.path / "Cargo.lock"
+    stale = lock.read_text().replace('dependencies = [\n "demo-core",\n]\n', "")
+    assert stale != lock.read_text()
+    lock.write_text(stale)
+    repo.git("commit", "-q", "-am", "chore: a stale lock file")
+    before = repo.snapshot()
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 1
+    err = capsys.readouterr().err
+    assert "cargo changed Cargo.lock beyond the workspace crates' versions" in err
+    assert "rolled back" in err
+    assert repo.snapshot() == before
+    assert github.requests == []
