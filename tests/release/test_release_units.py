@@ -146,7 +146,12 @@ def test_default_gates_are_the_registered_ones() -> None:
     from ferrox.release.settings import DEFAULT_GATES
     from ferrox.steps import all_steps
 
-    gates = resolve_gates(ReleaseSettings())
+    demo = Path(__file__).parents[2] / "examples" / "demo"
+    gates = resolve_gates(ReleaseSettings(), demo)
     assert gates == tuple(name for name in DEFAULT_GATES if name in all_steps())
     assert gates[:3] == ("fmt", "clippy", "test")
-    assert resolve_gates(ReleaseSettings(gates=())) == ()
+    assert resolve_gates(ReleaseSettings(gates=()), demo) == ()
+    # Nothing for the Rust steps in a project without a Cargo.toml.
+    assert not {"fmt", "clippy", "test"} & set(
+        resolve_gates(ReleaseSettings(), Path(__file__).parent)
+    )

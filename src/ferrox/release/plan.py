@@ -88,11 +88,12 @@ class ReleasePlan:
         }
 
 
-def resolve_gates(settings: ReleaseSettings) -> tuple[str, ...]:
-    """The gates to run: the configured list, or the registered ones of the defaults."""
+def resolve_gates(settings: ReleaseSettings, root: Path) -> tuple[str, ...]:
+    """The gates to run: the configured list, or the defaults that are registered and apply to
+    the project (a pure Python project has nothing for fmt, clippy or test)."""
     steps = all_steps()
     if settings.gates == ("default",):
-        return tuple(name for name in DEFAULT_GATES if name in steps)
+        return tuple(name for name in DEFAULT_GATES if name in steps and steps[name].applies(root))
     unknown = [name for name in settings.gates if name not in steps]
     if unknown:
         raise ConfigError(
@@ -153,7 +154,7 @@ def compute_plan(
             raise UsageError(f"git remote {settings.remote!r} is not configured ([release] remote)")
         if git.remote_has_tag(settings.remote, tag):
             raise UsageError(f"tag {tag} already exists on {settings.remote}")
-    gates = resolve_gates(settings)
+    gates = resolve_gates(settings, root)
     edits, lock_expected = _version_edits(root, settings, workspace, version, git.tracked())
     commits = git.commits(latest.tag(prefix) if latest else None)
     link_base = web_url(settings, git.remote_url(settings.remote))

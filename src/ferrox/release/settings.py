@@ -20,7 +20,7 @@ class ReleaseSettings:
     gates: tuple[str, ...] = setting(
         ("default",),
         "steps that must pass before anything changes; default: those of fmt, clippy, test, "
-        "security that exist",
+        "security that exist and apply to the project",
     )
     changelog: str = setting(
         "CHANGELOG.md", "the changelog file the release notes are prepended to"
