@@ -153,7 +153,9 @@ def test_publish_failure_resumes_without_duplicates(
 ) -> None:
     repo = make_repo(release_config(github))
     github.fail_uploads = 1
-    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 1
+    assert (
+        main(["release", "v0.2.0", "-C", str(repo.path)]) == 3
+    )  # the GitHub API failed: a tool error
     err = capsys.readouterr().err
     assert "partly published" in err and "--resume" in err and TOKEN not in err
     assert git(repo.remote, "rev-parse", "v0.2.0^{commit}")
@@ -216,7 +218,7 @@ def test_json_summary_and_a_custom_token_variable_is_masked(
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.setenv("GH_PAT", TOKEN)
     github.fail_uploads = 1
-    assert main(["release", "v0.2.0", "--json", "-C", str(repo.path)]) == 1
+    assert main(["release", "v0.2.0", "--json", "-C", str(repo.path)]) == 3
     captured = capsys.readouterr()
     assert "HTTP 502" in captured.err and TOKEN not in captured.out + captured.err
     assert main(["release", "--resume", "--json", "-C", str(repo.path)]) == 0
@@ -261,7 +263,9 @@ def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     lock.write_text(stale)
     repo.git("commit", "-q", "-am", "chore: a stale lock file")
     before = repo.snapshot()
-    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 1
+    assert (
+        main(["release", "v0.2.0", "-C", str(repo.path)]) == 3
+    )  # cargo did something unexpected: a tool error
     err = capsys.readouterr().err
     assert "cargo changed Cargo.lock beyond the workspace crates' versions" in err
     assert "rolled back" in err

@@ -61,7 +61,7 @@ def test_token_never_appears_in_output_errors_or_files(
     repo = make_repo(release_config(github))
     github.token = "another-token-the-server-wants"  # noqa: S105 - ours is now rejected: 401
     done = run_cli(repo.path, "v0.2.0", env=git_env)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "HTTP 401" in done.stderr and "partly published" in done.stderr
     everything = done.stdout + done.stderr
     everything += "".join(

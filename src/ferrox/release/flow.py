@@ -30,9 +30,17 @@ from ferrox.workspace import load_workspace
 
 
 class ReleaseFailed(FerroxError):
-    """A gate failed or a step broke; everything local was rolled back (exit 1)."""
+    """A gate failed or a step broke; everything local was rolled back.
+
+    Exit 1, or the exit code of the error behind it (2 usage, 3 tool).
+    """
 
     exit_code = EXIT_GATE_FAILED
+
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        if isinstance(cause, FerroxError):
+            self.exit_code = cause.exit_code
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,9 @@ def execute(release: Release, plan: ReleasePlan) -> None:
         if isinstance(exc, KeyboardInterrupt):
             raise
         if isinstance(exc, FerroxError):
-            raise ReleaseFailed(f"{exc}\nrolled back: no file changed, no commit, no tag") from exc
+            raise ReleaseFailed(
+                f"{exc}\nrolled back: no file changed, no commit, no tag", cause=exc
+            ) from exc
         raise ReleaseFailed(
             release.masker.mask(f"{exc!r}\nrolled back: no file changed, no commit, no tag")
         ) from exc
@@ -206,7 +216,7 @@ def publish(release: Release, state: Journal) -> None:
         if isinstance(exc, KeyboardInterrupt):
             release.say(message)
             raise
-        raise ReleaseFailed(release.masker.mask(f"{exc}\n{message}")) from exc
+        raise ReleaseFailed(release.masker.mask(f"{exc}\n{message}"), cause=exc) from exc
     journal.remove(release.journal_path)
     release.say(f"released {state.tag}")
 
