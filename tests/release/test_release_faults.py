@@ -54,6 +54,8 @@ def test_fault_then_recovery(  # noqa: PLR0917 - pytest fixtures and parameters
     )
     assert failed.returncode == EXPECTED_EXIT[kind], failed.stderr
     assert TOKEN not in failed.stdout + failed.stderr
+    if kind in ("sigint", "sigterm") and step in LOCAL_STEPS:
+        assert "interrupted: rolled back" in failed.stdout
     # Never a dangling tag: a tag on the remote always comes with a journal to resume from.
     if _remote_tag(repo):
         assert _journal(repo).is_file()

@@ -176,6 +176,7 @@ def execute(release: Release, plan: ReleasePlan) -> None:
     except BaseException as exc:  # Ctrl-C included: undo, then report
         rollback(release, state)
         if isinstance(exc, KeyboardInterrupt):
+            release.say("interrupted: rolled back, no file changed, no commit, no tag")
             raise
         if isinstance(exc, FerroxError):
             raise ReleaseFailed(
