@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the commands without running them"
     )
     _add_ci_parsers(commands)
+    _add_release(commands)
     return parser
 
 
@@ -87,6 +89,43 @@ def _add_ci_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser
     cache = commands.add_parser("cache-key", help="the cargo cache key of this project")
     _add_root(cache)
     cache.add_argument("--explain", action="store_true", help="also print each input's digest")
+
+
+def _add_release(commands: Any) -> None:
+    release = commands.add_parser(
+        "release", help="cut a release: bump, changelog, commit, tag, artifacts, publish"
+    )
+    release.add_argument("version", nargs="?", help="the version to release, e.g. v1.2.0")
+    release.add_argument(
+        "--bump", choices=("auto", "major", "minor", "patch"),
+        help="take the next version from the latest tag (auto: from conventional commits)",
+    )  # fmt: skip
+    release.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    release.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
+    release.add_argument("--resume", action="store_true", help="finish an interrupted release")
+    release.add_argument(
+        "--ci", action="store_true", help="only plan, bump, tag and push (CI builds and publishes)"
+    )
+    release.add_argument(
+        "--publish", action="store_true",
+        help="CI's tag workflow: build this runner's assets for the tag at HEAD and publish them",
+    )  # fmt: skip
+    release.add_argument(
+        "--target", action="append", default=[], metavar="TRIPLE",
+        help="with --publish: build for this target instead of the host (repeatable)",
+    )  # fmt: skip
+    _add_root(release)
+
+
+def _release(console: Console, args: argparse.Namespace) -> int:
+    from ferrox.release.command import Options, run_release  # noqa: PLC0415 - lazy import
+
+    options = Options(
+        root=args.root, version=args.version, bump=args.bump, dry_run=args.dry_run,
+        json=args.json, resume=args.resume, ci=args.ci, publish=args.publish,
+        targets=tuple(args.target),
+    )  # fmt: skip
+    return run_release(options, console)
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
             ).exit_code
         if args.command == "list":
             return _list(console, as_json=args.json)
+        if args.command == "release":
+            return _release(console, args)
         if args.command == "doctor":
             return _doctor(console, args.root, as_json=args.json)
         if args.command in CI_COMMANDS:
@@ -255,9 +296,10 @@ def _ci_command(console: Console, args: argparse.Namespace) -> int:
 
 def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[str]) -> int:
     from ferrox.ci import files  # noqa: PLC0415 - jinja2 loads only for init
+    from ferrox.sessions import session_steps  # noqa: PLC0415
 
     config = load_project(root)
-    steps = all_steps()
+    steps = {**all_steps(), **session_steps()}  # publish is a session the workflows call too
     inputs = files.inputs_for(root, config, steps)
     workflows, notes = files.workflow_files(inputs)
     if check:

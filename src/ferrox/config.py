@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import importlib
 import sys
 import types
 import typing
@@ -134,8 +135,26 @@ def find_source(root: Path) -> ConfigSource:
     return found[0] if found else ConfigSource(None, (), {})
 
 
+# Tables that configure something other than a step (name -> "module:Class"), imported lazily
+# because those modules build on this one. They validate exactly like a step's table.
+SECTIONS: dict[str, str] = {
+    "ci": "ferrox.ci.settings:CiSettings",
+    "release": "ferrox.release.settings:ReleaseSettings",
+}
+
+
+def section_settings() -> dict[str, type[Any]]:
+    """The settings class of each non-step table (``[release]`` ...)."""
+    found: dict[str, type[Any]] = {}
+    for name, target in SECTIONS.items():
+        module, _, attribute = target.partition(":")
+        found[name] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
 def load_config(root: Path, step_settings: Mapping[str, type[Any]]) -> ProjectConfig:
     """Reads and validates the project's configuration against the known steps' settings."""
+    step_settings = {**section_settings(), **step_settings}
     source = find_source(root)
     global_fields = {f.name for f in dataclasses.fields(GlobalSettings)}
     global_table: dict[str, Any] = {}

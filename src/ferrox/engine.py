@@ -10,7 +10,6 @@ from pathlib import Path
 from rich.console import Console
 
 from ferrox import report
-from ferrox.ci.settings import CiSettings
 from ferrox.config import ProjectConfig, load_config
 from ferrox.context import Context
 from ferrox.errors import UsageError
@@ -50,9 +49,7 @@ def load_project(root: Path) -> ProjectConfig:
     """The validated configuration of the project at ``root``."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a directory")
-    tables: dict[str, type] = {name: step.settings for name, step in all_steps().items()}
-    tables["ci"] = CiSettings  # not a step: the settings of the generated workflows
-    return load_config(root, tables)
+    return load_config(root, {name: step.settings for name, step in all_steps().items()})
 
 
 def masker_for(config: ProjectConfig, env: Mapping[str, str]) -> Masker:

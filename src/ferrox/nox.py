@@ -22,6 +22,7 @@ import nox
 from ferrox.cli import add_run_options, main, run_options, split_extra
 from ferrox.engine import run_step
 from ferrox.errors import FerroxError
+from ferrox.sessions import PUBLISH
 from ferrox.steps import Step, all_steps, default_steps
 
 
@@ -39,7 +40,8 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
     for name in chosen:
         _define(available[name], root, default=name in defaults)
     _define_tools(root)
-    return [*chosen, "tools"]
+    _define_publish(root)
+    return [*chosen, "tools", "publish"]
 
 
 def _define(step: Step, root: str | Path | None, *, default: bool) -> None:
@@ -68,6 +70,23 @@ def _define_tools(root: str | Path | None) -> None:
         name="tools",
         doc="Install the pinned external tools (cargo-nextest, cargo-audit ...).",
         tags=["setup"],
+        requires=[],
+        allow_parallel=False,
+        default=False,
+    )
+
+
+def _define_publish(root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        code = main(["release", "--publish", "-C", str(_root(root)), *session.posargs])
+        if code:
+            session.error(f"ferrox release --publish failed (exit {code})")
+
+    _register(
+        session,
+        name=PUBLISH.name,
+        doc=PUBLISH.description,
+        tags=list(PUBLISH.tags),
         requires=[],
         allow_parallel=False,
         default=False,

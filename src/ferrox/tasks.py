@@ -1,6 +1,8 @@
 """The invoke adapter: ``from ferrox.tasks import namespace`` in a user's tasks.py.
 
-Release tasks arrive with the release work; today the collection runs steps and checks tools.
+``invoke release v1.2.0`` (``auto`` instead of a version bumps from conventional commits;
+``resume`` finishes an interrupted release; ``--dry-run``, ``--json``, ``--ci``) cuts a release;
+the other tasks run steps and check tools.
 """
 
 from __future__ import annotations
@@ -54,4 +56,37 @@ def install_tools(_: Any, root: str = ".") -> None:
         raise Exit(code=code)
 
 
-namespace = Collection(step, check, doctor, install_tools)
+# invoke's positional arguments cannot be optional, so what --bump/--resume/--publish say on
+# `ferrox release` is a word in the same place here: `invoke release auto`, `invoke release resume`.
+_RELEASE_WORDS = {
+    "auto": ["--bump", "auto"],
+    "major": ["--bump", "major"],
+    "minor": ["--bump", "minor"],
+    "patch": ["--bump", "patch"],
+    "resume": ["--resume"],
+    "publish": ["--publish"],
+}
+
+
+@task(  # type: ignore[untyped-decorator,unused-ignore]
+    help={
+        "tag": "the version (v1.2.0, v1.2.0-rc.1), or auto|major|minor|patch, resume, publish",
+        "dry_run": "print the plan (diffs, commands, tag, assets) and change nothing",
+        "json": "with --dry-run: print the plan as JSON",
+        "ci": "only plan, bump, tag and push; the tag workflow builds and publishes",
+        "root": "project directory",
+    },
+)
+def release(
+    _: Any, tag: str, dry_run: bool = False, json: bool = False, ci: bool = False, root: str = "."
+) -> None:
+    """Cut a release: gates, version bump, changelog, commit, tag, artifacts, publish."""
+    arguments = ["release", *_RELEASE_WORDS.get(tag, [tag]), "-C", root]
+    flags = {"--dry-run": dry_run, "--json": json, "--ci": ci}
+    arguments += [flag for flag, on in flags.items() if on]
+    code = _call(arguments)
+    if code:
+        raise Exit(code=code)
+
+
+namespace = Collection(step, check, doctor, install_tools, release)

@@ -24,13 +24,13 @@ Call = Callable[..., Any]
 
 
 def _configure(demo: Path, extra: str = "") -> None:
-    """The demo keeps its config in Cargo.toml; the [ci] table goes there too (one place)."""
-    manifest = demo / "Cargo.toml"
-    original = demo / "Cargo.toml.orig"
+    """The [ci] table goes into the demo's own ferrox.toml (config lives in one place)."""
+    config = demo / "ferrox.toml"
+    original = demo / "ferrox.toml.orig"
     if not original.exists():
-        original.write_text(manifest.read_text(encoding="utf-8"), encoding="utf-8")
-    table = (CHECKOUT_CONFIG + extra).replace("[ci]", "[workspace.metadata.ferrox.ci]")
-    manifest.write_text(original.read_text(encoding="utf-8") + "\n" + table, encoding="utf-8")
+        original.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+    text = original.read_text(encoding="utf-8") + "\n" + CHECKOUT_CONFIG + extra
+    config.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture

@@ -61,3 +61,11 @@ def test_both_linters_catch_a_careless_workflow(tmp_path: Path) -> None:
     actionlint_found = findings(actionlint([bad]))
     kinds = {str(f.get("kind")) for f in actionlint_found if isinstance(f, dict)}
     assert "expression" in kinds, actionlint_found
+
+
+def test_this_repositorys_own_workflows_are_clean() -> None:
+    workflows = sorted((Path(__file__).parents[2] / ".github" / "workflows").glob("*.yml"))
+    assert {path.name for path in workflows} >= {"ci.yml", "security.yml", "release.yml"}
+    for done in (actionlint(workflows), zizmor(workflows)):
+        assert findings(done) == [], done.stdout
+        assert done.returncode == 0, done.stderr

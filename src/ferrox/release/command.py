@@ -1,0 +1,182 @@
+"""The ``ferrox release`` command behind the CLI, the invoke task and the ``publish`` session."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from ferrox.engine import load_project
+from ferrox.errors import EXIT_PASS, UsageError
+from ferrox.masking import Masker
+from ferrox.release import flow
+from ferrox.release.artifacts import host_target
+from ferrox.release.flow import Release, Request
+from ferrox.release.plan import ReleasePlan
+from ferrox.release.publishers import PublishJob, get_publishers
+from ferrox.release.settings import ReleaseSettings
+from ferrox.release.version import parse_version
+from ferrox.tools import ToolRunner
+
+
+@dataclass(frozen=True)
+class Options:
+    """``ferrox release`` arguments."""
+
+    root: Path
+    version: str | None = None
+    bump: str | None = None
+    dry_run: bool = False
+    json: bool = False
+    resume: bool = False
+    ci: bool = False
+    publish: bool = False
+    targets: tuple[str, ...] = ()
+
+
+def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
+    """Runs ``ferrox release`` and returns its exit code; FerroxErrors propagate to the CLI."""
+    env = dict(os.environ if env is None else env)
+    root = options.root.resolve()
+    config = load_project(root)
+    settings = config.for_step("release", ReleaseSettings)
+    # The token's variable is masked whatever its name (GITHUB_TOKEN already looks secret).
+    masker = Masker.from_environment(env, (*config.globals.mask_env, settings.token_env))
+    quiet = options.json
+
+    def say(message: str) -> None:
+        if not quiet:
+            console.print(escape(masker.mask(message)))
+
+    release = Release(
+        root=root,
+        settings=settings,
+        runner=ToolRunner(env=env, masker=masker),
+        env=env,
+        masker=masker,
+        report_dir=(root / config.globals.report_dir).resolve(),
+        say=say,
+        console=console,
+    )
+    if options.publish:
+        return _publish_tag(release, options.targets)
+    if options.resume:
+        pending = flow.resume_pending(release)
+        if pending is not None:
+            say(f"resuming the publication of {pending.tag}")
+            with _sigterm_as_interrupt():
+                flow.publish(release, pending)
+            _summary(options, pending.tag, pending.assets)
+            return EXIT_PASS
+    plan = flow.plan_release(
+        release,
+        Request(options.version, options.bump, options.dry_run, options.resume, options.ci),
+    )
+    if options.dry_run:
+        problems = flow.preflight(release, plan)
+        publishing = [] if problems else flow.describe_publishing(release, plan)
+        if options.json:
+            data = {**plan.to_data(), "publishing": publishing, "problems": problems}
+            print(masker.mask(json.dumps(data, indent=2)))
+        else:
+            console.print(
+                escape(masker.mask(render_plan(plan, publishing, problems))), highlight=False
+            )
+        return EXIT_PASS
+    say(f"releasing {plan.tag} (previous: {plan.previous_tag or 'none'})")
+    with _sigterm_as_interrupt():
+        flow.execute(release, plan)
+    built = release.assets_dir(plan.tag)
+    _summary(
+        options, plan.tag, tuple(sorted(str(p) for p in built.iterdir())) if built.is_dir() else ()
+    )
+    return EXIT_PASS
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancels a job with SIGTERM: handle it like Ctrl-C, so the transaction rolls back."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _summary(options: Options, tag: str, assets: tuple[str, ...]) -> None:
+    """With --json: what was released, as data."""
+    if options.json:
+        print(json.dumps({"released": tag, "assets": list(assets)}, indent=2))
+
+
+def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -> str:
+    """The dry run's text: what changes, what runs, what gets published."""
+    lines = [
+        f"release {plan.tag} (previous: {plan.previous_tag or 'none'}) from {plan.branch} at "
+        f"{plan.head[:12]}" + (" [CI mode: plan, bump, tag, push]" if plan.ci else ""),
+        f"gates: {', '.join(plan.gates) or '(none)'}",
+        "files:",
+        *[f"  {'A' if e.before is None else 'M'} {e.path}" for e in plan.edits],
+        "",
+        *[edit.diff() for edit in plan.edits],
+        "commands:",
+        *[f"  {command}" for command in plan.commands],
+        "publish:",
+        *[f"  {line}" for line in publishing],
+        "assets:",
+        *[f"  {asset}" for asset in plan.assets or ("(none)",)],
+        "",
+        *[f"problem (a real release would stop here): {problem}" for problem in problems],
+        "dry run: nothing was changed",
+    ]
+    return "\n".join(lines)
+
+
+def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
+    """CI's tag workflow: build this runner's assets for the tag at HEAD and publish them to
+    the GitHub release (created by whichever runner comes first)."""
+    git = release.git
+    prefix = release.settings.tag_prefix
+    env_tag = release.env.get("GITHUB_REF_NAME", "")
+    tags = [env_tag] if env_tag else [t for t in git.tags_at_head() if t.startswith(prefix)]
+    if len(tags) != 1 or git.tag_commit(tags[0]) != git.head():
+        raise UsageError(
+            f"publish runs on a release tag: HEAD carries {len(tags)} tag(s) {tags} "
+            f"with prefix {prefix!r}"
+        )
+    tag = tags[0]
+    version = parse_version(tag, prefix)
+    notes = git.out("tag", "--list", "--format=%(contents:body)", tag) + "\n"
+    # Native runners: each builds its own host unless told otherwise (--target).
+    targets = targets or (host_target(release.runner, release.root),)
+    # Each runner publishes its own targets' archives and checksums; the wheel and sdist come
+    # from the local release flow, where one machine builds them once.
+    assets = flow.build_assets(
+        release, tag, targets, False, checksums=f"SHA256SUMS-{'-'.join(targets)}"
+    )
+    publishers = tuple(name for name in release.settings.publishers if name != "git")
+    for publisher in get_publishers(publishers):
+        publisher.publish(
+            PublishJob(
+                root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
+                prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,
+                runner=release.runner, env=release.env, masker=release.masker,
+                checkpoint=release.checkpoint, say=release.say,
+            )
+        )  # fmt: skip
+    return EXIT_PASS

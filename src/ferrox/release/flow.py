@@ -1,0 +1,416 @@
+"""The release transaction: plan, gates, local steps under a journal, then publishers.
+
+A failure (or Ctrl-C) before publishing rolls back every local step: files byte for byte, no
+commit, no tag. A crash leaves the journal, and the next run rolls back first. Once the first
+publisher has put something outside, a failure leaves the journal in the ``publishing`` phase
+and ``--resume`` runs the (idempotent) publishers again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+
+from ferrox.engine import RunOptions, run_step
+from ferrox.errors import EXIT_GATE_FAILED, FerroxError, UsageError
+from ferrox.masking import Masker
+from ferrox.release import artifacts, journal
+from ferrox.release.faults import checkpoint
+from ferrox.release.git import Git
+from ferrox.release.journal import Journal
+from ferrox.release.plan import ReleasePlan, compute_plan, read_text
+from ferrox.release.publishers import PublishJob, get_publishers
+from ferrox.release.settings import ReleaseSettings
+from ferrox.tools import ToolRunner
+from ferrox.workspace import load_workspace
+
+
+class ReleaseFailed(FerroxError):
+    """A gate failed or a step broke; everything local was rolled back.
+
+    Exit 1, or the exit code of the error behind it (2 usage, 3 tool).
+    """
+
+    exit_code = EXIT_GATE_FAILED
+
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        if isinstance(cause, FerroxError):
+            self.exit_code = cause.exit_code
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for on the command line."""
+
+    version: str | None = None
+    bump: str | None = None
+    dry_run: bool = False
+    resume: bool = False
+    ci: bool = False
+
+
+@dataclass(frozen=True)
+class Release:
+    """The project, its settings and the means to act on it."""
+
+    root: Path
+    settings: ReleaseSettings
+    runner: ToolRunner
+    env: Mapping[str, str]
+    masker: Masker
+    report_dir: Path
+    say: Callable[[str], None]
+    console: Console | None = None
+
+    @property
+    def journal_path(self) -> Path:
+        """Where the journal lives (inside the report directory, which git status ignores)."""
+        return self.report_dir / journal.JOURNAL_NAME
+
+    @property
+    def git(self) -> Git:
+        """git in the project."""
+        return Git(self.runner, self.root, self.settings.timeout)
+
+    def assets_dir(self, tag: str) -> Path:
+        """Where the release's artifacts are built."""
+        return self.report_dir / "release" / tag
+
+    def ignored(self) -> tuple[str, ...]:
+        """Paths the clean-tree check ignores: ferrox's own output directory."""
+        try:
+            return (self.report_dir.resolve().relative_to(self.root.resolve()).as_posix(),)
+        except ValueError:
+            return ()
+
+    def checkpoint(self, step: str) -> None:
+        """The fault-injection hook (tests only; see ferrox.release.faults)."""
+        checkpoint(self.env, step)
+
+
+def plan_release(release: Release, request: Request) -> ReleasePlan:
+    """The plan, after recovering from an interrupted release if needed."""
+    pending = journal.read(release.journal_path)
+    if pending is not None:
+        if request.dry_run:
+            raise UsageError(
+                f"an interrupted release of {pending.tag} is pending; run with --resume "
+                f"(journal: {release.journal_path})"
+            )
+        if _is_publishing(release, pending):
+            raise UsageError(
+                f"{pending.tag} is partly published; run `ferrox release --resume` to finish it"
+            )
+        release.say(f"rolling back the interrupted release of {pending.tag}")
+        rollback(release, pending)
+        if request.resume and not request.version and not request.bump:
+            request = replace(request, version=pending.tag)
+    elif request.resume:
+        raise UsageError("nothing to resume: no interrupted release was found")
+    plan = compute_plan(
+        release.root,
+        release.settings,
+        release.runner,
+        requested=request.version,
+        bump_kind=request.bump,
+        ci=request.ci,
+        ignore=release.ignored(),
+    )
+    problems = preflight(release, plan)
+    if problems and not request.dry_run:
+        raise UsageError("\n".join(problems))
+    return plan
+
+
+def preflight(release: Release, plan: ReleasePlan) -> list[str]:
+    """What would stop the publishers (a missing token ...), checked before anything changes."""
+    problems = []
+    for publisher in get_publishers(plan.publishers):
+        try:
+            publisher.preflight(
+                _job(
+                    release,
+                    tag=plan.tag,
+                    branch=plan.branch,
+                    notes=plan.notes,
+                    prerelease=plan.prerelease,
+                    assets=(),
+                )
+            )
+        except UsageError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def resume_pending(release: Release) -> Journal | None:
+    """The journal of a partly published release, if that is what is pending."""
+    pending = journal.read(release.journal_path)
+    if pending is not None and _is_publishing(release, pending):
+        return pending
+    return None
+
+
+def execute(release: Release, plan: ReleasePlan) -> None:
+    """Runs gates, local steps and publishers; rolls back on any failure before publishing."""
+    files = {edit.path: journal.encode(_raw(release.root / edit.path)) for edit in plan.edits}
+    state = Journal(
+        version=plan.version,
+        tag=plan.tag,
+        branch=plan.branch,
+        remote=release.settings.remote,
+        head_before=plan.head,
+        files=files,
+        notes=plan.notes,
+        publishers=plan.publishers,
+        prerelease=plan.prerelease,
+    )
+    try:
+        release.checkpoint("plan")
+        _run_gates(release, plan)
+        state = _local_steps(release, plan, state)
+    except BaseException as exc:  # Ctrl-C included: undo, then report
+        rollback(release, state)
+        if isinstance(exc, KeyboardInterrupt):
+            release.say("interrupted: rolled back, no file changed, no commit, no tag")
+            raise
+        if isinstance(exc, FerroxError):
+            raise ReleaseFailed(
+                f"{exc}\nrolled back: no file changed, no commit, no tag", cause=exc
+            ) from exc
+        raise ReleaseFailed(
+            release.masker.mask(f"{exc!r}\nrolled back: no file changed, no commit, no tag")
+        ) from exc
+    publish(release, state)
+
+
+def publish(release: Release, state: Journal) -> None:
+    """Runs the publishers; a failure leaves the journal for ``--resume`` (or rolls back if
+    nothing left the machine)."""
+    state = replace(state, phase=journal.PUBLISHING)
+    journal.write(release.journal_path, state)
+    assets = tuple(Path(path) for path in state.assets)
+    missing = [str(path) for path in assets if not path.is_file()]
+    if missing:
+        raise UsageError(f"release assets are missing: {', '.join(missing)}")
+    try:
+        for publisher in get_publishers(state.publishers):
+            job = _job(
+                release,
+                tag=state.tag,
+                branch=state.branch,
+                notes=state.notes,
+                prerelease=state.prerelease,
+                assets=assets,
+            )
+            publisher.publish(job)
+    except BaseException as exc:
+        if not _is_publishing(release, state):
+            rollback(release, state)
+            message = "rolled back: nothing was published, no commit, no tag"
+        else:
+            message = f"{state.tag} is partly published; run `ferrox release --resume` to finish"
+        if isinstance(exc, KeyboardInterrupt):
+            release.say(message)
+            raise
+        raise ReleaseFailed(release.masker.mask(f"{exc}\n{message}"), cause=exc) from exc
+    journal.remove(release.journal_path)
+    release.say(f"released {state.tag}")
+
+
+def rollback(release: Release, state: Journal) -> None:
+    """Undoes the local steps: tag, commit, staged and written files, artifacts, journal."""
+    git = release.git
+    if git.branch() != state.branch:
+        raise UsageError(
+            f"an interrupted release of {state.tag} must be rolled back on branch "
+            f"{state.branch!r}; check it out and run again (journal: {release.journal_path})"
+        )
+    head = git.head()
+    if head != state.head_before and not _is_release_commit(git, state):
+        raise UsageError(
+            f"HEAD moved since the interrupted release of {state.tag} (expected "
+            f"{state.head_before[:12]} or its release commit); inspect the repository and delete "
+            f"{release.journal_path}"
+        )
+    if git.tag_commit(state.tag) is not None:
+        git.run("tag", "-d", state.tag)
+    paths = list(state.files)
+    if head != state.head_before:
+        git.run("reset", "--quiet", "--mixed", state.head_before)
+    elif paths:  # unstage what `git add` may have staged
+        git.run("reset", "--quiet", "--", *paths, check=False)
+    for path in paths:
+        target = release.root / path
+        before = state.before(path)
+        if before is None:
+            target.unlink(missing_ok=True)
+        elif not target.is_file() or target.read_bytes() != before:
+            target.write_bytes(before)
+    shutil.rmtree(release.assets_dir(state.tag), ignore_errors=True)
+    journal.remove(release.journal_path)
+
+
+def _is_release_commit(git: Git, state: Journal) -> bool:
+    """Whether HEAD is this release's commit, right on top of where the release started."""
+    parent = git.run("rev-parse", "--verify", "--quiet", "HEAD^", check=False).stdout.strip()
+    return parent == state.head_before and git.out("log", "-1", "--format=%s") == (
+        f"chore(release): {state.tag}"
+    )
+
+
+def _is_publishing(release: Release, state: Journal) -> bool:
+    """Whether anything may have left the machine: the tag is on the remote, or a non-git
+    publisher started."""
+    if state.phase != journal.PUBLISHING:
+        return False
+    if "git" in state.publishers and state.publishers[0] == "git":
+        return release.git.remote_has_tag(state.remote, state.tag)
+    return True
+
+
+def _run_gates(release: Release, plan: ReleasePlan) -> None:
+    for gate in plan.gates:
+        outcome = run_step(
+            gate, release.root, RunOptions(), env=release.env, console=release.console
+        )
+        if outcome.exit_code != 0:
+            raise ReleaseFailed(
+                f"gate {gate} did not pass ({outcome.result.summary}); nothing was changed",
+            )
+
+
+def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal:
+    root = release.root
+    git = release.git
+    state = _record(release, state, "bump")
+    for edit in plan.edits:
+        if edit.path not in ("Cargo.lock", release.settings.changelog):
+            (root / edit.path).write_bytes(edit.after.encode("utf-8"))
+    if plan.lock_expected is not None:
+        from ferrox.release.bump import update_lock  # noqa: PLC0415
+
+        update_lock(release.runner, root, plan.lock_expected, release.settings.timeout)
+    release.checkpoint("bump")
+    state = _record(release, state, "changelog")
+    for edit in plan.edits:
+        if edit.path == release.settings.changelog:
+            (root / edit.path).write_bytes(edit.after.encode("utf-8"))
+    release.checkpoint("changelog")
+    state = _record(release, state, "commit")
+    git.run("add", "--", *[edit.path for edit in plan.edits])
+    git.run("commit", "--quiet", "-m", plan.commit_message)
+    release.say(f"committed {plan.commit_message}")
+    release.checkpoint("commit")
+    state = _record(release, state, "tag")
+    sign = ["-s"] if release.settings.sign else ["-a"]
+    # verbatim: the default cleanup would strip the notes' "### Features" lines as comments.
+    git.run("tag", *sign, "--cleanup=verbatim", plan.tag, "-m", f"{plan.tag}\n\n{plan.notes}")
+    release.say(f"tagged {plan.tag}")
+    release.checkpoint("tag")
+    if plan.archives or plan.python_dist:
+        state = _record(release, state, "artifacts")
+        built = _build_artifacts(release, plan)
+        state = replace(state, assets=tuple(str(path) for path in built))
+        journal.write(release.journal_path, state)
+        release.say(f"built {len(built)} asset(s) in {release.assets_dir(plan.tag)}")
+        release.checkpoint("artifacts")
+    return state
+
+
+def build_assets(
+    release: Release,
+    tag: str,
+    targets: tuple[str, ...],
+    python_dist: bool,
+    checksums: str = artifacts.CHECKSUMS,
+) -> list[Path]:
+    """Builds archives for the targets, Python distributions if asked, and SHA256SUMS."""
+    out = release.assets_dir(tag)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    built: list[Path] = []
+    if (release.root / "Cargo.toml").is_file():
+        workspace = load_workspace(release.runner, release.root)
+        for archive in artifacts.plan_archives(workspace, tag, targets):
+            built.append(
+                artifacts.build_archive(
+                    release.runner,
+                    release.root,
+                    workspace=workspace,
+                    plan=archive,
+                    out=out,
+                    timeout=release.settings.timeout,
+                )
+            )
+    if python_dist:
+        built += artifacts.build_python(
+            release.runner, release.root, out, isolation=release.settings.python_isolation,
+            timeout=release.settings.timeout,
+        )  # fmt: skip
+    if built:
+        built.append(artifacts.write_checksums(out, built, checksums))
+    return built
+
+
+def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:
+    targets = tuple(dict.fromkeys(archive.target for archive in plan.archives))
+    return build_assets(release, plan.tag, targets, plan.python_dist)
+
+
+def _record(release: Release, state: Journal, step: str) -> Journal:
+    state = state.with_step(step)
+    journal.write(release.journal_path, state)
+    return state
+
+
+def _raw(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _job(
+    release: Release,
+    *,
+    tag: str,
+    branch: str,
+    notes: str,
+    prerelease: bool,
+    assets: tuple[Path, ...],
+) -> PublishJob:
+    return PublishJob(
+        root=release.root,
+        tag=tag,
+        branch=branch,
+        notes=notes,
+        prerelease=prerelease,
+        assets=assets,
+        settings=release.settings,
+        runner=release.runner,
+        env=release.env,
+        masker=release.masker,
+        checkpoint=release.checkpoint,
+        say=release.say,
+    )
+
+
+def describe_publishing(release: Release, plan: ReleasePlan) -> list[str]:
+    """What the publishers would do, for the dry run."""
+    assets = tuple(release.assets_dir(plan.tag) / name for name in plan.assets)
+    job = _job(
+        release,
+        tag=plan.tag,
+        branch=plan.branch,
+        notes=plan.notes,
+        prerelease=plan.prerelease,
+        assets=assets,
+    )
+    return [
+        line for publisher in get_publishers(plan.publishers) for line in publisher.describe(job)
+    ]
+
+
+__all__ = ["Release", "ReleaseFailed", "Request", "execute", "plan_release", "publish", "read_text"]

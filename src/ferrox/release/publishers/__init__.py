@@ -1,0 +1,28 @@
+"""Publisher registry: ``git`` (push branch and tag) and ``github`` (release with assets)."""
+
+from __future__ import annotations
+
+import importlib
+
+from ferrox.errors import ConfigError
+from ferrox.release.publishers.interface import Publisher, PublishJob
+
+_MODULES = {"git": "git_remote", "github": "github"}
+
+
+def get_publishers(names: tuple[str, ...]) -> list[Publisher]:
+    """The configured publishers in order; an unknown name is a config error listing the valid."""
+    unknown = [name for name in names if name not in _MODULES]
+    if unknown:
+        raise ConfigError(
+            f"unknown publisher(s) {', '.join(unknown)}",
+            key="release.publishers",
+            choices=list(_MODULES),
+        )
+    return [
+        importlib.import_module(f"ferrox.release.publishers.{_MODULES[name]}").PUBLISHER
+        for name in names
+    ]
+
+
+__all__ = ["PublishJob", "Publisher", "get_publishers"]

@@ -1,0 +1,50 @@
+"""``[release]``: how ``ferrox release`` / ``invoke release`` plans, bumps, tags and publishes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ferrox.config import setting
+
+# The gates a release runs when the configuration names none: those of these that are registered.
+DEFAULT_GATES = ("fmt", "clippy", "test", "security")
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """``[release]``: version bumps, changelog, tag, artifacts and publishers."""
+
+    branch: str = setting("main", "the branch releases are cut from")
+    remote: str = setting("origin", "the git remote branch and tag are pushed to")
+    tag_prefix: str = setting("v", "prefix of release tags (v1.2.0)")
+    gates: tuple[str, ...] = setting(
+        ("default",),
+        "steps that must pass before anything changes; default: those of fmt, clippy, test, "
+        "security that exist and apply to the project",
+    )
+    changelog: str = setting(
+        "CHANGELOG.md", "the changelog file the release notes are prepended to"
+    )
+    extra_files: tuple[str, ...] = setting(
+        (),
+        "more files holding the version, as 'path' or 'path:regex' (the regex's group 1 is the "
+        'version; default regex matches __version__ = "..." and version = "...")',
+    )
+    sign: bool = setting(False, "sign the tag (git tag -s with the configured user.signingkey)")
+    targets: tuple[str, ...] = setting((), "targets to build release archives for (default: host)")
+    artifacts: bool = setting(True, "build archives, SHA256SUMS and Python distributions")
+    python_isolation: bool = setting(
+        True, "build the wheel and sdist in an isolated environment (False: --no-isolation)"
+    )
+    publishers: tuple[str, ...] = setting(
+        ("git", "github"), "publishers, in order (git: push branch and tag; github: the release)"
+    )
+    github_repository: str = setting("", "owner/name on GitHub (default: from the remote's URL)")
+    api_url: str = setting(
+        "https://api.github.com", "GitHub REST API base (Enterprise: .../api/v3)"
+    )
+    token_env: str = setting("GITHUB_TOKEN", "environment variable holding the GitHub token")
+    repository_url: str = setting(
+        "", "web URL for commit links in the changelog (default: from the remote's URL)"
+    )
+    timeout: float = setting(1800.0, "seconds before a build or push is killed", minimum=1)
