@@ -68,6 +68,15 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="stream the tool's progress output"
     )
+    bench = parser.add_argument_group("bench")
+    bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
+    bench.add_argument(
+        "--mode", choices=("paired", "instructions", "history", "baseline"), help="bench: gate mode"
+    )
+    bench.add_argument(
+        "--create-issue", action="store_true", default=None,
+        help="bench: open a GitHub issue for a persisting regression (history mode)",
+    )  # fmt: skip
 
 
 def split_extra(argv: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -87,6 +96,11 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
         fix=namespace.fix,
         verbose=namespace.verbose,
         extra_args=extra,
+        overrides=tuple(
+            (key, value)
+            for key in ("base", "mode", "create_issue")
+            if (value := getattr(namespace, key, None)) is not None
+        ),
     )
 
 

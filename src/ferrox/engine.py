@@ -8,8 +8,9 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -33,6 +34,8 @@ class RunOptions:
     fix: bool = False
     verbose: bool = False
     extra_args: tuple[str, ...] = ()
+    # Settings given on the command line (``--base REF``), over the configuration file's.
+    overrides: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def run_step(
     runner = ToolRunner(env=env, masker=masker, echo_stderr=options.verbose)
     ctx = Context(
         root=root,
-        settings=config.for_step(step.name, step.settings),
+        settings=_with_overrides(step, config.for_step(step.name, step.settings), options),
         runner=runner,
         report_dir=report_dir,
         fix=options.fix,
@@ -103,6 +106,17 @@ def run_step(
         for line in github.annotation_lines(result, prefix):
             print(masker.mask(line), flush=True)
     return Outcome(result, reports)
+
+
+def _with_overrides(step: Step, settings: Any, options: RunOptions) -> Any:
+    """The settings with command-line overrides applied; an override the step lacks is misuse."""
+    if not options.overrides:
+        return settings
+    known = {f.name for f in fields(settings)}
+    for key, _ in options.overrides:
+        if key not in known:
+            raise UsageError(f"--{key.replace('_', '-')} does not apply to the {step.name} step")
+    return replace(settings, **dict(options.overrides))
 
 
 def _execute(step: Step, ctx: Context, masker: Masker) -> StepResult:

@@ -12,7 +12,7 @@ import importlib
 from ferrox.errors import UsageError
 from ferrox.steps.interface import Step
 
-_MODULES = ("fmt", "clippy", "test")
+_MODULES = ("fmt", "clippy", "test", "bench")
 
 
 def all_steps() -> dict[str, Step]:
