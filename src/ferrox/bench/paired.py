@@ -7,7 +7,6 @@ real measurements, through the same code.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ Sampler = Callable[[str, Sequence[str]], Mapping[str, float]]
 class PairedPlan:
     """How much to sample and how to judge it."""
 
-    min_pairs: int = 6
+    min_pairs: int = 10
     max_pairs: int = 40
     budget_s: float = 600.0
     target_halfwidth: float = 0.015  # relative change
@@ -94,7 +93,7 @@ def interleave(
             if n >= pairs:
                 break
             continue
-        if n >= plan.max_pairs or n >= _wanted(base, head, plan):
+        if n >= plan.max_pairs or _narrow_enough(base, head, plan):
             break
         if elapsed / n * (n + 1) > plan.budget_s and n >= 2:  # the next pair would not fit
             break
@@ -105,23 +104,20 @@ def interleave(
     )
 
 
-def _wanted(
+def _narrow_enough(
     base: Mapping[str, list[float]], head: Mapping[str, list[float]], plan: PairedPlan
-) -> int:
+) -> bool:
+    """Whether every benchmark's interval is at most the target half-width (after min_pairs)."""
     n = len(next(iter(base.values()), []))
     if n < plan.min_pairs:
-        return plan.min_pairs
-    halfwidth = math.log1p(plan.target_halfwidth)
-    wanted = plan.min_pairs
+        return False
     for key in base:
-        spread = float(stats.log_ratios(base[key], head[key]).std(ddof=1))
-        wanted = max(
-            wanted,
-            stats.pairs_needed(
-                spread, halfwidth=halfwidth, confidence=plan.confidence, at_least=plan.min_pairs
-            ),
+        change = stats.paired_change(
+            stats.log_ratios(base[key], head[key]), confidence=plan.confidence, margin=plan.margin
         )
-    return wanted
+        if change.halfwidth > plan.target_halfwidth:
+            return False
+    return True
 
 
 def judge(samples: Samples, plan: PairedPlan, thresholds: ThresholdTable) -> list[Verdict]:

@@ -1,9 +1,10 @@
 """Statistics for the gates: paired log-ratio intervals, multiple-testing control, sample sizes.
 
 Why log ratios: benchmark times are positive and noise is multiplicative, so ``log(head/base)``
-is close to symmetric and a mean of log ratios back-transforms to a relative change. Why pairs:
-base and head run back to back (A B B A ...), so machine drift hits both members of a pair and
-cancels in their ratio. The interval is Student's t on the per-pair log ratios.
+turns a slowdown into a shift and back-transforms to a relative change. Why pairs: base and head
+run back to back (A B B A ...), so machine drift hits both members of a pair and cancels in
+their ratio. Why rank statistics: on a shared machine a neighbour sometimes slows one run by
+tens of percent; a mean and Student's t follow such outliers, a Hodges-Lehmann estimate does not.
 """
 
 from __future__ import annotations
@@ -54,30 +55,45 @@ def paired_change(
 ) -> PairedChange:
     """The change estimated from per-pair log ratios, with a two-sided ``confidence`` interval.
 
-    ``margin`` is the noise margin as a relative change (0.01 = 1%); the p-value is for a change
-    larger than it. At least two pairs are needed.
+    Robust to the outliers of a shared machine (one run slowed by a neighbour): the estimate is
+    the Hodges-Lehmann median of the Walsh averages, the interval the matching Wilcoxon
+    signed-rank interval (Hollander & Wolfe), and ``p_value`` the one-sided Wilcoxon signed-rank
+    test of "the change is at most ``margin``" (0.01 = 1%). Under no change, A and B are
+    exchangeable within a pair, so the log ratios are symmetric about zero as the test assumes.
     """
     values = np.asarray(ratios, dtype=float)
     n = int(values.size)
     if n < 2:
         raise ValueError("a paired interval needs at least two pairs")
-    mean = float(values.mean())
-    sd = float(values.std(ddof=1))
-    se = sd / math.sqrt(n)
-    t = float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1))
-    null = math.log1p(margin)
-    if se > 0:
-        p_value = float(scipy_stats.t.sf((mean - null) / se, n - 1))
+    upper = np.triu_indices(n)
+    walsh = np.sort(((values[:, None] + values[None, :]) / 2)[upper])
+    estimate = float(np.median(walsh))
+    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    count = walsh.size  # n (n + 1) / 2
+    k = int(math.floor(count / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)))
+    k = min(max(k, 0), (count - 1) // 2)
+    low, high = float(walsh[k]), float(walsh[count - 1 - k])
+    shifted = values - math.log1p(margin)
+    if np.all(shifted == 0):
+        p_value = 1.0
     else:
-        p_value = 0.0 if mean > null else 1.0
+        p_value = float(
+            scipy_stats.wilcoxon(shifted, alternative="greater", zero_method="zsplit").pvalue
+        )
     return PairedChange(
         pairs=n,
-        estimate=math.expm1(mean),
-        low=math.expm1(mean - t * se),
-        high=math.expm1(mean + t * se),
+        estimate=math.expm1(estimate),
+        low=math.expm1(low),
+        high=math.expm1(high),
         p_value=p_value,
-        spread=sd,
+        spread=robust_spread(values),
     )
+
+
+def robust_spread(values: Sequence[float] | np.ndarray) -> float:
+    """The scaled median absolute deviation: a standard deviation that ignores outliers."""
+    x = np.asarray(values, dtype=float)
+    return float(1.4826 * np.median(np.abs(x - np.median(x))))
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -114,14 +130,6 @@ def adjust(p_values: Sequence[float], method: str) -> list[float]:
     if method == "none":
         return list(p_values)
     raise ValueError(f"unknown correction {method!r}")
-
-
-def pairs_needed(spread: float, *, halfwidth: float, confidence: float, at_least: int) -> int:
-    """Pairs for an interval of the given half-width (log units) at the observed spread."""
-    if spread <= 0:
-        return at_least
-    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
-    return max(at_least, math.ceil((z * spread / halfwidth) ** 2))
 
 
 @dataclass(frozen=True)

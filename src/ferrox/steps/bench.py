@@ -55,7 +55,7 @@ class BenchSettings:
     correction: Literal["holm", "bh", "none"] = setting(
         "holm", "control of false alarms across benchmarks: Holm (FWER) or Benjamini-Hochberg"
     )
-    min_pairs: int = setting(6, "interleaved pairs measured at least", minimum=2, maximum=10000)
+    min_pairs: int = setting(10, "interleaved pairs measured at least", minimum=2, maximum=10000)
     max_pairs: int = setting(40, "interleaved pairs measured at most", minimum=2, maximum=10000)
     target_halfwidth: float = setting(
         1.5, "percent half-width of the interval at which sampling stops", minimum=0.01, maximum=50
