@@ -15,35 +15,54 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// A clock that counts only the time this thread spent on a CPU, where the OS tells it.
+/// A clock that counts only the time this thread spent on a CPU, where the OS offers one.
 ///
 /// On a shared machine a neighbour's process can take the CPU in the middle of a round; wall
-/// time would count that wait, CPU time does not. Linux reports it (in ns) as the first field of
-/// `/proc/thread-self/schedstat`; elsewhere the wall clock is used.
-struct Clock {
-    cpu: bool,
+/// time would count that wait, CPU time does not. Linux has `CLOCK_THREAD_CPUTIME_ID` (ns
+/// resolution); elsewhere the wall clock is used.
+struct Clock;
+
+#[cfg(target_os = "linux")]
+mod cpu_clock {
+    #[repr(C)]
+    struct Timespec {
+        seconds: i64,
+        nanoseconds: i64,
+    }
+
+    extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+
+    /// This thread's CPU time in nanoseconds, if the clock can be read.
+    pub fn now() -> Option<u128> {
+        let mut time = Timespec {
+            seconds: 0,
+            nanoseconds: 0,
+        };
+        // SAFETY: `time` is a valid, writable timespec (64-bit fields on Linux x86_64 and
+        // aarch64) and clock_gettime writes nothing else.
+        let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+        (status == 0).then(|| time.seconds as u128 * 1_000_000_000 + time.nanoseconds as u128)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod cpu_clock {
+    pub fn now() -> Option<u128> {
+        None
+    }
 }
 
 impl Clock {
-    fn new() -> Self {
-        Clock {
-            cpu: Self::cpu_ns().is_some(),
-        }
-    }
-
-    fn cpu_ns() -> Option<u128> {
-        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-        text.split_whitespace().next()?.parse().ok()
-    }
-
     /// Runs `work` and returns how long it took, in nanoseconds.
     fn time(&self, mut work: impl FnMut()) -> u128 {
-        if self.cpu {
-            if let Some(start) = Self::cpu_ns() {
-                work();
-                if let Some(end) = Self::cpu_ns() {
-                    return end.saturating_sub(start);
-                }
+        if let Some(start) = cpu_clock::now() {
+            work();
+            if let Some(end) = cpu_clock::now() {
+                return end.saturating_sub(start);
             }
         }
         let start = Instant::now();
@@ -95,7 +114,7 @@ fn measure(options: &Options, name: &str, mut routine: impl FnMut()) {
         Some(fixed) => (1, fixed),
         None => (options.rounds, calibrate(options.round, &mut routine)),
     };
-    let clock = Clock::new();
+    let clock = Clock;
     let mut per_iteration = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let elapsed = clock.time(|| {
