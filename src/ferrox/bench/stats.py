@@ -70,11 +70,11 @@ def paired_change(
     estimate = float(np.median(walsh))
     z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
     count = walsh.size  # n (n + 1) / 2
-    k = int(math.floor(count / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)))
+    k = math.floor(count / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24))
     k = min(max(k, 0), (count - 1) // 2)
     low, high = float(walsh[k]), float(walsh[count - 1 - k])
     shifted = values - math.log1p(margin)
-    if np.all(shifted == 0):
+    if np.all(np.abs(shifted) < 1e-12):  # no information either way
         p_value = 1.0
     else:
         p_value = float(

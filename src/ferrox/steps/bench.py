@@ -55,14 +55,16 @@ class BenchSettings:
     correction: Literal["holm", "bh", "none"] = setting(
         "holm", "control of false alarms across benchmarks: Holm (FWER) or Benjamini-Hochberg"
     )
-    min_pairs: int = setting(10, "interleaved pairs measured at least", minimum=2, maximum=10000)
-    max_pairs: int = setting(40, "interleaved pairs measured at most", minimum=2, maximum=10000)
+    min_pairs: int = setting(
+        10, "interleaved pairs measured at least (>= 5: a rank test needs them)", minimum=5
+    )
+    max_pairs: int = setting(40, "interleaved pairs measured at most", minimum=5)
     target_halfwidth: float = setting(
         1.5, "percent half-width of the interval at which sampling stops", minimum=0.01, maximum=50
     )
     budget: float = setting(600.0, "seconds of measuring (not building) at most", minimum=1)
     confirm: bool = setting(True, "re-run flagged benchmarks on fresh pairs to confirm them")
-    confirm_pairs: int = setting(6, "pairs of the confirmation run", minimum=2, maximum=10000)
+    confirm_pairs: int = setting(6, "pairs of the confirmation run", minimum=5)
     instruction_threshold: float = setting(
         2.0, "percent more instructions that fails (instructions mode)", minimum=0.01, maximum=1000
     )
@@ -110,11 +112,17 @@ def run(ctx: Context) -> StepResult:
     settings: BenchSettings = ctx.settings
     out = ctx.report_dir / "bench"
     out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").unlink(missing_ok=True)
     if settings.mode == "paired":
-        return _paired(ctx, settings, out)
-    if settings.mode == "instructions":
-        return _instructions(ctx, settings, out)
-    return _history(ctx, settings, out)
+        result = _paired(ctx, settings, out)
+    elif settings.mode == "instructions":
+        result = _instructions(ctx, settings, out)
+    else:
+        result = _history(ctx, settings, out)
+    # The step's own details (verdicts, commits, files) beside the common report formats.
+    summary = {"status": result.status.value, "summary": result.summary, **result.extra}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return result
 
 
 def _thresholds(settings: BenchSettings) -> Any:

@@ -17,7 +17,7 @@ from ferrox.bench.parsers.interface import ParseError
 from ferrox.bench.schema import Measurement
 
 _LINE = re.compile(
-    r"^test (?P<name>\S.*?) \.\.\. bench:\s+(?P<value>[\d,]+(?:\.\d+)?) ns/iter"
+    r"^test (?P<name>\S(?:.*?\S)?)\s+\.\.\. bench:\s+(?P<value>[\d,]+(?:\.\d+)?) ns/iter"
     r" \(\+/- (?P<spread>[\d,]+(?:\.\d+)?)\)(?: = (?P<rate>[\d,.]+) MB/s)?\s*$"
 )
 

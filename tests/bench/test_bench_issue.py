@@ -1,0 +1,123 @@
+"""Issue payloads and GitHub's create-issue endpoint, against a loopback server speaking it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+from ferrox.bench import issue
+from ferrox.errors import ToolError, UsageError
+from ferrox.masking import Masker
+
+TOKEN = "ghp_loopbacktoken1234567890"  # noqa: S105 - a fake token for the loopback server
+
+
+class FakeGitHub(BaseHTTPRequestHandler):
+    """``POST /repos/{owner}/{repo}/issues``: 201 with html_url, 401 on a wrong token."""
+
+    requests: ClassVar[list[dict[str, Any]]] = []
+    status = 201
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeGitHub.requests.append(
+            {"path": self.path, "auth": self.headers["Authorization"], "body": body}
+        )
+        ok = self.headers["Authorization"] == f"Bearer {TOKEN}" and self.path.endswith("/issues")
+        status = FakeGitHub.status if ok else 401
+        if status == 201:
+            owner_repo = self.path.split("/")[2:4]
+            answer = {
+                "number": 7,
+                "html_url": f"https://github.com/{'/'.join(owner_repo)}/issues/7",
+            }
+        elif status == 200:
+            answer = {"unexpected": True}
+        else:
+            # GitHub does not echo tokens, but a proxy might: the error must still mask it.
+            answer = {"message": f"Bad credentials {self.headers['Authorization']}"}
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def github() -> Iterator[str]:
+    FakeGitHub.requests = []
+    FakeGitHub.status = 201
+    server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+REGRESSION = issue.Regression(
+    key="checksum/adler32_64k", change=0.12, before=100.0, after=112.0, unit="ns",
+    first_bad="b" * 40, last_good="a" * 40, p_value=0.005, runs_since=4,
+)  # fmt: skip
+
+
+def test_payload_names_the_commit_range_and_chart() -> None:
+    other = issue.Regression("s/x", 0.06, 1.0, 1.06, "ns", "d" * 40, "c" * 40, 0.01, 3)
+    payload = issue.payload(
+        [REGRESSION, other], chart_link="https://ci/dash.html", repository="o/r"
+    )
+    assert payload.title == "Performance regression: checksum/adler32_64k +12.0% (and 1 more)"
+    assert f"https://github.com/o/r/compare/{'a' * 40}...{'b' * 40}" in payload.body
+    assert "Chart: https://ci/dash.html" in payload.body
+    assert "E-divisive" in payload.body
+    plain = issue.payload([REGRESSION], chart_link="x", repository="")
+    assert "aaaaaaaaaaaa..bbbbbbbbbbbb" in plain.body and "(and" not in plain.title
+
+
+def test_create_issue_posts_to_the_documented_endpoint(github: str) -> None:
+    payload = issue.payload([REGRESSION], chart_link="x", repository="o/r")
+    url = issue.create_issue(
+        payload, api_url=github, repository="o/r", token=TOKEN, masker=Masker()
+    )
+    assert url == "https://github.com/o/r/issues/7"
+    (request,) = FakeGitHub.requests
+    assert request["path"] == "/repos/o/r/issues"
+    assert request["auth"] == f"Bearer {TOKEN}"
+    assert request["body"] == {
+        "title": payload.title, "body": payload.body, "labels": ["performance", "regression"],
+    }  # fmt: skip
+
+
+def test_refusal_is_a_tool_error_without_the_token(github: str) -> None:
+    payload = issue.payload([REGRESSION], chart_link="x", repository="o/r")
+    with pytest.raises(ToolError) as caught:
+        issue.create_issue(
+            payload, api_url=github, repository="o/r", token=TOKEN + "x", masker=Masker()
+        )
+    assert "HTTP 401" in str(caught.value)
+    assert TOKEN not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+def test_bad_answers_and_unreachable_servers_fail(github: str) -> None:
+    payload = issue.payload([REGRESSION], chart_link="x", repository="o/r")
+    FakeGitHub.status = 200
+    with pytest.raises(ToolError, match="html_url"):
+        issue.create_issue(payload, api_url=github, repository="o/r", token=TOKEN, masker=Masker())
+    with pytest.raises(ToolError, match="cannot reach"):
+        issue.create_issue(
+            payload, api_url="http://127.0.0.1:9", repository="o/r", token=TOKEN, masker=Masker()
+        )
+    with pytest.raises(UsageError, match="OWNER/NAME"):
+        issue.create_issue(payload, api_url=github, repository="r", token=TOKEN, masker=Masker())
+    with pytest.raises(UsageError, match="token"):
+        issue.create_issue(payload, api_url=github, repository="o/r", token="", masker=Masker())

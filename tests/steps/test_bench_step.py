@@ -1,0 +1,220 @@
+"""The bench step end to end on copies of the demo: real git worktrees, cargo builds, valgrind.
+
+Budgets are tiny (a few pairs of short runs): these tests check behaviour, never speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ferrox.bench import environment, history
+from ferrox.bench.schema import BenchRun, Measurement
+from ferrox.tools import ToolRunner
+
+TINY = """
+min_pairs = 6
+max_pairs = 8
+confirm_pairs = 5
+run_args = ["--rounds", "3", "--round-ms", "2"]
+history_runs = 2
+permutations = 49
+"""
+BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
+    """The demo as a git repository on `main` with tiny bench settings committed."""
+    demo = fresh_crate("demo")
+    with (demo / "Cargo.toml").open("a") as handle:
+        handle.write(TINY)
+    _git(demo, "init", "-q", "-b", "main")
+    _git(demo, "add", "-A")
+    _git(demo, "commit", "-q", "-m", "base")
+    return demo
+
+
+def _slow_down(repo: Path, pct: int) -> None:
+    path = repo / BENCH_RS
+    text = path.read_text()
+    path.write_text(
+        text.replace("const SLOWDOWN_PCT: u32 = 0;", f"const SLOWDOWN_PCT: u32 = {pct};")
+    )
+    _git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
+    return data
+
+
+def _levels(result: Any) -> dict[str, str]:
+    return {v["benchmark"]: v["level"] for v in _summary(result)["verdicts"]}
+
+
+@pytest.mark.slow
+def test_paired_gate_passes_an_unchanged_head_and_fails_a_real_slowdown(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    same = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main")
+    assert same.code == 0, same.out + same.err
+    assert set(_levels(same).values()) <= {"ok", "below-threshold", "unconfirmed"}
+    _slow_down(demo_repo, 60)
+    slow = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~1")
+    assert slow.code == 1, slow.out + slow.err
+    report = slow.report
+    assert _levels(slow) == {
+        "checksum/adler32_64k": "critical",
+        "checksum/fibonacci_x100": "critical",
+        "checksum/parse_list_1k": "critical",
+    }
+    assert _summary(slow)["blocks_release"] is True
+    assert _summary(slow)["base_commit"] == _git(demo_repo, "rev-parse", "main~1")
+    assert {f["rule"] for f in report["findings"]} == {"bench-regression-critical"}
+    bench_dir = slow.report_dir / "bench"
+    table = (bench_dir / "comparison.md").read_text()
+    assert "| `checksum/adler32_64k` |" in table and "critical (confirmed)" in table
+    action = json.loads((bench_dir / "benchmark-action.json").read_text())
+    assert {e["name"] for e in action} == set(_levels(slow)) and action[0]["unit"] == "ns"
+    results = json.loads((bench_dir / "results.json").read_text())
+    assert results["environment"]["commit"] == _git(demo_repo, "rev-parse", "HEAD")
+    assert not (bench_dir / "base-worktree").exists()  # the worktree is removed afterwards
+    assert "base-worktree" not in _git(demo_repo, "worktree", "list")
+
+
+@pytest.mark.slow
+def test_instruction_gate_catches_two_percent_and_passes_no_change(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    same = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions", "--base", "main")
+    assert same.code == 0, same.out + same.err
+    counts = _summary(same)["counts"]
+    assert counts["base"] == counts["head"]  # deterministic
+    _slow_down(demo_repo, 2)
+    slow = ferrox(
+        "run", "bench", "-C", str(demo_repo), "--mode", "instructions", "--base", "main~1"
+    )
+    assert slow.code == 1, slow.out + slow.err
+    assert set(_levels(slow).values()) == {"major"}
+    for verdict in _summary(slow)["verdicts"]:
+        assert 0.0199 <= verdict["change"] <= 0.03
+
+
+@pytest.mark.slow
+def test_history_mode_appends_draws_the_dashboard_and_opens_an_issue(
+    ferrox: Callable[..., Any], demo_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from http.server import HTTPServer
+
+    from tests.bench.test_bench_issue import TOKEN, FakeGitHub  # the loopback GitHub
+
+    env = environment.collect(ToolRunner(), demo_repo)
+    path = demo_repo / ".ferrox" / "bench-history.jsonl"
+    for n in range(14):  # a step up after run 8, still in force
+        value = 100_000.0 if n < 8 else 200_000.0
+        seeded = BenchRun(
+            env.__class__(**{**env.__dict__, "commit": f"{n:040x}"}),
+            (Measurement("checksum", "adler32_64k", "ns", (value,)),),
+            timestamp=f"2026-11-{n + 1:02d}T00:00:00+00:00",
+        )
+        history.append(path, seeded)
+    FakeGitHub.requests = []
+    FakeGitHub.status = 201
+    server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with (demo_repo / "Cargo.toml").open("a") as handle:
+        handle.write(f'repository = "o/r"\napi_url = "http://127.0.0.1:{server.server_port}"\n')
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    try:
+        result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history", "--create-issue")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 1, result.out + result.err  # a persisting critical regression
+    report = result.report
+    assert report["metrics"]["history_runs"] == 15
+    assert _summary(result)["issue_url"] == "https://github.com/o/r/issues/7"
+    (request,) = FakeGitHub.requests
+    assert "checksum/adler32_64k" in request["body"]["title"]
+    assert f"{7:040x}"[:12] in request["body"]["body"]  # the last good commit
+    assert TOKEN not in result.out + result.err + json.dumps(report)
+    dashboard = Path(_summary(result)["dashboard"]).read_text()
+    assert "Plotly.newPlot" in dashboard and "<script src" not in dashboard  # offline
+    read = history.read(path)
+    assert read.runs[-1].environment.commit == _git(demo_repo, "rev-parse", "HEAD")
+    assert len(read.runs[-1].measurements) == 3
+    assert all(len(m.samples) == 2 for m in read.runs[-1].measurements)
+
+
+@pytest.mark.slow
+def test_baseline_mode_writes_the_baseline_and_ingests_result_files(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    golden = Path(__file__).parent.parent / "fixtures" / "bench" / "hyperfine-2.0.0.json"
+    (demo_repo / "hyperfine.json").write_text(golden.read_text())
+    with (demo_repo / "Cargo.toml").open("a") as handle:
+        handle.write('result_files = ["hyperfine.json"]\n')
+    result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "baseline")
+    assert result.code == 0, result.out + result.err
+    baseline = json.loads((demo_repo / ".ferrox" / "bench-baseline.json").read_text())
+    assert baseline["metadata"] == {"kind": "baseline"}
+    names = {m["benchmark"] for m in baseline["measurements"]}
+    assert {"adler32_64k", "true", "sleep 0.01"} <= names
+
+
+def test_bad_threshold_entries_are_config_errors(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    with (demo_repo / "Cargo.toml").open("a") as handle:
+        handle.write('thresholds = ["checksum=10,5,25"]\n')
+    result = ferrox("run", "bench", "-C", str(demo_repo))
+    assert result.code == 2
+    assert "Cargo.toml" in result.err and "workspace.metadata.ferrox.bench.thresholds" in result.err
+    assert "minor <= major <= critical" in result.err
+
+
+def test_order_of_thresholds_and_pairs_is_checked(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    with (demo_repo / "Cargo.toml").open("a") as handle:
+        handle.write("minor = 20.0\n")
+    result = ferrox("run", "bench", "-C", str(demo_repo))
+    assert result.code == 2 and "key 'workspace.metadata.ferrox.bench.minor'" in result.err
+
+
+def test_bench_options_do_not_apply_to_other_steps(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    result = ferrox("run", "fmt", "-C", str(demo_repo), "--base", "main")
+    assert result.code == 2 and "--base does not apply to the fmt step" in result.err
+
+
+def test_an_unknown_base_ref_is_a_usage_error(ferrox: Callable[..., Any], demo_repo: Path) -> None:
+    result = ferrox("run", "bench", "-C", str(demo_repo), "--base", "no-such-ref")
+    assert result.code == 2 and "merge-base" in result.err
+
+
+@pytest.mark.slow
+def test_a_bench_binary_that_fails_is_a_tool_error(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    text = (demo_repo / "Cargo.toml").read_text()
+    (demo_repo / "Cargo.toml").write_text(text.replace('"--round-ms", "2"]', '"--bogus"]'))
+    result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history")
+    assert result.code == 3, result.out + result.err
+    assert "exited 101" in result.report["error"]
