@@ -23,7 +23,7 @@ def test_list_shows_every_step(ferrox: Callable[..., object]) -> None:
 
 def test_list_json_is_machine_readable(ferrox: Callable[..., object]) -> None:
     data = json.loads(ferrox("list", "--json").out)
-    assert [s["name"] for s in data] == ["fmt", "clippy", "test"]
+    assert [s["name"] for s in data] == ["fmt", "clippy", "test", "bench"]
     assert "rust" in data[0]["tags"]
 
 

@@ -58,7 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--dry-run", action="store_true", help="print the commands without running them"
     )
+    _add_hooks(commands)
     return parser
+
+
+def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("hooks", help="manage git hooks")
+    actions = hooks.add_subparsers(dest="hooks_command", required=True, metavar="ACTION")
+    install = actions.add_parser(
+        "install", help="add a pre-push hook running a quick benchmark check before main"
+    )
+    _add_root(install)
+    install.add_argument("--branch", default="main", help="the protected branch (default: main)")
+    install.add_argument(
+        "--mode", choices=("instructions", "paired"),
+        help="bench mode the hook runs (default: instructions when valgrind is installed)",
+    )  # fmt: skip
+    install.add_argument("--force", action="store_true", help="replace a hook ferrox did not write")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -111,15 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        if args.command == "run":
-            return run_step(
-                args.step, args.root, run_options(args, extra), console=console
-            ).exit_code
-        if args.command == "list":
-            return _list(console, as_json=args.json)
-        if args.command == "doctor":
-            return _doctor(console, args.root, as_json=args.json)
-        return _install(console, args.root, tuple(args.names), dry_run=args.dry_run)
+        return _dispatch(args, extra, console)
     except FerroxError as exc:
         masker = Masker.from_environment(os.environ)
         errors.print(f"[bold red]ferrox: error:[/] {escape(masker.mask(str(exc)))}")
@@ -127,6 +135,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("[bold red]ferrox: interrupted[/]")
         return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace, extra: tuple[str, ...], console: Console) -> int:
+    if args.command == "run":
+        return run_step(args.step, args.root, run_options(args, extra), console=console).exit_code
+    if args.command == "list":
+        return _list(console, as_json=args.json)
+    if args.command == "doctor":
+        return _doctor(console, args.root, as_json=args.json)
+    if args.command == "hooks":
+        return _hooks_install(console, args)
+    return _install(console, args.root, tuple(args.names), dry_run=args.dry_run)
+
+
+def _hooks_install(console: Console, args: argparse.Namespace) -> int:
+    from ferrox.hooks import install  # noqa: PLC0415 - only this command needs it
+
+    done = install(ToolRunner(), args.root, branch=args.branch, mode=args.mode, force=args.force)
+    verb = "replaced" if done.replaced else "installed"
+    console.print(
+        f"{verb} {escape(str(done.path))}: pushes to {escape(args.branch)} first run "
+        f"`ferrox run bench --mode {done.mode} --base <remote {escape(args.branch)}>`"
+    )
+    return EXIT_PASS
 
 
 def _add_root(parser: argparse.ArgumentParser) -> None:

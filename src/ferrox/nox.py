@@ -38,6 +38,9 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
     for name in chosen:
         _define(available[name], root)
     _define_tools(root)
+    if "bench" in chosen:
+        _define_bench_baseline(root)
+        return [*chosen, "tools", "bench-baseline"]
     return [*chosen, "tools"]
 
 
@@ -52,6 +55,7 @@ def _define(step: Step, root: str | Path | None) -> None:
         tags=list(step.tags),
         requires=list(step.requires),
         allow_parallel=step.parallel,
+        default=step.default,
     )
 
 
@@ -66,6 +70,25 @@ def _define_tools(root: str | Path | None) -> None:
         name="tools",
         doc="Install the pinned external tools (cargo-nextest, cargo-audit ...).",
         tags=["setup"],
+        requires=[],
+        allow_parallel=False,
+        default=False,
+    )
+
+
+def _define_bench_baseline(root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        code = main(
+            ["run", "bench", "-C", str(_root(root)), "--mode", "baseline", *session.posargs]
+        )
+        if code:
+            session.error(f"ferrox run bench --mode baseline failed (exit {code})")
+
+    _register(
+        session,
+        name="bench-baseline",
+        doc="Refresh the stored benchmark baseline and append it to the history (run weekly).",
+        tags=["bench"],
         requires=[],
         allow_parallel=False,
         default=False,

@@ -218,3 +218,16 @@ def test_a_bench_binary_that_fails_is_a_tool_error(
     result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history")
     assert result.code == 3, result.out + result.err
     assert "exited 101" in result.report["error"]
+
+
+def test_nox_offers_bench_and_bench_baseline_on_demand(fresh_crate: Callable[[str], Path]) -> None:
+    import sys
+
+    project = fresh_crate("clean")
+    (project / "noxfile.py").write_text("import ferrox.nox\n\nferrox.nox.register()\n")
+    listing = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(project / "noxfile.py"), "-l"],
+        cwd=project, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "- bench [rust,bench] -> Benchmarks with a trusted regression gate" in listing
+    assert "- bench-baseline [bench] -> Refresh the stored benchmark baseline" in listing

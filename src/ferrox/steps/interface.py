@@ -32,6 +32,8 @@ class Step:
     # Whether the step has anything to look at in a project (composite steps such as `security`
     # skip the ones that do not apply: Rust scanners need a Cargo.toml, Python ones Python files).
     applies: Callable[[Path], bool] = has_rust_project
+    # Whether plain `nox` (and `nox -s demo`) runs it; slow opt-in steps such as bench say no.
+    default: bool = True
 
 
 @dataclass(frozen=True)
