@@ -71,24 +71,24 @@ def test_per_benchmark_thresholds_override_the_defaults() -> None:
     assert levels["s/a"] == "below-threshold"
 
 
-def test_unconfirmed_when_the_fresh_pairs_show_nothing() -> None:
-    samples = paired.Samples(
+def test_unconfirmed_when_fresh_pairs_dilute_a_noise_flag() -> None:
+    first = paired.Samples(
         {"s/a": tuple([100.0] * 10)}, {"s/a": tuple([110.0 + i * 0.01 for i in range(10)])}, 1.0
     )
-    verdicts = paired.judge(samples, PLAN, ThresholdTable())
+    verdicts = paired.judge(first, PLAN, ThresholdTable())
     assert verdicts[0].level == "major"
-    fresh = paired.Samples(
-        {"s/a": tuple(100.0 + i for i in range(6))},
-        {"s/a": tuple(100.0 + i for i in range(6))},
-        1.0,
-    )
-    (confirmed,) = paired.confirm(verdicts, fresh, PLAN)
+    rng = np.random.default_rng(4)
+    fresh_base = tuple(float(x) for x in 100 * np.exp(rng.normal(0, 0.01, 30)))
+    fresh_head = tuple(float(x) for x in 100 * np.exp(rng.normal(0, 0.01, 30)))
+    fresh = paired.Samples({"s/a": fresh_base}, {"s/a": fresh_head}, 1.0)
+    (confirmed,) = paired.confirm(verdicts, first, fresh, PLAN, ThresholdTable())
     assert (confirmed.level, confirmed.confirmed, confirmed.flagged) == (
         "unconfirmed",
         False,
         False,
     )
-    assert paired.confirm([], fresh, PLAN) == []
+    assert confirmed.change.pairs == 40  # judged on the pooled pairs
+    assert paired.confirm([], first, fresh, PLAN, ThresholdTable()) == []
 
 
 def test_budget_and_cap_stop_sampling() -> None:

@@ -231,3 +231,43 @@ def test_nox_offers_bench_and_bench_baseline_on_demand(fresh_crate: Callable[[st
     ).stdout  # fmt: skip
     assert "- bench [rust,bench] -> Benchmarks with a trusted regression gate" in listing
     assert "- bench-baseline [bench] -> Refresh the stored benchmark baseline" in listing
+
+
+def test_a_failing_build_is_a_tool_error(
+    ferrox: Callable[..., Any], demo_repo: Path, fake_cargo: Callable[[str], Path]
+) -> None:
+    fake_cargo("import sys\nprint('error: linker exploded', file=sys.stderr)\nsys.exit(101)\n")
+    result = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main")
+    assert result.code == 3
+    assert "cargo bench --no-run failed" in result.report["error"]
+    assert "linker exploded" in result.report["error"]
+
+
+def test_a_build_without_bench_targets_is_a_tool_error(
+    ferrox: Callable[..., Any], demo_repo: Path, fake_cargo: Callable[[str], Path]
+) -> None:
+    fake_cargo("print('not json')\nprint('{\"reason\": \"build-finished\"}')\n")
+    result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history")
+    assert result.code == 3 and "no bench targets were built" in result.report["error"]
+
+
+@pytest.mark.slow
+def test_callgrind_failures_fail_closed(
+    ferrox: Callable[..., Any], demo_repo: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    manifest = demo_repo / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace("*bench_{name}*", "*no_such_function_{name}*"))
+    nothing = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions")
+    assert nothing.code == 3, nothing.out + nothing.err
+    assert "counted no instructions" in nothing.report["error"]
+    fake_tools("valgrind", "import sys\nsys.exit(0)\n")  # runs, writes no callgrind.out
+    silent = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions")
+    assert silent.code == 3 and "callgrind failed" in silent.report["error"]
+    fake_tools(
+        "valgrind",
+        "import sys\n"
+        "out = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--callgrind-out-file=')][0]\n"
+        "open(out, 'w').write('events: Ir\\n')\n",
+    )
+    garbled = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions")
+    assert garbled.code == 3 and "callgrind output" in garbled.report["error"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -48,12 +47,6 @@ def append(path: Path, run: BenchRun, *, timeout: float = LOCK_TIMEOUT_S) -> str
     except Timeout as exc:
         raise HistoryError(f"could not lock {path} within {timeout:g} s") from exc
     return cut
-
-
-def append_many(path: Path, runs: Iterable[BenchRun]) -> None:
-    """Appends several runs, each as its own locked append."""
-    for run in runs:
-        append(path, run)
 
 
 def read(path: Path) -> History:

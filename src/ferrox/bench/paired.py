@@ -31,7 +31,7 @@ class PairedPlan:
     margin: float = 0.01  # noise margin, relative change
     correction: str = "holm"
     confirm: bool = True
-    confirm_pairs: int = 8  # the one-sided signed-rank test needs >= 5 pairs to reach p < 0.05
+    confirm_pairs: int = 10
 
 
 @dataclass(frozen=True)
@@ -128,64 +128,48 @@ def judge(samples: Samples, plan: PairedPlan, thresholds: ThresholdTable) -> lis
     most severe threshold the interval's upper end reaches.
     """
     keys = list(samples.base)
-    changes = [
-        stats.paired_change(
-            stats.log_ratios(samples.base[k], samples.head[k]),
-            confidence=plan.confidence,
-            margin=plan.margin,
-        )
-        for k in keys
-    ]
+    changes = [_change(samples, k, plan) for k in keys]
     adjusted = stats.adjust([c.p_value for c in changes], plan.correction)
-    verdicts = []
-    for key, change, p in zip(keys, changes, adjusted, strict=True):
-        level = "ok"
-        if p < plan.alpha:
-            level = "below-threshold"
-            for name, limit in thresholds.for_key(key).ordered():
-                if change.high >= limit:
-                    level = name
-                    break
-        verdicts.append(
-            Verdict(
-                key=key,
-                base=_median(samples.base[key]),
-                head=_median(samples.head[key]),
-                change=change,
-                adjusted_p=p,
-                level=level,
-            )
-        )
-    return verdicts
+    return [
+        _verdict(samples, key, change, p, plan, thresholds)
+        for key, change, p in zip(keys, changes, adjusted, strict=True)
+    ]
 
 
-def confirm(verdicts: Sequence[Verdict], fresh: Samples, plan: PairedPlan) -> list[Verdict]:
-    """Re-judges flagged benchmarks on fresh pairs: slower again, or unconfirmed.
+def confirm(
+    verdicts: Sequence[Verdict],
+    first: Samples,
+    fresh: Samples,
+    plan: PairedPlan,
+    thresholds: ThresholdTable,
+) -> list[Verdict]:
+    """Re-judges each flagged benchmark on its first pairs plus fresh ones; unconfirmed if cleared.
 
-    A replication, not a second gate: each flagged benchmark's fresh pairs must show head slower
-    than base (one-sided signed-rank test at ``alpha``, no margin), so a flag raised by one
-    unlucky stretch of noise does not fail a PR, while a real slowdown (already shown to clear
-    the margin, across the family) keeps its level from the first run.
+    A flag raised by one stretch of noise (a neighbour busy during some pairs) is diluted by the
+    fresh pairs and does not survive; a real slowdown keeps (or sharpens) its level. The pooled
+    test is Bonferroni-adjusted over every benchmark of the run, so the family stays controlled.
     """
+    family = max(1, len(verdicts))
     result = []
     for verdict in verdicts:
         if not verdict.flagged:
             result.append(verdict)
             continue
-        fresh_change = stats.paired_change(
-            stats.log_ratios(fresh.base[verdict.key], fresh.head[verdict.key]),
-            confidence=plan.confidence,
-            margin=0.0,
+        key = verdict.key
+        pooled = Samples(
+            {key: first.base[key] + fresh.base[key]}, {key: first.head[key] + fresh.head[key]}, 0.0
         )
-        ok = fresh_change.p_value < plan.alpha
+        change = _change(pooled, key, plan)
+        again = _verdict(pooled, key, change, min(1.0, change.p_value * family), plan, thresholds)
+        ok = again.flagged
         result.append(
             Verdict(
-                key=verdict.key,
-                base=verdict.base,
-                head=verdict.head,
-                change=verdict.change,
-                adjusted_p=verdict.adjusted_p,
-                level=verdict.level if ok else "unconfirmed",
+                key=key,
+                base=again.base,
+                head=again.head,
+                change=change,
+                adjusted_p=again.adjusted_p,
+                level=again.level if ok else "unconfirmed",
                 confirmed=ok,
             )
         )
@@ -206,8 +190,41 @@ def run_gate(
     flagged = [v.key for v in verdicts if v.flagged]
     if plan.confirm and flagged:
         fresh = interleave(sampler, flagged, plan, pairs=max(5, plan.confirm_pairs), clock=clock)
-        verdicts = confirm(verdicts, fresh, plan)
+        verdicts = confirm(verdicts, samples, fresh, plan, thresholds)
     return verdicts, samples
+
+
+def _change(samples: Samples, key: str, plan: PairedPlan) -> stats.PairedChange:
+    return stats.paired_change(
+        stats.log_ratios(samples.base[key], samples.head[key]),
+        confidence=plan.confidence,
+        margin=plan.margin,
+    )
+
+
+def _verdict(
+    samples: Samples,
+    key: str,
+    change: stats.PairedChange,
+    p: float,
+    plan: PairedPlan,
+    thresholds: ThresholdTable,
+) -> Verdict:
+    level = "ok"
+    if p < plan.alpha:
+        level = "below-threshold"
+        for name, limit in thresholds.for_key(key).ordered():
+            if change.high >= limit:
+                level = name
+                break
+    return Verdict(
+        key=key,
+        base=_median(samples.base[key]),
+        head=_median(samples.head[key]),
+        change=change,
+        adjusted_p=p,
+        level=level,
+    )
 
 
 def _median(values: Sequence[float]) -> float:

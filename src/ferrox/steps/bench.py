@@ -64,7 +64,7 @@ class BenchSettings:
     )
     budget: float = setting(600.0, "seconds of measuring (not building) at most", minimum=1)
     confirm: bool = setting(True, "re-run flagged benchmarks on fresh pairs to confirm them")
-    confirm_pairs: int = setting(8, "pairs of the confirmation run", minimum=5)
+    confirm_pairs: int = setting(10, "fresh pairs added to confirm a flag", minimum=5)
     instruction_threshold: float = setting(
         2.0, "percent more instructions that fails (instructions mode)", minimum=0.01, maximum=1000
     )
