@@ -131,7 +131,7 @@ def judge(samples: Samples, plan: PairedPlan, thresholds: ThresholdTable) -> lis
     changes = [_change(samples, k, plan) for k in keys]
     adjusted = stats.adjust([c.p_value for c in changes], plan.correction)
     return [
-        _verdict(samples, key, change, p, plan, thresholds)
+        _verdict(samples, key, change, p, plan=plan, thresholds=thresholds)
         for key, change, p in zip(keys, changes, adjusted, strict=True)
     ]
 
@@ -160,7 +160,9 @@ def confirm(
             {key: first.base[key] + fresh.base[key]}, {key: first.head[key] + fresh.head[key]}, 0.0
         )
         change = _change(pooled, key, plan)
-        again = _verdict(pooled, key, change, min(1.0, change.p_value * family), plan, thresholds)
+        again = _verdict(
+            pooled, key, change, min(1.0, change.p_value * family), plan=plan, thresholds=thresholds
+        )
         ok = again.flagged
         result.append(
             Verdict(
@@ -207,6 +209,7 @@ def _verdict(
     key: str,
     change: stats.PairedChange,
     p: float,
+    *,
     plan: PairedPlan,
     thresholds: ThresholdTable,
 ) -> Verdict:
