@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from ferrox.bench import issue
+from ferrox.bench import environment, history, issue
+from ferrox.bench.schema import BenchRun, Measurement
 from ferrox.errors import ToolError, UsageError
 from ferrox.masking import Masker
+from ferrox.tools import ToolRunner
 
 TOKEN = "ghp_loopbacktoken1234567890"  # noqa: S105 - a fake token for the loopback server
 
@@ -121,3 +126,71 @@ def test_bad_answers_and_unreachable_servers_fail(github: str) -> None:
         issue.create_issue(payload, api_url=github, repository="r", token=TOKEN, masker=Masker())
     with pytest.raises(UsageError, match="token"):
         issue.create_issue(payload, api_url=github, repository="o/r", token="", masker=Masker())
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
+    return data
+
+
+@pytest.fixture
+def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
+    """The demo as a git repository, with few and short history runs."""
+    demo = fresh_crate("demo")
+    with (demo / "Cargo.toml").open("a") as handle:
+        handle.write('run_args = ["--rounds", "3", "--round-ms", "2"]\nhistory_runs = 2\n')
+        handle.write("permutations = 49\n")
+    _git(demo, "init", "-q", "-b", "main")
+    _git(demo, "add", "-A")
+    _git(demo, "commit", "-q", "-m", "base")
+    return demo
+
+
+@pytest.mark.slow
+def test_history_mode_appends_draws_the_dashboard_and_opens_an_issue(
+    ferrox: Callable[..., Any], demo_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = environment.collect(ToolRunner(), demo_repo)
+    path = demo_repo / ".ferrox" / "bench-history.jsonl"
+    for n in range(14):  # a step up after run 8, still in force
+        value = 100_000.0 if n < 8 else 200_000.0
+        seeded = BenchRun(
+            dataclasses.replace(env, commit=f"{n:040x}"),
+            (Measurement("checksum", "adler32_64k", "ns", (value,)),),
+            timestamp=f"2026-11-{n + 1:02d}T00:00:00+00:00",
+        )
+        history.append(path, seeded)
+    FakeGitHub.requests = []
+    FakeGitHub.status = 201
+    server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with (demo_repo / "Cargo.toml").open("a") as handle:
+        handle.write(f'repository = "o/r"\napi_url = "http://127.0.0.1:{server.server_port}"\n')
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    try:
+        result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history", "--create-issue")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 1, result.out + result.err  # a persisting critical regression
+    report = result.report
+    assert report["metrics"]["history_runs"] == 15
+    assert _summary(result)["issue_url"] == "https://github.com/o/r/issues/7"
+    (request,) = FakeGitHub.requests
+    assert "checksum/adler32_64k" in request["body"]["title"]
+    assert f"{7:040x}"[:12] in request["body"]["body"]  # the last good commit
+    assert TOKEN not in result.out + result.err + json.dumps(report)
+    dashboard = Path(_summary(result)["dashboard"]).read_text()
+    assert "Plotly.newPlot" in dashboard and "<script src" not in dashboard  # offline
+    read = history.read(path)
+    assert read.runs[-1].environment.commit == _git(demo_repo, "rev-parse", "HEAD")
+    assert len(read.runs[-1].measurements) == 3
+    assert all(len(m.samples) == 2 for m in read.runs[-1].measurements)

@@ -13,10 +13,6 @@ from typing import Any
 
 import pytest
 
-from ferrox.bench import environment, history
-from ferrox.bench.schema import BenchRun, Measurement
-from ferrox.tools import ToolRunner
-
 TINY = """
 min_pairs = 6
 max_pairs = 8
@@ -112,53 +108,6 @@ def test_instruction_gate_catches_two_percent_and_passes_no_change(
     assert set(_levels(slow).values()) == {"major"}
     for verdict in _summary(slow)["verdicts"]:
         assert 0.0199 <= verdict["change"] <= 0.03
-
-
-@pytest.mark.slow
-def test_history_mode_appends_draws_the_dashboard_and_opens_an_issue(
-    ferrox: Callable[..., Any], demo_repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
-    from http.server import HTTPServer
-
-    from tests.bench.test_bench_issue import TOKEN, FakeGitHub  # the loopback GitHub
-
-    env = environment.collect(ToolRunner(), demo_repo)
-    path = demo_repo / ".ferrox" / "bench-history.jsonl"
-    for n in range(14):  # a step up after run 8, still in force
-        value = 100_000.0 if n < 8 else 200_000.0
-        seeded = BenchRun(
-            env.__class__(**{**env.__dict__, "commit": f"{n:040x}"}),
-            (Measurement("checksum", "adler32_64k", "ns", (value,)),),
-            timestamp=f"2026-11-{n + 1:02d}T00:00:00+00:00",
-        )
-        history.append(path, seeded)
-    FakeGitHub.requests = []
-    FakeGitHub.status = 201
-    server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with (demo_repo / "Cargo.toml").open("a") as handle:
-        handle.write(f'repository = "o/r"\napi_url = "http://127.0.0.1:{server.server_port}"\n')
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    try:
-        result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history", "--create-issue")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert result.code == 1, result.out + result.err  # a persisting critical regression
-    report = result.report
-    assert report["metrics"]["history_runs"] == 15
-    assert _summary(result)["issue_url"] == "https://github.com/o/r/issues/7"
-    (request,) = FakeGitHub.requests
-    assert "checksum/adler32_64k" in request["body"]["title"]
-    assert f"{7:040x}"[:12] in request["body"]["body"]  # the last good commit
-    assert TOKEN not in result.out + result.err + json.dumps(report)
-    dashboard = Path(_summary(result)["dashboard"]).read_text()
-    assert "Plotly.newPlot" in dashboard and "<script src" not in dashboard  # offline
-    read = history.read(path)
-    assert read.runs[-1].environment.commit == _git(demo_repo, "rev-parse", "HEAD")
-    assert len(read.runs[-1].measurements) == 3
-    assert all(len(m.samples) == 2 for m in read.runs[-1].measurements)
 
 
 @pytest.mark.slow
