@@ -281,7 +281,8 @@ def render(report: Mapping[str, Any]) -> str:
     lines = [
         f"Measured {report['date']} on {report['machine']}; {report['blocks']} blocks of real "
         f"interleaved runs ({report['collect_minutes']:.0f} min, `benchmarks/data/demo-runs.json`),"
-        f" {report['prs']} simulated PRs per row. The machine was shared by six agents on 2 cores.",
+        f" {report['prs']} simulated PRs per row. The machine was shared by six agents on 2 cores."
+        f" Rates per benchmark are listed as {' / '.join(sorted(report['effects']['5%']))}.",
         "",
         "| # | target | result | met |",
         "| --- | --- | --- | --- |",
