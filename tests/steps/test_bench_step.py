@@ -220,3 +220,30 @@ def test_callgrind_failures_fail_closed(
     )
     garbled = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions")
     assert garbled.code == 3 and "callgrind output" in garbled.report["error"]
+
+
+@pytest.mark.slow
+def test_a_base_without_benchmarks_has_nothing_to_compare(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
+) -> None:
+    demo = fresh_crate("demo")
+    manifest = demo / "crates/demo-core/Cargo.toml"
+    with_bench = manifest.read_text()
+    bench = (demo / BENCH_RS).read_text()
+    manifest.write_text(with_bench.split("[[bench]]")[0])
+    (demo / BENCH_RS).unlink()
+    _git(demo, "init", "-q", "-b", "main")
+    _git(demo, "add", "-A")
+    _git(demo, "commit", "-q", "-m", "before the first benchmark")
+    manifest.write_text(with_bench)
+    (demo / BENCH_RS).write_text(bench)
+    _git(demo, "add", "-A")
+    _git(demo, "commit", "-q", "-m", "first benchmark")
+    result = ferrox("run", "bench", "-C", str(demo), "--base", "main~1")
+    assert result.code == 0, result.out + result.err
+    assert "nothing to compare" in result.report["summary"]
+    assert _summary(result)["new_benchmarks"] == [
+        "checksum/adler32_64k",
+        "checksum/fibonacci_x100",
+        "checksum/parse_list_1k",
+    ]

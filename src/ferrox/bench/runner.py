@@ -57,8 +57,13 @@ def build_benches(
     benches: Sequence[str],
     target_dir: Path | None,
     timeout: float,
+    allow_none: bool = False,
 ) -> dict[str, Path]:
-    """Builds the bench targets (release profile) and returns {bench target name: executable}."""
+    """Builds the bench targets (release profile) and returns {bench target name: executable}.
+
+    A build without any bench target is an error unless ``allow_none`` (a base that predates
+    the project's first benchmark).
+    """
     args = ["bench", "--workspace", "--no-run", "--message-format", "json"]
     args += [arg for name in benches for arg in ("--bench", name)]
     env = {"CARGO_TARGET_DIR": str(target_dir)} if target_dir is not None else None
@@ -79,7 +84,7 @@ def build_benches(
             and message.get("executable")
         ):
             found[str(target["name"])] = Path(message["executable"])
-    if not found:
+    if not found and not allow_none:
         raise ToolOutputError.of(done, f"no bench targets were built in {project}", "cargo")
     return found
 

@@ -151,6 +151,7 @@ def _checkouts(ctx: Context, settings: BenchSettings, out: Path) -> tuple[Any, A
         benches=settings.benches,
         target_dir=out / "base-target",
         timeout=settings.timeout,
+        allow_none=True,
     )
     return (
         bench_runner.Checkout("base", base_root, base_commit, base_bins),
@@ -196,9 +197,7 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         keys = sorted(set(base_keys) & set(head_keys))
         new = sorted(set(head_keys) - set(base_keys))
         if not keys:
-            raise ToolOutputError(
-                "base and head have no benchmark in common; nothing to compare", tool="bench"
-            )
+            return _nothing_to_compare(base, head, new)
         plan = paired.PairedPlan(
             min_pairs=settings.min_pairs,
             max_pairs=settings.max_pairs,
@@ -240,6 +239,29 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             "markdown": str(out / "comparison.md"),
             "verdicts": [_verdict_dict(v) for v in verdicts],
             "new_benchmarks": new,
+        },
+    )
+
+
+def _nothing_to_compare(base: Any, head: Any, new: list[str]) -> StepResult:
+    """A base without any of head's benchmarks: nothing can have regressed; say so plainly."""
+    return StepResult(
+        step="bench",
+        tool="bench",
+        status=Status.PASS,
+        summary=f"nothing to compare: the base has none of head's {len(new)} benchmark(s)",
+        findings=tuple(
+            Finding(rule="bench-new", message=f"new benchmark {key} (no base)", level=Level.NOTE)
+            for key in new
+        ),
+        metrics={"benchmarks": 0.0, "new_benchmarks": float(len(new))},
+        extra={
+            "mode": "paired",
+            "base_commit": base.commit,
+            "head_commit": head.commit,
+            "verdicts": [],
+            "new_benchmarks": new,
+            "blocks_release": False,
         },
     )
 
