@@ -99,6 +99,8 @@ def test_instruction_gate_catches_two_percent_and_passes_no_change(
     same = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions", "--base", "main")
     assert same.code == 0, same.out + same.err
     counts = _summary(same)["counts"]
+    table = (same.report_dir / "bench" / "instructions.md").read_text()
+    assert "One callgrind run per side" in table and "| `checksum/adler32_64k` |" in table
     assert counts["base"] == counts["head"]  # deterministic
     _slow_down(demo_repo, 2)
     slow = ferrox(

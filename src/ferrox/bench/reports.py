@@ -18,7 +18,9 @@ _ICON = {
 }
 
 
-def markdown_table(verdicts: Sequence[Verdict], *, unit: str, title: str) -> str:
+def markdown_table(
+    verdicts: Sequence[Verdict], *, unit: str, title: str, footer: str | None = None
+) -> str:
     """A PR comment table: benchmark, base, head, change with its interval, verdict."""
     lines = [
         f"#### {title}",
@@ -36,7 +38,7 @@ def markdown_table(verdicts: Sequence[Verdict], *, unit: str, title: str) -> str
             f"| {_ICON.get(v.level, '')} {note} |"
         )
     pairs = max((v.change.pairs for v in verdicts), default=0)
-    lines += ["", f"{pairs} interleaved pairs per benchmark (A B B A ...)."]
+    lines += ["", footer or f"{pairs} interleaved pairs per benchmark (A B B A ...)."]
     return "\n".join(lines) + "\n"
 
 

@@ -307,7 +307,13 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
             level = "major"
         exact = PairedChange(1, change, change, change, 0.0 if level != "ok" else 1.0, 0.0)
         verdicts.append(Verdict(key, before, after, exact, exact.p_value, level))
-    table = markdown_table(verdicts, unit="instructions", title="Instruction counts (callgrind)")
+    table = markdown_table(
+        verdicts,
+        unit="instructions",
+        title="Instruction counts (callgrind)",
+        footer=f"One callgrind run per side (counts are deterministic); the gate is "
+        f"{settings.instruction_threshold:g}% more instructions.",
+    )
     (out / "instructions.md").write_text(table, encoding="utf-8")
     return _result(
         settings,
