@@ -43,6 +43,7 @@ ferrox.nox.register(root=DEMO)
 def tests(session: nox.Session) -> None:
     """Run ferrox's test suite (real cargo, clippy, nextest) with the coverage gate."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("python", "ci/bootstrap.py")  # valgrind and chromium from the OS's packages
     session.run("ferrox", "tools", "install", "-C", str(ROOT), *TEST_TOOLS)
     session.run(
         "pytest",
@@ -59,8 +60,10 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Lint and type-check ferrox: ruff check, ruff format --check, mypy --strict."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "tasks.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py", "tasks.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "ci", "noxfile.py", "tasks.py")
+    session.run(
+        "ruff", "format", "--check", "src", "tests", "benchmarks", "ci", "noxfile.py", "tasks.py"
+    )
     session.run("mypy", "src")
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_ci_parsers(commands)
     _add_release(commands)
+    _add_hooks(commands)
     return parser
 
 
@@ -128,6 +129,21 @@ def _release(console: Console, args: argparse.Namespace) -> int:
     return run_release(options, console)
 
 
+def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("hooks", help="manage git hooks")
+    actions = hooks.add_subparsers(dest="hooks_command", required=True, metavar="ACTION")
+    install = actions.add_parser(
+        "install", help="add a pre-push hook running a quick benchmark check before main"
+    )
+    _add_root(install)
+    install.add_argument("--branch", default="main", help="the protected branch (default: main)")
+    install.add_argument(
+        "--mode", choices=("instructions", "paired"),
+        help="bench mode the hook runs (default: instructions when valgrind is installed)",
+    )  # fmt: skip
+    install.add_argument("--force", action="store_true", help="replace a hook ferrox did not write")
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options shared by ``ferrox run`` and the nox sessions' posargs."""
     parser.add_argument("--report-dir", type=Path, help="where reports go (default: target/ferrox)")
@@ -139,6 +155,15 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="stream the tool's progress output"
     )
+    bench = parser.add_argument_group("bench")
+    bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
+    bench.add_argument(
+        "--mode", choices=("paired", "instructions", "history", "baseline"), help="bench: gate mode"
+    )
+    bench.add_argument(
+        "--create-issue", action="store_true", default=None,
+        help="bench: open a GitHub issue for a persisting regression (history mode)",
+    )  # fmt: skip
 
 
 def split_extra(argv: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -158,29 +183,22 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
         fix=namespace.fix,
         verbose=namespace.verbose,
         extra_args=extra,
+        overrides=tuple(
+            (key, value)
+            for key in ("base", "mode", "create_issue")
+            if (value := getattr(namespace, key, None)) is not None
+        ),
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
     own, extra = split_extra(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        if args.command == "run":
-            return run_step(
-                args.step, args.root, run_options(args, extra), console=console
-            ).exit_code
-        if args.command == "list":
-            return _list(console, as_json=args.json)
-        if args.command == "release":
-            return _release(console, args)
-        if args.command == "doctor":
-            return _doctor(console, args.root, as_json=args.json)
-        if args.command in CI_COMMANDS:
-            return _ci_command(console, args)
-        return _install(console, args.root, tuple(args.names), dry_run=args.dry_run)
+        return _dispatch(args, extra, console)
     except FerroxError as exc:
         masker = Masker.from_environment(os.environ)
         errors.print(f"[bold red]ferrox: error:[/] {escape(masker.mask(str(exc)))}")
@@ -188,6 +206,34 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     except KeyboardInterrupt:
         errors.print("[bold red]ferrox: interrupted[/]")
         return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace, extra: tuple[str, ...], console: Console) -> int:
+    """Each subcommand's handler; ``run`` alone also takes the tool arguments after ``--``."""
+    if args.command == "run":
+        return run_step(args.step, args.root, run_options(args, extra), console=console).exit_code
+    if args.command in CI_COMMANDS:
+        return _ci_command(console, args)
+    handlers: dict[str, Callable[[], int]] = {
+        "list": lambda: _list(console, as_json=args.json),
+        "release": lambda: _release(console, args),
+        "doctor": lambda: _doctor(console, args.root, as_json=args.json),
+        "hooks": lambda: _hooks_install(console, args),
+        "tools": lambda: _install(console, args.root, tuple(args.names), dry_run=args.dry_run),
+    }
+    return handlers[args.command]()
+
+
+def _hooks_install(console: Console, args: argparse.Namespace) -> int:
+    from ferrox.hooks import install  # noqa: PLC0415 - only this command needs it
+
+    done = install(ToolRunner(), args.root, branch=args.branch, mode=args.mode, force=args.force)
+    verb = "replaced" if done.replaced else "installed"
+    console.print(
+        f"{verb} {escape(str(done.path))}: pushes to {escape(args.branch)} first run "
+        f"`ferrox run bench --mode {done.mode} --base <remote {escape(args.branch)}>`"
+    )
+    return EXIT_PASS
 
 
 def _add_root(parser: argparse.ArgumentParser) -> None:

@@ -61,6 +61,15 @@ def setting(
     return field(default=default, metadata=metadata)
 
 
+class SettingError(ValueError):
+    """Raised by a settings dataclass's ``__post_init__`` when a value's format is wrong."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
 @dataclass(frozen=True)
 class GlobalSettings:
     """Settings that apply to every step (top-level keys of the ferrox table)."""
@@ -200,7 +209,12 @@ def parse_settings(
             raise ConfigError(
                 f"missing required key {name!r}", file=source.describe(), key=source.key(*where)
             )
-    return settings_type(**values)
+    try:
+        return settings_type(**values)
+    except SettingError as exc:  # a settings class's own cross-field or format check
+        raise ConfigError(
+            exc.message, file=source.describe(), key=source.key(*where, exc.key)
+        ) from None
 
 
 def describe_settings(settings_type: type[Any]) -> list[tuple[str, str, Any, str]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -16,7 +17,7 @@ from ferrox.errors import UsageError
 from ferrox.masking import Masker
 from ferrox.model import StepResult
 from ferrox.report import github, terminal
-from ferrox.steps import all_steps, get_step
+from ferrox.steps import Step, all_steps, get_step
 from ferrox.steps.execute import execute
 from ferrox.tools import ToolRunner
 from ferrox.workspace import require_manifest
@@ -30,6 +31,8 @@ class RunOptions:
     fix: bool = False
     verbose: bool = False
     extra_args: tuple[str, ...] = ()
+    # Settings given on the command line (``--base REF``), over the configuration file's.
+    overrides: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def run_step(
     runner = ToolRunner(env=env, masker=masker, echo_stderr=options.verbose or in_actions)
     ctx = Context(
         root=root,
-        settings=config.for_step(step.name, step.settings),
+        settings=_with_overrides(step, config.for_step(step.name, step.settings), options),
         runner=runner,
         report_dir=report_dir,
         fix=options.fix,
@@ -109,3 +112,14 @@ def _emit(lines: list[str]) -> None:
     # Workflow commands go to stdout, each on its own line, flushed before the tool writes more.
     for line in lines:
         print(line, flush=True)
+
+
+def _with_overrides(step: Step, settings: Any, options: RunOptions) -> Any:
+    """The settings with command-line overrides applied; an override the step lacks is misuse."""
+    if not options.overrides:
+        return settings
+    known = {f.name for f in fields(settings)}
+    for key, _ in options.overrides:
+        if key not in known:
+            raise UsageError(f"--{key.replace('_', '-')} does not apply to the {step.name} step")
+    return replace(settings, **dict(options.overrides))

@@ -41,6 +41,9 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
         _define(available[name], root, default=name in defaults)
     _define_tools(root)
     _define_publish(root)
+    if "bench" in chosen:
+        _define_bench_baseline(root)
+        return [*chosen, "tools", "publish", "bench-baseline"]
     return [*chosen, "tools", "publish"]
 
 
@@ -87,6 +90,25 @@ def _define_publish(root: str | Path | None) -> None:
         name=PUBLISH.name,
         doc=PUBLISH.description,
         tags=list(PUBLISH.tags),
+        requires=[],
+        allow_parallel=False,
+        default=False,
+    )
+
+
+def _define_bench_baseline(root: str | Path | None) -> None:
+    def session(session: nox.Session) -> None:
+        code = main(
+            ["run", "bench", "-C", str(_root(root)), "--mode", "baseline", *session.posargs]
+        )
+        if code:
+            session.error(f"ferrox run bench --mode baseline failed (exit {code})")
+
+    _register(
+        session,
+        name="bench-baseline",
+        doc="Refresh the stored benchmark baseline and append it to the history (run weekly).",
+        tags=["bench"],
         requires=[],
         allow_parallel=False,
         default=False,

@@ -94,8 +94,9 @@ def ci_workflow(inputs: Inputs) -> Workflow:
             jobs.append(_build_job(inputs, step, upload_dist=False))
         else:
             job = _session_job(
-                inputs, step.name, rust=_needs_rust(step), tools=_tools(inputs, step)
-            )
+                inputs, step.name, rust=_needs_rust(step), tools=_tools(inputs, step),
+                **_pr_only_args(step.name),
+            )  # fmt: skip
             if step.name in PR_ONLY:
                 job = _with(job, if_="github.event_name == 'pull_request'")
             jobs.append(job)
@@ -335,6 +336,17 @@ def _cache_step(session: str) -> Step:
             ("restore-keys", f"ferrox-{session}-${{{{ runner.os }}}}-"),
         ),
     )
+
+
+def _pr_only_args(session: str) -> dict[str, Any]:
+    """bench compares the PR with its target branch: full history, and that branch as the base.
+
+    ``GITHUB_BASE_REF`` is read by the shell from the environment, never expanded by Actions
+    into the script, so a branch name cannot inject code.
+    """
+    if session != "bench":
+        return {}
+    return {"fetch_all": True, "run_args": '-- --base "origin/${GITHUB_BASE_REF}"'}
 
 
 def _needs_rust(step: FerroxStep) -> bool:

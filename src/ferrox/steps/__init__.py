@@ -24,6 +24,7 @@ _MODULES = (
     "pip_audit",
     "safety",
     "security",
+    "bench",
 )
 
 
@@ -37,13 +38,17 @@ def all_steps() -> dict[str, Step]:
 
 
 def default_steps() -> dict[str, Step]:
-    """The steps a bare ``nox`` (and the demo job) runs: a composite stands in for its parts."""
+    """The steps a bare ``nox`` (and the demo job) runs.
+
+    A composite stands in for its parts, and opt-in steps (``default=False``, e.g. bench) wait
+    to be asked for.
+    """
     steps = all_steps()
     covered = {step.covers_tag: name for name, step in steps.items() if step.covers_tag}
     return {
         name: step
         for name, step in steps.items()
-        if not any(covered.get(tag, name) != name for tag in step.tags)
+        if step.default and not any(covered.get(tag, name) != name for tag in step.tags)
     }
 
 

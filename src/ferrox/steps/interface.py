@@ -34,6 +34,8 @@ class Step:
     applies: Callable[[Path], bool] = has_rust_project
     # A composite step runs every step with this tag; a bare `nox` then runs the composite alone.
     covers_tag: str | None = None
+    # Whether plain `nox` (and `nox -s demo`) runs it; slow opt-in steps such as bench say no.
+    default: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""The history file: append-only, locked, fsynced; torn last lines; concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from ferrox.bench import history
+from ferrox.bench.schema import BenchRun, Environment, Measurement
+
+
+def _run(n: int, writer: int = 0) -> BenchRun:
+    return BenchRun(
+        Environment(commit=f"c{n}"),
+        (Measurement("s", "b", "ns", (float(n),)),),
+        metadata={"writer": str(writer)},
+    )
+
+
+def test_append_and_read(tmp_path: Path) -> None:
+    path = tmp_path / "h" / "history.jsonl"
+    assert history.read(path).runs == ()
+    for n in range(3):
+        assert history.append(path, _run(n)) is None
+    read = history.read(path)
+    assert [r.environment.commit for r in read.runs] == ["c0", "c1", "c2"]
+    assert read.torn is None
+
+
+def test_torn_last_line_is_reported_skipped_and_cut_by_the_next_writer(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    history.append(path, _run(1))
+    with path.open("ab") as handle:
+        handle.write(b'{"schema": 1, "environment": {"cpu_mo')  # a writer died here
+    read = history.read(path)
+    assert len(read.runs) == 1
+    assert read.torn is not None and read.torn.startswith('{"schema"')
+    cut = history.append(path, _run(2))
+    assert cut is not None and "cpu_mo" in cut
+    after = history.read(path)
+    assert [r.environment.commit for r in after.runs] == ["c1", "c2"]
+    assert after.torn is None
+
+
+def test_a_torn_only_line_is_cut_whole(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(b"x" * 5000)
+    assert history.append(path, _run(1)) == "x" * 80
+    assert len(history.read(path).runs) == 1
+
+
+def test_corruption_in_the_middle_fails_closed(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    history.append(path, _run(1))
+    with path.open("ab") as handle:
+        handle.write(b"not json\n")
+    history.append(path, _run(2))
+    with pytest.raises(history.HistoryError, match=":2: corrupt"):
+        history.read(path)
+
+
+def test_lock_timeout_is_an_error(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    path = tmp_path / "history.jsonl"
+    with FileLock(str(path) + ".lock"), pytest.raises(history.HistoryError, match="lock"):
+        history.append(path, _run(1), timeout=0.1)
+
+
+def _writer(path: str, writer: int, count: int) -> None:
+    for n in range(count):
+        history.append(Path(path), _run(n, writer))
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    writers, each = 4, 25
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_writer, args=(str(path), w, each)) for w in range(writers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    read = history.read(path)
+    assert read.torn is None
+    assert len(read.runs) == writers * each
+    seen = {(r.metadata["writer"], r.environment.commit) for r in read.runs}
+    assert len(seen) == writers * each
