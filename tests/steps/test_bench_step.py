@@ -180,7 +180,7 @@ def test_nox_offers_bench_and_bench_baseline_on_demand(fresh_crate: Callable[[st
         [sys.executable, "-m", "nox", "-f", str(project / "noxfile.py"), "-l"],
         cwd=project, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    assert "- bench [rust,bench] -> Benchmarks with a trusted regression gate" in listing
+    assert "- bench [rust,bench,ci] -> Benchmarks with a trusted regression gate" in listing
     assert "- bench-baseline [bench] -> Refresh the stored benchmark baseline" in listing
 
 
@@ -206,8 +206,8 @@ def test_a_build_without_bench_targets_is_a_tool_error(
 def test_callgrind_failures_fail_closed(
     ferrox: Callable[..., Any], demo_repo: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
-    manifest = demo_repo / "Cargo.toml"
-    manifest.write_text(manifest.read_text().replace("*bench_{name}*", "*no_such_function_{name}*"))
+    config = demo_repo / "ferrox.toml"
+    config.write_text(config.read_text().replace("*bench_{name}*", "*no_such_function_{name}*"))
     nothing = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions")
     assert nothing.code == 3, nothing.out + nothing.err
     assert "counted no instructions" in nothing.report["error"]
