@@ -12,6 +12,7 @@ from pathlib import Path
 import nox
 
 import ferrox.nox
+from ferrox.cli import main as ferrox_cli
 from ferrox.engine import run_step
 from ferrox.steps import default_steps
 
@@ -31,6 +32,9 @@ TEST_TOOLS = (
     "safety",
     "detect-secrets",
 )
+
+# The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
+DEMO_TOOLS = ("cargo-nextest", "cargo-audit", "cargo-geiger", "detect-secrets")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
@@ -70,6 +74,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="none", tags=["rust", "demo"])
 def demo(session: nox.Session) -> None:
     """Run every available step on examples/demo and print where the reports are."""
+    # A fresh machine first gets the pinned tools the steps use (reused when already installed).
+    if ferrox_cli(["tools", "install", "-C", str(ROOT), *DEMO_TOOLS]):
+        session.error("ferrox tools install failed")
     # Composite steps (security) run their parts, so the parts are not run twice.
     outcomes = {name: run_step(name, DEMO) for name in default_steps()}
     session.log("reports:")
