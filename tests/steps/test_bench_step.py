@@ -249,3 +249,28 @@ def test_a_base_without_benchmarks_has_nothing_to_compare(
         "checksum/fibonacci_x100",
         "checksum/parse_list_1k",
     ]
+
+
+@pytest.mark.slow
+def test_renaming_benchmarks_cannot_hide_a_regression(
+    ferrox: Callable[..., Any], demo_repo: Path
+) -> None:
+    path = demo_repo / BENCH_RS
+    original = path.read_text()
+    path.write_text(original.replace('"adler32_64k"', '"adler32_64k_v2"'))
+    _git(demo_repo, "commit", "-q", "-am", "rename one benchmark")
+    renamed = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~1")
+    assert renamed.code == 0, renamed.out + renamed.err
+    gone = [f for f in renamed.report["findings"] if f["rule"] == "bench-removed"]
+    assert [f["level"] for f in gone] == ["warning"]
+    assert "checksum/adler32_64k " in gone[0]["message"]
+    assert renamed.report["metrics"]["removed_benchmarks"] == 1
+
+    renamed_all = path.read_text()
+    for name in ("parse_list_1k", "fibonacci_x100"):
+        renamed_all = renamed_all.replace(f'"{name}"', f'"{name}_v2"')
+    path.write_text(renamed_all)
+    _git(demo_repo, "commit", "-q", "-am", "rename every benchmark")
+    none_left = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~2")
+    assert none_left.code == 1, none_left.out + none_left.err
+    assert "head has none of the base's 3 benchmark(s)" in none_left.report["summary"]

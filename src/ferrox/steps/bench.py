@@ -196,8 +196,9 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         head_keys = _run_side(ctx, settings, head)
         keys = sorted(set(base_keys) & set(head_keys))
         new = sorted(set(head_keys) - set(base_keys))
+        removed = sorted(set(base_keys) - set(head_keys))
         if not keys:
-            return _nothing_to_compare(base, head, new)
+            return _nothing_to_compare(base, head, new, removed)
         plan = paired.PairedPlan(
             min_pairs=settings.min_pairs,
             max_pairs=settings.max_pairs,
@@ -226,9 +227,14 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         table += f"\nNew benchmarks (no base to compare): {', '.join(new)}\n"
     (out / "comparison.md").write_text(table, encoding="utf-8")
     _write_results(ctx, out, samples.head, unit="ns")
+    if removed:
+        table += (
+            f"\nBenchmarks of the base missing on head (renamed or removed): {', '.join(removed)}\n"
+        )
     return _result(
         settings,
         verdicts,
+        removed=removed,
         fail_levels=("major", "critical"),
         summary_extra=f"{max(v.change.pairs for v in verdicts)} pairs in {samples.seconds:.0f} s",
         extra={
@@ -243,14 +249,40 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     )
 
 
-def _nothing_to_compare(base: Any, head: Any, new: list[str]) -> StepResult:
-    """A base without any of head's benchmarks: nothing can have regressed; say so plainly."""
+def _nothing_to_compare(
+    base: Any,
+    head: Any,
+    new: list[str],
+    removed: list[str] = (),  # type: ignore[assignment]
+) -> StepResult:
+    """No benchmark on both sides.
+
+    A base without benchmarks (the PR that adds them) cannot have regressed: a pass, said
+    plainly. A base whose benchmarks all vanished from head is a failure: renaming every
+    benchmark would otherwise be a way around the gate.
+    """
+    gone = [
+        Finding(
+            rule="bench-removed",
+            message=f"benchmark {key} exists on the base but not on head: nothing was compared",
+        )
+        for key in removed
+    ]
+    checks = (
+        gates.at_most("removed", len(removed), 0, "benchmarks of the base that head no longer has"),
+    )
     return StepResult(
         step="bench",
         tool="bench",
-        status=Status.PASS,
-        summary=f"nothing to compare: the base has none of head's {len(new)} benchmark(s)",
-        findings=tuple(
+        status=gates.verdict(checks),
+        summary=(
+            f"nothing compared: head has none of the base's {len(removed)} benchmark(s)"
+            if removed
+            else f"nothing to compare: the base has none of head's {len(new)} benchmark(s)"
+        ),
+        gates=checks,
+        findings=tuple(gone)
+        + tuple(
             Finding(rule="bench-new", message=f"new benchmark {key} (no base)", level=Level.NOTE)
             for key in new
         ),
@@ -295,6 +327,7 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
     limit = settings.instruction_threshold / 100
     critical = settings.critical / 100
     verdicts = []
+    removed = sorted(set(counts["base"]) - set(counts["head"]))
     for key in sorted(set(counts["base"]) & set(counts["head"])):
         before, after = counts["base"][key], counts["head"][key]
         # Compared at the reporting precision (0.01 percentage points): a change shown as
@@ -315,9 +348,12 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
         f"{settings.instruction_threshold:g}% more instructions.",
     )
     (out / "instructions.md").write_text(table, encoding="utf-8")
+    if not verdicts and removed:
+        return _nothing_to_compare(base, head, sorted(set(counts["head"])), removed)
     return _result(
         settings,
         verdicts,
+        removed=removed,
         fail_levels=("major", "critical"),
         summary_extra=f"gate {settings.instruction_threshold:g}% instructions",
         extra={
@@ -512,8 +548,18 @@ def _result(
     fail_levels: tuple[str, ...],
     summary_extra: str,
     extra: dict[str, Any],
+    removed: list[str] | None = None,
 ) -> StepResult:
-    findings = []
+    # A benchmark the base has and head lacks (renamed or removed) hides its change: say so.
+    findings = [
+        Finding(
+            rule="bench-removed",
+            message=f"benchmark {key} exists on the base but not on head (renamed or removed): "
+            "its change was not measured",
+            level=Level.WARNING,
+        )
+        for key in removed or ()
+    ]
     for v in verdicts:
         if not v.flagged:
             continue
@@ -543,7 +589,11 @@ def _result(
         status=status if status is Status.FAIL else Status.PASS,
         summary=summary,
         findings=tuple(findings),
-        metrics={"benchmarks": len(verdicts), **{k: float(n) for k, n in counts.items()}},
+        metrics={
+            "benchmarks": len(verdicts),
+            "removed_benchmarks": float(len(removed or ())),
+            **{k: float(n) for k, n in counts.items()},
+        },
         gates=tuple(checks),
         extra={**extra, "blocks_release": critical > 0},
     )
