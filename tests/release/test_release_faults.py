@@ -26,7 +26,8 @@ CASES = [
     ("commit", "sigterm"),
     ("release", "sigterm"),
 ]
-EXPECTED_EXIT = {"exception": 1, "sigkill": -9, "sigint": 130, "sigterm": 130}
+# An injected exception stands for an unexpected error (disk full, a bug): no verdict, exit 3.
+EXPECTED_EXIT = {"exception": 3, "sigkill": -9, "sigint": 130, "sigterm": 130}
 
 
 def _journal(repo: Repo) -> Path:

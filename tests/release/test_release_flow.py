@@ -271,3 +271,26 @@ def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     assert "rolled back" in err
     assert repo.snapshot() == before
     assert github.requests == []
+
+
+def test_a_dry_run_that_finds_a_problem_is_a_failed_precheck(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = make_repo(release_config(github))
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert main(["release", "v0.2.0", "--dry-run", "--json", "-C", str(repo.path)]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["problems"], "the missing token is named"
+    assert any("GITHUB_TOKEN" in problem for problem in data["problems"])
+
+
+def test_target_without_publish_is_a_usage_error(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(release_config(github))
+    args = ["release", "v0.2.0", "--dry-run", "--target", "x86_64-pc-windows-gnu"]
+    assert main([*args, "-C", str(repo.path)]) == 2
+    assert "--target only applies with --publish" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ferrox.engine import load_project
-from ferrox.errors import EXIT_PASS, UsageError
+from ferrox.errors import EXIT_PASS, EXIT_USAGE, UsageError
 from ferrox.masking import Masker
 from ferrox.release import flow
 from ferrox.release.artifacts import host_target
@@ -45,6 +45,10 @@ class Options:
 def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
     """Runs ``ferrox release`` and returns its exit code; FerroxErrors propagate to the CLI."""
     env = dict(os.environ if env is None else env)
+    if options.targets and not options.publish:
+        raise UsageError(
+            "--target only applies with --publish (a local release builds [release] targets)"
+        )
     root = options.root.resolve()
     config = load_project(root)
     settings = config.for_step("release", ReleaseSettings)
@@ -90,7 +94,8 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
             console.print(
                 escape(masker.mask(render_plan(plan, publishing, problems))), highlight=False
             )
-        return EXIT_PASS
+        # A problem that would stop the real release makes the dry run a failed pre-check.
+        return EXIT_USAGE if problems else EXIT_PASS
     say(f"releasing {plan.tag} (previous: {plan.previous_tag or 'none'})")
     with _sigterm_as_interrupt():
         flow.execute(release, plan)

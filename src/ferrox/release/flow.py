@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ferrox.engine import RunOptions, run_step
-from ferrox.errors import EXIT_GATE_FAILED, FerroxError, UsageError
+from ferrox.errors import EXIT_GATE_FAILED, EXIT_TOOL, FerroxError, UsageError
 from ferrox.masking import Masker
 from ferrox.release import artifacts, journal
 from ferrox.release.faults import checkpoint
@@ -41,6 +41,8 @@ class ReleaseFailed(FerroxError):
         super().__init__(message)
         if isinstance(cause, FerroxError):
             self.exit_code = cause.exit_code
+        elif cause is not None:  # disk full, permissions, a bug: no verdict, not a failed gate
+            self.exit_code = EXIT_TOOL
 
 
 @dataclass(frozen=True)
@@ -180,10 +182,12 @@ def execute(release: Release, plan: ReleasePlan) -> None:
             raise
         if isinstance(exc, FerroxError):
             raise ReleaseFailed(
-                f"{exc}\nrolled back: no file changed, no commit, no tag", cause=exc
+                release.masker.mask(f"{exc}\nrolled back: no file changed, no commit, no tag"),
+                cause=exc,
             ) from exc
         raise ReleaseFailed(
-            release.masker.mask(f"{exc!r}\nrolled back: no file changed, no commit, no tag")
+            release.masker.mask(f"{exc!r}\nrolled back: no file changed, no commit, no tag"),
+            cause=exc,
         ) from exc
     publish(release, state)
 
@@ -279,9 +283,11 @@ def _run_gates(release: Release, plan: ReleasePlan) -> None:
             gate, release.root, RunOptions(), env=release.env, console=release.console
         )
         if outcome.exit_code != 0:
-            raise ReleaseFailed(
+            failed = ReleaseFailed(
                 f"gate {gate} did not pass ({outcome.result.summary}); nothing was changed",
             )
+            failed.exit_code = outcome.exit_code  # 1 a gate failed, 3 it gave no verdict
+            raise failed
 
 
 def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal:
