@@ -215,3 +215,14 @@ def test_a_bare_nox_runs_the_composite_instead_of_its_parts(
         registry, "all_steps", lambda: {"lint": lint, "alpha": scanner, "security": security.STEP}
     )
     assert list(registry.default_steps()) == ["lint", "security"]
+
+
+def test_a_directory_without_a_project_is_not_scanned(
+    registry: dict[str, Step], tmp_path: Path, ferrox: Callable[..., Any]
+) -> None:
+    registry["alpha"] = _scanner("alpha", _passes("alpha"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = ferrox("run", "security", "-C", str(empty))
+    assert result.code == 2
+    assert "no Cargo.toml and no Python project" in result.err

@@ -124,10 +124,14 @@ def security_workflow(inputs: Inputs) -> Workflow:
             name="Upload SARIF to code scanning",
             uses=_pin("upload-sarif"),
             with_=(("sarif_file", sarif), ("category", f"ferrox-{step.name}")),
-            if_="always() && hashFiles('" + sarif + "') != ''",
+            # A pull request from a fork gets a read-only token: the upload would fail there.
+            if_="always() && hashFiles('" + sarif + "') != '' && "
+            "(github.event_name != 'pull_request' || "
+            "github.event.pull_request.head.repo.full_name == github.repository)",
         )
         job = _session_job(inputs, step.name, rust=True, tools=tools, cache=False, after=(upload,))
-        jobs.append(_with(job, permissions=(("contents", "read"), ("security-events", "write"))))
+        permissions = (("actions", "read"), ("contents", "read"), ("security-events", "write"))
+        jobs.append(_with(job, permissions=permissions))
     return Workflow(
         file="security.yml",
         name="security",
@@ -165,7 +169,11 @@ def release_workflow(inputs: Inputs) -> Workflow:
     return Workflow(
         file="release.yml",
         name="release",
-        purpose="build every target on its native runner, then publish, on v* tags",
+        purpose=(
+            "build every target on its native runner, then publish, on v* tags"
+            if download
+            else "on v* tags, build the host target and publish the release"
+        ),
         on=Triggers(push_tags=("v*",), workflow_dispatch=False),
         jobs=tuple(jobs),
         cancel_superseded=False,

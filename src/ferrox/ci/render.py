@@ -24,6 +24,7 @@ PERMISSION_REASONS = {
     ("contents", "read"): "check out the repository",
     ("contents", "write"): "create the GitHub release",
     ("security-events", "write"): "upload SARIF to code scanning",
+    ("actions", "read"): "upload-sarif reads the run's status (needed in private repositories)",
 }
 
 

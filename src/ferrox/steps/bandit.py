@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from ferrox import gates
@@ -15,7 +16,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
-from ferrox.project_kind import has_python_project
+from ferrox.project_kind import python_sources
 from ferrox.steps import pysec
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
@@ -146,6 +147,11 @@ def _finding(ctx: Context, item: dict[str, Any]) -> Finding:
     )
 
 
+def _has_python_sources(root: Path) -> bool:
+    # A requirements file alone gives bandit nothing to read: not applicable, not a pass.
+    return bool(python_sources(root, limit=1))
+
+
 STEP = Step(
     name="bandit",
     description="Scan the Python sources for security issues with bandit.",
@@ -155,5 +161,5 @@ STEP = Step(
     tags=("python", "security", "ci"),
     needs_cargo=False,
     tools=("bandit",),
-    applies=has_python_project,
+    applies=_has_python_sources,
 )

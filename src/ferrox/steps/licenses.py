@@ -140,6 +140,7 @@ def run(ctx: Context) -> StepResult:
             f"{len(subjects)} dependencies ({rust} Rust, {len(subjects) - rust} Python): "
             f"{counts[Verdict.RESTRICTIVE]} restrictive, {counts[Verdict.UNKNOWN]} unknown, "
             f"{counts[Verdict.NOT_ALLOWED]} not allowed"
+            + ("; Python dependencies unchecked (no environment)" if unchecked else "")
         ),
         findings=tuple(findings),
         metrics={

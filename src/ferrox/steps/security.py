@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from ferrox.config import setting
 from ferrox.context import Context
-from ferrox.errors import ConfigError
+from ferrox.errors import ConfigError, UsageError
 from ferrox.model import GateCheck, Status, StepResult
+from ferrox.project_kind import has_python_project, has_rust_project
 from ferrox.steps import all_steps
 from ferrox.steps.execute import execute
 from ferrox.steps.interface import Step
@@ -67,6 +68,12 @@ def select(ctx: Context) -> tuple[list[Step], list[str]]:
 def run(ctx: Context) -> StepResult:
     """Runs the applicable scanners in parallel and combines their verdicts (worst wins)."""
     settings: SecuritySettings = ctx.settings
+    if not (has_rust_project(ctx.root) or has_python_project(ctx.root)):
+        # Only `secrets` would run: a green verdict for a directory that holds no project
+        # (the wrong -C, a typo) would be a pass for nothing.
+        raise UsageError(
+            f"security: {ctx.root} holds no Cargo.toml and no Python project; nothing to scan"
+        )
     chosen, not_applicable = select(ctx)
     if not chosen:
         raise ConfigError(
