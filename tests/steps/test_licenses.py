@@ -95,10 +95,19 @@ def test_allowlist_and_restrictive_prefixes_are_configurable(
 
 
 def test_bad_allowlist_entry_is_a_config_error(ferrox: Callable[..., object], mixed: Path) -> None:
+    original = (mixed / "ferrox.toml").read_text()
     _config(mixed, 'allow = ["MIT OR Apache-2.0"]\n')
     result = ferrox("run", "licenses", "-C", str(mixed))
     assert result.code == 2
     assert "licenses.allow" in result.err
+    (mixed / "ferrox.toml").write_text(original)
+    _config(mixed, 'allow = ["MIT", "Apache2"]\n')  # a typo would silently allow nothing
+    typo = ferrox("run", "licenses", "-C", str(mixed))
+    assert typo.code == 2
+    assert "'Apache2' is not a known SPDX license identifier" in typo.err
+    (mixed / "ferrox.toml").write_text(original)
+    _config(mixed, 'allow = ["MIT", "LicenseRef-Acme-Internal"]\n')
+    assert ferrox("run", "licenses", "-C", str(mixed)).code != 2
 
 
 def test_python_project_without_an_environment_is_not_a_pass(

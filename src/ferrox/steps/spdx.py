@@ -60,6 +60,9 @@ def normalise_allowlist(entries: Iterable[str]) -> frozenset[str]:
         parsed = licensing().parse(entry)
         if not isinstance(parsed, LicenseSymbol):
             raise ExpressionError(f"{entry!r} is not a single license identifier")
+        # A typo ("Apache2") would allow nothing and hide why; custom LicenseRef- ids are fine.
+        if licensing().unknown_license_keys(parsed) and not entry.startswith("LicenseRef-"):
+            raise ExpressionError(f"{entry!r} is not a known SPDX license identifier")
         keys.add(str(parsed.key))
     return frozenset(keys)
 
