@@ -23,10 +23,24 @@ TOKEN = "ghp_loopbacktoken1234567890"  # noqa: S105 - a fake token for the loopb
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
-    """``POST /repos/{owner}/{repo}/issues``: 201 with html_url, 401 on a wrong token."""
+    """``GET`` and ``POST /repos/{owner}/{repo}/issues``: open issues, 201 with html_url, 401."""
 
     requests: ClassVar[list[dict[str, Any]]] = []
+    listed: ClassVar[list[str]] = []
+    open_issues: ClassVar[list[dict[str, Any]]] = []
     status = 201
+
+    def do_GET(self) -> None:
+        FakeGitHub.listed.append(self.path)
+        ok = self.headers["Authorization"] == f"Bearer {TOKEN}" and "/issues?" in self.path
+        # Like do_POST, a refusal echoes the credentials, as a proxy might: they must be masked.
+        refusal = {"message": f"Bad credentials {self.headers['Authorization']}"}
+        data = json.dumps(FakeGitHub.open_issues if ok else refusal)
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data.encode())))
+        self.end_headers()
+        self.wfile.write(data.encode())
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -60,6 +74,8 @@ class FakeGitHub(BaseHTTPRequestHandler):
 @pytest.fixture
 def github() -> Iterator[str]:
     FakeGitHub.requests = []
+    FakeGitHub.listed = []
+    FakeGitHub.open_issues = []
     FakeGitHub.status = 201
     server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -100,6 +116,23 @@ def test_create_issue_posts_to_the_documented_endpoint(github: str) -> None:
     assert request["body"] == {
         "title": payload.title, "body": payload.body, "labels": ["performance", "regression"],
     }  # fmt: skip
+
+
+def test_a_persisting_regression_reuses_its_open_issue(github: str) -> None:
+    payload = issue.payload([REGRESSION], chart_link="x", repository="o/r")
+    FakeGitHub.open_issues = [
+        {"title": "Performance regression: s/other +6.0%", "html_url": "https://x/issues/1"},
+        # The same benchmark, measured at another size on an earlier run.
+        {"title": "Performance regression: checksum/adler32_64k +9.5%", "html_url": "https://x/2"},
+    ]
+    url = issue.create_issue(
+        payload, api_url=github, repository="o/r", token=TOKEN, masker=Masker()
+    )
+    assert url == "https://x/2"
+    assert FakeGitHub.requests == [], "nothing is posted twice"
+    assert FakeGitHub.listed == [
+        "/repos/o/r/issues?state=open&per_page=100&labels=performance%2Cregression"
+    ]
 
 
 def test_refusal_is_a_tool_error_without_the_token(github: str) -> None:
@@ -169,6 +202,8 @@ def test_history_mode_appends_draws_the_dashboard_and_opens_an_issue(
         )
         history.append(path, seeded)
     FakeGitHub.requests = []
+    FakeGitHub.listed = []
+    FakeGitHub.open_issues = []
     FakeGitHub.status = 201
     server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ class IssuePayload:
     title: str
     body: str
     labels: tuple[str, ...] = ("performance", "regression")
+
+    @property
+    def topic(self) -> str:
+        """The title without the size of the change, which moves from run to run."""
+        return self.title.split(" +", 1)[0]
 
     def to_json(self) -> dict[str, object]:
         """The request body of GitHub's create-issue endpoint."""
@@ -85,17 +91,36 @@ def create_issue(
     masker: Masker,
     timeout: float = 30.0,
 ) -> str:
-    """Opens the issue and returns its ``html_url``; errors never show the token."""
+    """Opens the issue and returns its ``html_url``; errors never show the token.
+
+    A regression persists over many post-merge runs: when an open issue with the same labels
+    already names the same benchmark, that issue's URL is returned and nothing is posted.
+    """
     if repository.count("/") != 1:
         raise UsageError(f"repository must be OWNER/NAME, got {repository!r}")
     if not token:
         raise UsageError("creating an issue needs a token (set the variable named by token_env)")
     masker = Masker(tuple(sorted({*masker.secrets, token}, key=len, reverse=True)))
     url = f"{api_url.rstrip('/')}/repos/{repository}/issues"
+    labels = urllib.parse.quote(",".join(issue.labels))
+    found = _call(f"{url}?state=open&per_page=100&labels={labels}", None, token, masker, timeout)
+    if not isinstance(found, list):
+        raise ToolError("GitHub's list of open issues is not a list", tool="github-api")
+    for existing in found:
+        if isinstance(existing, dict) and str(existing.get("title", "")).startswith(issue.topic):
+            return str(existing.get("html_url", ""))
+    body = _call(url, issue.to_json(), token, masker, timeout)
+    if not isinstance(body, dict) or "html_url" not in body:
+        raise ToolError("GitHub's answer has no html_url", tool="github-api")
+    return str(body["html_url"])
+
+
+def _call(url: str, data: object, token: str, masker: Masker, timeout: float) -> object:
+    """One GitHub REST call (POST when ``data`` is given): the decoded JSON answer."""
     request = urllib.request.Request(  # noqa: S310 - the URL is the configured GitHub API
         url,
-        data=json.dumps(issue.to_json()).encode(),
-        method="POST",
+        data=None if data is None else json.dumps(data).encode(),
+        method="GET" if data is None else "POST",
         headers={
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {token}",
@@ -106,7 +131,7 @@ def create_issue(
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body = json.loads(response.read().decode("utf-8"))
+            return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         detail = masker.mask(exc.read().decode("utf-8", "replace")[:500])
         raise ToolError(
@@ -114,6 +139,3 @@ def create_issue(
         ) from None
     except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
         raise ToolError(f"cannot reach {url}: {masker.mask(str(exc))}", tool="github-api") from None
-    if not isinstance(body, dict) or "html_url" not in body:
-        raise ToolError("GitHub's answer has no html_url", tool="github-api")
-    return str(body["html_url"])
