@@ -95,7 +95,10 @@ def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
 
 def test_ci_yml_jobs_follow_the_registry() -> None:
     _text, doc = documents(full_inputs())["ci.yml"]
-    assert list(doc["jobs"]) == ["fmt", "clippy", "test", "coverage", "build", "bench", "lint"]
+    assert list(doc["jobs"]) == [
+        "fmt", "clippy", "test", "coverage", "build", "bench", "bench-history", "lint"
+    ]  # fmt: skip
+    assert doc["jobs"]["bench-history"]["if"] == "github.event_name == 'push'"
     assert doc["jobs"]["bench"]["if"] == "github.event_name == 'pull_request'"
     assert doc["jobs"]["test"]["strategy"]["matrix"]["include"] == [
         {"os": "ubuntu-latest"},

@@ -100,6 +100,8 @@ def ci_workflow(inputs: Inputs) -> Workflow:
             if step.name in PR_ONLY:
                 job = _with(job, if_="github.event_name == 'pull_request'")
             jobs.append(job)
+            if step.name == "bench":
+                jobs.append(_bench_history_job(inputs, step))
     for session in inputs.ci.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs.append(_session_job(inputs, session, rust=True, tools=tools))
@@ -344,6 +346,28 @@ def _cache_step(session: str) -> Step:
             ("restore-keys", f"ferrox-{session}-${{{{ runner.os }}}}-"),
         ),
     )
+
+
+def _bench_history_job(inputs: Inputs, step: FerroxStep) -> Job:
+    """After a merge: append to the benchmark history and look for change points.
+
+    A fresh runner has no history, so the file travels in the Actions cache: every run saves
+    it under a new key and the next run restores the newest one (``restore-keys`` prefix).
+    """
+    history = Step(
+        name="Restore the benchmark history",
+        uses=_pin("cache"),
+        with_=(
+            ("path", "**/.ferrox/bench-history.jsonl"),
+            ("key", "ferrox-bench-history-${{ github.run_id }}"),
+            ("restore-keys", "ferrox-bench-history-"),
+        ),
+    )
+    job = _session_job(
+        inputs, step.name, rust=True, tools=_tools(inputs, step), run_args="-- --mode history",
+        artifact_suffix="-history", before=(history,),
+    )  # fmt: skip
+    return _with(job, id="bench-history", name="bench-history", if_="github.event_name == 'push'")
 
 
 def _pr_only_args(session: str) -> dict[str, Any]:
