@@ -123,3 +123,53 @@ def test_fetch_fails_closed_when_pypi_is_unreachable(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(requirements, "PYPI", "http://127.0.0.1:9/pypi")
     with pytest.raises(ToolError, match="cannot read"):
         requirements.fetch_pypi("nox")
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("", "is empty"),
+        ("https://example.invalid/ferrox-1.0-py3-none-any.whl", "#sha256=<64 hex digits>"),
+        ("https://example.invalid/ferrox-1.0-py3-none-any.whl#sha256=abc", "#sha256=<64 hex"),
+        ("http://example.invalid/ferrox-1.0-py3-none-any.whl#sha256=" + "a" * 64, "https://"),
+        ("https://example.invalid/ferrox-1.0.tar.gz#sha256=" + "a" * 64, ".whl"),
+    ],
+    ids=["empty", "no-hash", "short-hash", "http", "sdist"],
+)
+def test_a_wheel_source_needs_an_https_wheel_and_its_hash(spec: str, problem: str) -> None:
+    from ferrox.config import ConfigSource
+
+    with pytest.raises(ConfigError) as caught:
+        requirements.wheel_line("ferrox", spec, ConfigSource(Path("ferrox.toml"), (), {}))
+    assert problem in str(caught.value)
+    assert "ci.ferrox_wheel" in str(caught.value)
+
+
+def test_a_wheel_pinned_by_hash_installs_and_a_wrong_hash_is_refused(tmp_path: Path) -> None:
+    """A real ferrox wheel, built here, pinned by URL and sha256: pip --require-hashes takes it."""
+    import hashlib
+
+    from ferrox.config import ConfigSource
+
+    repo = Path(__file__).parents[2]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(repo)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("ferrox-*.whl")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    source = ConfigSource(Path("ferrox.toml"), (), {})
+    for sha, expected in ((digest, 0), ("0" * 64, 1)):
+        line = requirements.wheel_line("ferrox", f"{wheel.as_uri()}#sha256={sha}", source)
+        path = tmp_path / "requirements.txt"
+        path.write_text(render([], note="test", extra_lines=(line,)))
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-q",
+             "--ignore-installed", "--require-hashes", "-r", str(path)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert (done.returncode != 0) == bool(expected), done.stderr
+        if expected:
+            assert "THESE PACKAGES DO NOT MATCH THE HASHES" in done.stderr

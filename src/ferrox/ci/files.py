@@ -170,10 +170,15 @@ def requirements_file(
     from importlib.metadata import version  # noqa: PLC0415 - only init needs it
 
     roots = [f"nox=={version('nox')}"]
+    extra_lines: tuple[str, ...] = ()
     if ci.ferrox_source == "pypi":
         _check_pypi_identity(root, fetch)
         roots.append(f"ferrox=={version('ferrox')}")
         note = 'ferrox comes from its PyPI release ([ci] ferrox_source = "pypi").'
+    elif ci.ferrox_source == "wheel":
+        extra_lines = (requirements.wheel_line("ferrox", ci.ferrox_wheel, find_source(root)),)
+        roots += [str(r) for r in _ferrox_requirements()]
+        note = 'ferrox comes from a wheel pinned by its hash ([ci] ferrox_source = "wheel").'
     else:
         roots += [str(r) for r in _ferrox_requirements()] + _build_requires(root)
         note = 'ferrox is installed from this checkout ([ci] ferrox_source = "checkout").'
@@ -185,12 +190,12 @@ def requirements_file(
                 f"ferrox {version('ferrox')} is not on PyPI, so CI cannot install it by hash",
                 file=find_source(root).describe(),
                 key="ci.ferrox_source",
-                choices=["pypi", "checkout"],
+                choices=["pypi", "wheel", "checkout"],
             ) from exc
         raise
     return PlannedFile(
         Path(ci.requirements),
-        requirements.render(pins, note=note, path=ci.requirements),
+        requirements.render(pins, note=note, path=ci.requirements, extra_lines=extra_lines),
         "scaffold",
     )
 
@@ -205,11 +210,12 @@ def _check_pypi_identity(root: Path, fetch: requirements.Fetch) -> None:
         found = ", ".join(u for u in urls if u) or "no repository"
         raise ConfigError(
             f"the PyPI project 'ferrox' is not this ferrox ({found}, not {FERROX_REPOSITORY}); "
-            'refusing to hash-pin it; set ferrox_source = "checkout" in the [ci] table to '
-            "install ferrox from the repository instead",
+            'refusing to hash-pin it; in the [ci] table set ferrox_source = "wheel" and '
+            'ferrox_wheel = "URL#sha256=HEX" (a ferrox wheel, e.g. from its GitHub release), '
+            'or, in ferrox\'s own repository, ferrox_source = "checkout"',
             file=find_source(root).describe(),
             key="ci.ferrox_source",
-            choices=["pypi", "checkout"],
+            choices=["pypi", "wheel", "checkout"],
         )
 
 

@@ -61,8 +61,13 @@ class CiSettings:
     requirements: str = setting(
         "ci/requirements.txt", "the hash-pinned requirements the workflows install"
     )
-    ferrox_source: Literal["pypi", "checkout"] = setting(
+    ferrox_source: Literal["pypi", "wheel", "checkout"] = setting(
         "pypi",
-        "where CI gets ferrox: its PyPI release (hash-pinned), or the repository itself",
+        "where CI gets ferrox: its PyPI release, a wheel URL (both hash-pinned), or the "
+        "repository itself (ferrox's own repository only)",
+    )
+    ferrox_wheel: str = setting(
+        "",
+        "with ferrox_source = 'wheel': URL#sha256=HEX of a ferrox wheel, e.g. a release asset",
     )
     docker: bool = setting(False, "write a Dockerfile (a static binary on FROM scratch)")
