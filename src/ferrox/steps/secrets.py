@@ -136,7 +136,9 @@ def _accepted(hit: Hit, baseline: dict[tuple[str, str, str], bool]) -> bool:
 def _files(ctx: Context) -> list[str]:
     """Relative paths of the files to scan: git's view of the tree when there is one."""
     done = None
-    if ctx.runner.which("git") is not None:
+    # Outside a repository git would only print "fatal: not a git repository" into the log.
+    in_repository = any((p / ".git").exists() for p in (ctx.root, *ctx.root.parents))
+    if in_repository and ctx.runner.which("git") is not None:
         # Also below the top of a repository (-C sub/dir): paths come relative to the root.
         done = ctx.runner.run(
             "git",
