@@ -159,3 +159,27 @@ def test_action_table_rejects_a_short_sha(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="40-hex"):
         action_pins(table)
     assert all(len(pin.sha) == 40 for pin in action_pins().values())
+
+
+def test_without_a_build_step_each_native_runner_publishes_its_own_target(
+    tmp_path: Path,
+) -> None:
+    from ci_helpers import actionlint, findings, zizmor
+
+    inputs = full_inputs()
+    inputs = replace(inputs, steps={k: v for k, v in inputs.steps.items() if k != "build"})
+    text, doc = documents(inputs)["release.yml"]
+    job = doc["jobs"]["publish"]
+    assert job["runs-on"] == "${{ matrix.runner }}"
+    # One runner at a time: the release is created once, the others add their assets.
+    assert job["strategy"]["max-parallel"] == 1
+    native = [t.triple for t in inputs.ci.targets if t.cross == "cargo"]
+    assert [row["target"] for row in job["strategy"]["matrix"]["include"]] == native
+    (run,) = [s for s in job["steps"] if s.get("id") == "ferrox"]
+    assert run["run"] == 'nox -s publish -- --target "$FERROX_TARGET"'
+    assert run["env"]["FERROX_TARGET"] == "${{ matrix.target }}"
+    path = tmp_path / ".github" / "workflows" / "release.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    for done in (actionlint([path]), zizmor([path])):
+        assert findings(done) == [], done.stdout

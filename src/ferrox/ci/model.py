@@ -34,6 +34,8 @@ class Matrix:
     """``strategy.matrix``: one row per combination (``include``), never fail-fast."""
 
     include: tuple[Pairs, ...]
+    # 1 runs the rows one after another (publishing to one release must not race itself).
+    max_parallel: int | None = None
 
 
 @dataclass(frozen=True)

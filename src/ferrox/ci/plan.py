@@ -156,17 +156,31 @@ def release_workflow(inputs: Inputs) -> Workflow:
                 with_=(("pattern", "dist-*"), ("path", "target/dist"), ("merge-multiple", "true")),
             ),
         )
+    native = tuple(t for t in inputs.ci.targets if t.cross == "cargo")
+    per_runner = not download and bool(native)
     publish = _session_job(
         inputs, PUBLISH, rust=True, tools=_tools(inputs, inputs.steps[PUBLISH]), cache=False,
-        before=download, fetch_all=True,
+        before=download, fetch_all=True, targets=per_runner,
+        run_args='-- --target "$FERROX_TARGET"' if per_runner else "",
+        artifact_suffix="-${{ matrix.target }}" if per_runner else "",
     )  # fmt: skip
     publish = _with(
         publish,
         permissions=(("contents", "write"),),
         needs=(BUILD,) if download else (),
         environment="release",
-        steps=_with_env(publish.steps, PUBLISH, (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)),
+        steps=_with_env(
+            publish.steps,
+            PUBLISH,
+            (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
+            + ((("FERROX_TARGET", "${{ matrix.target }}"),) if per_runner else ()),
+        ),
     )
+    if per_runner:
+        # Without a build step each native runner builds its own target and adds its assets to
+        # the one release; one runner at a time, so the release is created exactly once.
+        matrix = replace(build_matrix(native), max_parallel=1)
+        publish = _with(publish, runs_on="${{ matrix.runner }}", matrix=matrix)
     jobs.append(publish)
     return Workflow(
         file="release.yml",
@@ -174,6 +188,8 @@ def release_workflow(inputs: Inputs) -> Workflow:
         purpose=(
             "build every target on its native runner, then publish, on v* tags"
             if download
+            else "on v* tags, each native runner builds its target and publishes to the release"
+            if per_runner
             else "on v* tags, build the host target and publish the release"
         ),
         on=Triggers(push_tags=("v*",), workflow_dispatch=False),
@@ -398,4 +414,9 @@ def _with(job: Job, **changes: Any) -> Job:
 
 
 def _with_env(steps: tuple[Step, ...], session: str, env: Pairs) -> tuple[Step, ...]:
-    return tuple(replace(s, env=env) if s.run == f"nox -s {session}" else s for s in steps)
+    """``env`` on the job's session step (the one `nox -s session ...` line, id ``ferrox``)."""
+    return tuple(
+        replace(s, env=env) if s.id == "ferrox" and (s.run or "").startswith(f"nox -s {session}")
+        else s
+        for s in steps
+    )  # fmt: skip
