@@ -265,6 +265,8 @@ def test_renaming_benchmarks_cannot_hide_a_regression(
     assert [f["level"] for f in gone] == ["warning"]
     assert "checksum/adler32_64k " in gone[0]["message"]
     assert renamed.report["metrics"]["removed_benchmarks"] == 1
+    comparison = (renamed.report_dir / "bench" / "comparison.md").read_text()
+    assert "missing on head (renamed or removed): checksum/adler32_64k" in comparison
 
     renamed_all = path.read_text()
     for name in ("parse_list_1k", "fibonacci_x100"):

@@ -225,12 +225,12 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     )
     if new:
         table += f"\nNew benchmarks (no base to compare): {', '.join(new)}\n"
-    (out / "comparison.md").write_text(table, encoding="utf-8")
-    _write_results(ctx, out, samples.head, unit="ns")
     if removed:
         table += (
             f"\nBenchmarks of the base missing on head (renamed or removed): {', '.join(removed)}\n"
         )
+    (out / "comparison.md").write_text(table, encoding="utf-8")
+    _write_results(ctx, out, samples.head, unit="ns")
     return _result(
         settings,
         verdicts,
