@@ -115,3 +115,12 @@ def _alive(pid: int) -> bool:
     # A zombie still answers kill(0); it is dead for our purposes.
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_a_child_runner_shares_the_setup_but_not_the_records(tmp_path: Path) -> None:
+    parent = ToolRunner(env={"PATH": os.defpath, "FERROX_TOOLS_HOME": str(tmp_path)})
+    parent.run(sys.executable, ["-c", "pass"], cwd=tmp_path, timeout=60)
+    child = parent.child()
+    assert child.env == parent.env and child.env is not parent.env
+    assert child.masker is parent.masker
+    assert child.records == [] and len(parent.records) == 1

@@ -11,8 +11,8 @@ from ferrox.config import TOML_ERRORS, parse_toml
 _SKIP_DIRS = frozenset(
     {".git", ".hg", ".nox", ".tox", ".venv", "venv", "target", "node_modules", "__pycache__"}
 )
-_PYTHON_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 _SETUP_FILES = ("setup.py", "setup.cfg")
+_PYTHON_MARKERS = ("pyproject.toml", *_SETUP_FILES)
 _MAX_DEPTH = 4
 
 

@@ -9,6 +9,7 @@ was killed by a signal.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import shutil
@@ -72,8 +73,15 @@ class ToolRunner:
         self.records: list[CommandRecord] = []
 
     def child(self) -> ToolRunner:
-        """A runner with the same environment and masking but its own command records."""
-        return ToolRunner(env=self.env, masker=self.masker, echo_stderr=self.echo_stderr)
+        """A runner with the same environment and masking but its own command records.
+
+        A copy, not a new runner: the constructor would scan the tools home again and put its
+        directories in front of a PATH that already holds them.
+        """
+        twin = copy.copy(self)
+        twin.env = dict(self.env)
+        twin.records = []
+        return twin
 
     def which(self, program: str) -> Path | None:
         """The program's path on this runner's PATH, or None."""

@@ -59,9 +59,11 @@ def select(ctx: Context) -> tuple[list[Step], list[str]]:
                 f"(valid: {', '.join(available)})"
             )
     wanted = [name for name in (settings.steps or available) if name not in settings.skip]
-    chosen = [available[name] for name in wanted if available[name].applies(ctx.root)]
+    # applies() reads the tree (bandit walks it for sources): ask each scanner once.
+    applies = {name: available[name].applies(ctx.root) for name in wanted}
+    chosen = [available[name] for name in wanted if applies[name]]
     # A scanner named explicitly in `steps` that has nothing to scan is worth saying, not an error.
-    not_applicable = [name for name in wanted if not available[name].applies(ctx.root)]
+    not_applicable = [name for name in wanted if not applies[name]]
     return chosen, not_applicable
 
 
