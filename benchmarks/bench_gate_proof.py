@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from timing import publish
 
 from ferrox.bench import paired, stats
 from ferrox.bench.runner import build_benches, callgrind_count
@@ -411,17 +411,7 @@ def main() -> None:
 
 
 def _publish(report: Mapping[str, Any], target: Path | None) -> None:
-    section = render(report)
-    print(section)
-    if target:
-        text = target.read_text()
-        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-        replacement = f"{START}\n{section}\n{END}"
-        if pattern.search(text):
-            text = pattern.sub(lambda _: replacement, text)
-        else:
-            text = text.rstrip("\n") + "\n\n" + replacement + "\n"
-        target.write_text(text)
+    publish([render(report)], target, START, END)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import machine_line, measure, median_p90, replace_section, rotated_rounds
+from timing import machine_line, measure, median_p90, publish, rotated_rounds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo"
@@ -62,18 +62,18 @@ def main() -> None:
                 median, p90 = median_p90(times[name])
                 overhead = "" if name == "raw" else f"{median - raw:+.3f}"
                 rows.append(f"| {step} | {name} | {median:.3f} | {p90:.3f} | {overhead} |")
-    table = "\n".join(
+    publish(
         [
             machine_line(args.runs),
             "",
             "| step | command | median (s) | p90 (s) | overhead vs raw (s) |",
             "| --- | --- | ---: | ---: | ---: |",
             *rows,
-        ]
+        ],
+        args.write,
+        MARKER,
+        END_MARKER,
     )
-    print(table)
-    if args.write:
-        replace_section(args.write, MARKER, END_MARKER, table)
 
 
 if __name__ == "__main__":

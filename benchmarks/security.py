@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import ENV, machine_line, measure, median_p90, replace_section, rotated_rounds
+from timing import ENV, machine_line, measure, median_p90, publish, rotated_rounds
 
 from ferrox.tools import ToolRunner
 
@@ -85,7 +85,7 @@ def main() -> None:
     scanners = sorted(
         {Path(argv[0]).name + (f" {argv[1]}" if len(argv) > 1 else "") for argv, _, _ in commands}
     )
-    table = "\n".join(
+    publish(
         [
             machine_line(args.runs),
             f"Raw commands replayed ({len(commands)}): {', '.join(f'`{s}`' for s in scanners)}.",
@@ -93,11 +93,11 @@ def main() -> None:
             "| command | median (s) | p90 (s) | vs raw |",
             "| --- | ---: | ---: | ---: |",
             *rows,
-        ]
+        ],
+        args.write,
+        MARKER,
+        END_MARKER,
     )
-    print(table)
-    if args.write:
-        replace_section(args.write, MARKER, END_MARKER, table)
 
 
 if __name__ == "__main__":

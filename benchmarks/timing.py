@@ -60,13 +60,27 @@ def machine_line(runs: int) -> str:
     )
 
 
-def replace_section(path: Path, start: str, end: str, table: str) -> None:
-    """Replaces the text between two markers of a Markdown file (appends both when missing)."""
+def replace_section(path: Path, start: str, end: str, table: str, heading: str = "") -> None:
+    """Replaces the text between two markers of a Markdown file.
+
+    When the markers are missing, they are appended with the table (under ``heading``, if any).
+    """
     text = path.read_text(encoding="utf-8")
     block = f"{start}\n{table}\n{end}"
     if start not in text:
-        path.write_text(text.rstrip("\n") + "\n\n" + block + "\n", encoding="utf-8")
+        intro = f"{heading}\n\n" if heading else ""
+        path.write_text(text.rstrip("\n") + "\n\n" + intro + block + "\n", encoding="utf-8")
         return
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)
     path.write_text(head + block + tail, encoding="utf-8")
+
+
+def publish(
+    lines: Sequence[str], path: Path | None, start: str, end: str, heading: str = ""
+) -> None:
+    """Prints a results section and, with ``path``, writes it between the markers there."""
+    table = "\n".join(lines)
+    print(table)
+    if path is not None:
+        replace_section(path, start, end, table, heading)

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import publish
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ("cargo-nextest", "cargo-audit", "bandit", "pip-audit", "safety", "detect-secrets")
 MARKER = "<!-- tools-install:start -->"
@@ -50,27 +52,20 @@ def main() -> int:
         fresh = timed(command, env)
         again = timed(command, env)
         size = sum(f.stat().st_size for f in Path(home).rglob("*") if f.is_file()) / 2**20
-    text = "\n".join(
+    publish(
         [
-            MARKER,
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}.",
             "",
             "| tools | fresh tools home, no pip cache (s) | all reused (s) | home size (MiB) |",
             "| --- | ---: | ---: | ---: |",
             f"| {', '.join(args.tools)} | {fresh:.1f} | {again:.1f} | {size:.0f} |",
-            END_MARKER,
-        ]
+        ],
+        args.write,
+        MARKER,
+        END_MARKER,
+        heading="## Tool installation",
     )
-    print(text)
-    if args.write:
-        document = args.write.read_text()
-        if MARKER in document:
-            head, _, rest = document.partition(MARKER)
-            document = head + text + rest.partition(END_MARKER)[2]
-        else:
-            document = document.rstrip("\n") + "\n\n## Tool installation\n\n" + text + "\n"
-        args.write.write_text(document)
     return 0
 
 
