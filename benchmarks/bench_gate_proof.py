@@ -6,7 +6,7 @@
 1. A/A: simulated PRs with no change, each built from real measured runs (resampled blocks of
    benchmarks/data/demo-runs.json), judged by ferrox's paired gate (the same code as the step).
 2. Power: the same with the demo's knob at 5% and 10% (real slower code, really measured).
-3. Instruction gate: real callgrind counts of the demo with the knob at 0% and 2%.
+3. Instruction gate: `ferrox run bench --mode instructions` on PRs changing the count 0/1/2%.
 4. Rivals on the same data: single run vs a stored baseline (10% rule), the mean-of-history rule
    of the pipeline design (current / mean of the last runs >= 1.10), criterion's change verdict.
 5. Wall time of the whole paired gate on a fresh copy of the demo, both builds included.
@@ -30,16 +30,13 @@ import numpy as np
 from timing import publish
 
 from ferrox.bench import paired, stats
-from ferrox.bench.runner import build_benches, callgrind_count
 from ferrox.bench.thresholds import ThresholdTable
-from ferrox.tools import ToolRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
 DATA = ROOT / "benchmarks" / "data"
 START, END = "<!-- bench-gate:start -->", "<!-- bench-gate:end -->"
 LEVEL_OF = {"A/A": "B0", "5%": "S5", "10%": "S10"}
-TOGGLE = "*bench_{name}*"
 
 
 class BlockSampler:
@@ -154,66 +151,73 @@ def true_effects(blocks: Sequence[Any]) -> dict[str, dict[str, float]]:
     }
 
 
-def instruction_gate(repeats: int) -> dict[str, Any]:
-    """Real callgrind counts with the knob at 0% and 2%: detections and false alarms."""
-    runner = ToolRunner()
-    binaries = build_benches(runner, DEMO, benches=("checksum",), target_dir=None, timeout=1800)
-    binary = binaries["checksum"]
-    names = ["adler32_64k", "fibonacci_x100", "parse_list_1k"]
-    counts: dict[str, dict[str, list[float]]] = {"0": {}, "2": {}}
+def instruction_gate(trials: int) -> dict[str, Any]:
+    """``ferrox run bench --mode instructions`` for real, on PRs that change the instruction count
+    by 0% (a comment), 1% (below the 2% gate) and 2% (the knob compiled into head).
+
+    Each trial is a fresh head commit on a copy of the demo: the step builds base (in a worktree)
+    and head, counts each benchmark under callgrind once per side and judges the change.
+    """
+    knob = "const SLOWDOWN_PCT: u32 = 0;"
+    rows: dict[str, list[dict[str, Any]]] = {"A/A": [], "1%": [], "2%": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for pct in ("0", "2"):
-            for name in names:
-                for repeat in range(repeats):
-                    m = callgrind_count(
-                        runner, "checksum", name, binary,
-                        args=("--iterations", "5"), toggle_collect=TOGGLE,
-                        out_file=Path(tmp) / f"{pct}-{name}-{repeat}.out",
-                        env={"DEMO_SLOWDOWN_PCT": pct}, timeout=600, cwd=DEMO,
-                    )  # fmt: skip
-                    counts[pct].setdefault(name, []).append(m.value)
-    detected = false_alarms = comparisons = 0
-    changes = {}
-    for name in names:
-        for i in range(repeats):
-            for j in range(repeats):
-                comparisons += 1
-                # The step's rule: change at the reporting precision (0.01 points) >= 2%.
-                slow = round(counts["2"][name][j] / counts["0"][name][i] - 1, 4)
-                same = round(counts["0"][name][j] / counts["0"][name][i] - 1, 4)
-                detected += slow >= 0.02
-                false_alarms += same >= 0.02
-        changes[name] = counts["2"][name][0] / counts["0"][name][0] - 1
-    distinct = {name: len(set(counts["0"][name])) for name in names}
-    return {
-        "repeats": repeats,
-        "comparisons": comparisons,
-        "detected": detected,
-        "false_alarms": false_alarms,
-        "changes": changes,
-        "distinct_counts_at_0": distinct,
-        "counts": counts,
-    }
+        repo = _demo_repo(Path(tmp))
+        bench = repo / "crates/demo-core/benches/checksum.rs"
+        original = bench.read_text()
+        for trial in range(trials):
+            for label, pct in (("A/A", 0), ("1%", 1), ("2%", 2)):
+                _git(repo, "checkout", "-q", "-B", "pr", "main")
+                changed = original.replace(knob, f"const SLOWDOWN_PCT: u32 = {pct};")
+                bench.write_text(f"{changed}\n// proof trial {trial} ({label})\n")
+                _git(repo, "commit", "-q", "-am", f"{label} trial {trial}")
+                start = time.monotonic()
+                done = subprocess.run(
+                    [sys.executable, "-m", "ferrox", "run", "bench", "-C", str(repo),
+                     "--mode", "instructions", "--base", "main"],
+                    capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                summary = json.loads((repo / "target/ferrox/bench/summary.json").read_text())
+                rows[label].append(
+                    {
+                        "exit": done.returncode,
+                        "seconds": round(time.monotonic() - start, 1),
+                        "changes": {v["benchmark"]: v["change"] for v in summary["verdicts"]},
+                        "levels": {v["benchmark"]: v["level"] for v in summary["verdicts"]},
+                        "counts": summary["counts"],
+                    }
+                )
+                print("instructions", label, trial, done.returncode, flush=True)
+    return {"trials": trials, "rows": rows}
+
+
+def _demo_repo(where: Path) -> Path:
+    """A copy of the demo as a git repository whose main branch is the unchanged demo."""
+    repo = where / "demo"
+    shutil.copytree(DEMO, repo, ignore=shutil.ignore_patterns("target"))
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    return repo
+
+
+def _git(repo: Path, *args: str) -> None:
+    git = ["git", "-c", "user.name=proof", "-c", "user.email=proof@example.com"]
+    subprocess.run([*git, *args], cwd=repo, check=True)
 
 
 def wall_time() -> dict[str, Any]:
     """The whole paired gate (default settings) on a fresh demo copy, cold builds included."""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "demo"
-        shutil.copytree(DEMO, repo, ignore=shutil.ignore_patterns("target"))
-        git = ["git", "-c", "user.name=proof", "-c", "user.email=proof@example.com"]
-        subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
-        subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=repo, check=True)
+        repo = _demo_repo(Path(tmp))
         bench = repo / "crates/demo-core/benches/checksum.rs"
         bench.write_text(
             bench.read_text().replace("SLOWDOWN_PCT: u32 = 0;", "SLOWDOWN_PCT: u32 = 10;")
         )
-        subprocess.run([*git, "commit", "-q", "-am", "10% slower"], cwd=repo, check=True)
+        _git(repo, "commit", "-q", "-am", "10% slower")
         for label, base in (("10% slower head, cold builds", "main~1"), ("A/A, warm", "HEAD")):
             if label.startswith("A/A"):
-                subprocess.run([*git, "checkout", "-q", "main~1"], cwd=repo, check=True)
+                _git(repo, "checkout", "-q", "main~1")
             start = time.monotonic()
             done = subprocess.run(
                 [sys.executable, "-m", "ferrox", "run", "bench", "-C", str(repo), "--base", base],
@@ -281,7 +285,7 @@ def render(report: Mapping[str, Any]) -> str:
     lines = [
         f"Measured {report['date']} on {report['machine']}; {report['blocks']} blocks of real "
         f"interleaved runs ({report['collect_minutes']:.0f} min, `benchmarks/data/demo-runs.json`),"
-        f" {report['prs']} simulated PRs per row. The machine was shared by six agents on 2 cores."
+        f" {report['prs']} simulated PRs per row. {report.get('machine_note', '')}"
         f" Rates per benchmark are listed as {' / '.join(sorted(report['effects']['5%']))}.",
         "",
         "| # | target | result | met |",
@@ -294,10 +298,8 @@ def render(report: Mapping[str, Any]) -> str:
         f"| {_rates(p5['flag_rate'])} | {_met(min(p5['flag_rate'].values()) >= 0.95)} |",
         f"| 2b | 10% slowdown always detected "
         f"| {_rates(p10['flag_rate'])} | {_met(min(p10['flag_rate'].values()) >= 1.0)} |",
-        f"| 3 | instruction gate: 2% detected every time, 0 false alarms "
-        f"| {ins['detected']}/{ins['comparisons']} detected, {ins['false_alarms']}/"
-        f"{ins['comparisons']} false alarms | "
-        f"{_met(ins['detected'] == ins['comparisons'] and ins['false_alarms'] == 0)} |",
+        f"| 3 | instruction gate (`ferrox run bench --mode instructions`): 2% detected every "
+        f"time, 0 false alarms | {_instruction_cell(ins)} | {_met(_instruction_met(ins))} |",
     ]
     for label, row in report["wall"].items():
         lines.append(
@@ -333,10 +335,13 @@ def render(report: Mapping[str, Any]) -> str:
         )
     lines += [
         "",
-        "Instruction counts (callgrind, `--toggle-collect` on each benchmark's function): the "
-        "knob at 2% changed them by "
-        + ", ".join(f"{n} {c:+.3%}" for n, c in sorted(ins["changes"].items()))
-        + f"; repeated runs at 0% gave {_distinct(ins['distinct_counts_at_0'])}.",
+        "Instruction counts (callgrind, `--toggle-collect` on each benchmark's function, 100 "
+        "iterations): head vs base, exact, per benchmark: "
+        + "; ".join(
+            f"{label}: " + ", ".join(f"{n.split('/')[-1]} {c:+.4%}" for n, c in changes.items())
+            for label, changes in _exact_changes(ins).items()
+        )
+        + f". Base counts over the {ins['trials'] * 3} runs: {_distinct(ins)}.",
     ]
     return "\n".join(lines)
 
@@ -349,10 +354,60 @@ def _rates(rates: Mapping[str, float]) -> str:
     return " / ".join(f"{v:.1%}" for _, v in sorted(rates.items()))
 
 
-def _distinct(distinct: Mapping[str, int]) -> str:
-    if all(n == 1 for n in distinct.values()):
-        return "identical counts every time"
-    return "varying counts: " + ", ".join(f"{k} {n} values" for k, n in distinct.items())
+def _machine_note(machine: Mapping[str, Any]) -> str:
+    """What else ran while the runs were collected, and the load average it caused."""
+    note = str(machine.get("note", "")).strip()
+    load = machine.get("load_average_1min")
+    if load:
+        note += f" 1-minute load average while collecting: median {load['median']:.1f}, "
+        note += f"max {load['max']:.1f} ({machine['cpus']} cores)."
+    return note.strip()
+
+
+def _flagged(run: Mapping[str, Any]) -> int:
+    return sum(level != "ok" for level in run["levels"].values())
+
+
+def _instruction_cell(ins: Mapping[str, Any]) -> str:
+    rows = ins["rows"]
+    n = ins["trials"]
+    per_pr = len(rows["2%"][0]["levels"])
+    return (
+        f"2% PRs failed {sum(r['exit'] == 1 for r in rows['2%'])}/{n} "
+        f"({sum(_flagged(r) for r in rows['2%'])}/{n * per_pr} benchmarks flagged); "
+        f"A/A PRs passed {sum(r['exit'] == 0 and not _flagged(r) for r in rows['A/A'])}/{n} "
+        f"({sum(_flagged(r) for r in rows['A/A'])} false alarms); 1% PRs (below the gate) "
+        f"passed {sum(r['exit'] == 0 for r in rows['1%'])}/{n}"
+    )
+
+
+def _instruction_met(ins: Mapping[str, Any]) -> bool:
+    rows = ins["rows"]
+    return all(r["exit"] == 1 and _flagged(r) == len(r["levels"]) for r in rows["2%"]) and all(
+        r["exit"] == 0 and not _flagged(r) for r in rows["A/A"]
+    )
+
+
+def _exact_changes(ins: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """Each change level's exact count ratio per benchmark (first trial; counts repeat)."""
+    result = {}
+    for label, runs in ins["rows"].items():
+        counts = runs[0]["counts"]
+        result[label] = {
+            key: counts["head"][key] / counts["base"][key] - 1 for key in sorted(counts["base"])
+        }
+    return result
+
+
+def _distinct(ins: Mapping[str, Any]) -> str:
+    seen: dict[str, set[float]] = {}
+    for runs in ins["rows"].values():
+        for run in runs:
+            for key, value in run["counts"]["base"].items():
+                seen.setdefault(key.split("/")[-1], set()).add(value)
+    if all(len(v) == 1 for v in seen.values()):
+        return "identical every time"
+    return "varying: " + ", ".join(f"{k} {len(v)} values" for k, v in sorted(seen.items()))
 
 
 def _upper(rate: float, n: int) -> float:
@@ -372,8 +427,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA / "demo-runs.json")
     parser.add_argument("--prs", type=int, default=300)
-    parser.add_argument("--repeats", type=int, default=3, help="callgrind runs per level")
+    parser.add_argument("--trials", type=int, default=3, help="instruction-gate PRs per change")
     parser.add_argument("--skip-wall", action="store_true", help="skip part 5 (minutes)")
+    parser.add_argument(
+        "--instructions-only", action="store_true", help="re-run part 3 into the saved report"
+    )
     parser.add_argument("--write", type=Path, help="replace the marked section of this file")
     parser.add_argument(
         "--render-only", action="store_true", help="re-render the saved bench-gate-proof.json"
@@ -382,6 +440,12 @@ def main() -> None:
     if args.render_only:
         _publish(json.loads((DATA / "bench-gate-proof.json").read_text()), args.write)
         return
+    if args.instructions_only:  # part 3 alone, merged into the saved report
+        saved = json.loads((DATA / "bench-gate-proof.json").read_text())
+        saved["instructions"] = instruction_gate(args.trials)
+        (DATA / "bench-gate-proof.json").write_text(json.dumps(saved, indent=2) + "\n")
+        _publish(saved, args.write)
+        return
     data = json.loads(args.data.read_text())
     blocks = data["blocks"]
     report: dict[str, Any] = {
@@ -389,6 +453,7 @@ def main() -> None:
         "machine": f"{platform.system()} {platform.machine()}, {data['machine']['cpus']} cores",
         "blocks": len(blocks),
         "collect_minutes": data["seconds"] / 60,
+        "machine_note": _machine_note(data["machine"]),
         "prs": args.prs,
         "effects": true_effects(blocks),
         "gate": {},
@@ -398,8 +463,7 @@ def main() -> None:
         report["gate"][level] = simulate_gate(blocks, level, args.prs, seed=100 + number)
         report["rivals"][level] = rivals(blocks, level, args.prs, seed=200 + number)
         print(level, json.dumps(report["gate"][level]), flush=True)
-    report["instructions"] = instruction_gate(args.repeats)
-    print("instructions", report["instructions"]["detected"], flush=True)
+    report["instructions"] = instruction_gate(args.trials)
     report["dashboard"] = dashboard_screenshot(
         blocks, ROOT / "docs" / "img" / "bench-dashboard.png"
     )

@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -53,15 +54,18 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/data/demo-runs.json")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--note", default="", help="what else ran on the machine meanwhile")
     args = parser.parse_args()
     binary = build()
     rng = random.Random(args.seed)  # noqa: S311 - shuffles run order, not a secret
     blocks: list[dict[str, dict[str, float]]] = []
+    loads: list[float] = []  # 1-minute load average after each block: how busy the machine was
     start = time.monotonic()
     while time.monotonic() - start < args.minutes * 60:
         order = list(LEVELS)
         rng.shuffle(order)
         blocks.append({label: run_once(binary, LEVELS[label]) for label in order})
+        loads.append(os.getloadavg()[0])
         if len(blocks) % 25 == 0:
             print(f"{len(blocks)} blocks, {time.monotonic() - start:.0f} s", flush=True)
     data = {
@@ -71,7 +75,11 @@ def main() -> None:
             "system": f"{platform.system()} {platform.release()}",
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "note": "shared by six agents on 2 cores while collecting",
+            "note": args.note,
+            "load_average_1min": {
+                "median": round(statistics.median(loads), 2),
+                "max": round(max(loads), 2),
+            },
         },
         "collected": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(time.monotonic() - start, 1),

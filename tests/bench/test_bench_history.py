@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,67 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert len(read.runs) == writers * each
     seen = {(r.metadata["writer"], r.environment.commit) for r in read.runs}
     assert len(seen) == writers * each
+
+
+def _big_run(n: int, writer: int) -> BenchRun:
+    # ~200 KB per line: far beyond a pipe's atomic-write size and any stdio buffer.
+    samples = tuple(float(writer * 1_000_000 + n * 10_000 + i) for i in range(12_000))
+    return BenchRun(
+        Environment(commit=f"c{n}"),
+        (Measurement("s", "b", "ns", samples),),
+        metadata={"writer": str(writer)},
+    )
+
+
+def _big_writer(path: str, writer: int, count: int) -> None:
+    for n in range(count):
+        history.append(Path(path), _big_run(n, writer))
+
+
+def test_concurrent_writers_of_large_records_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    writers, each = 4, 6
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_big_writer, args=(str(path), w, each)) for w in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=300)
+        assert process.exitcode == 0
+    read = history.read(path)  # a line interleaved from two writers would fail to parse
+    assert read.torn is None
+    assert len(read.runs) == writers * each
+    for run in read.runs:  # every record whole and its own
+        writer = int(run.metadata["writer"])
+        n = int(run.environment.commit[1:])
+        assert run.measurements[0].samples == _big_run(n, writer).measurements[0].samples
+
+
+def _signalled_writer(path: str, ready: Any) -> None:
+    ready.set()  # about to append: from here only the lock can hold it back
+    history.append(Path(path), _run(7))
+
+
+def test_a_writer_waits_for_the_lock_holder(tmp_path: Path) -> None:
+    """The lock is what serializes writers: while another process holds it, nothing is written.
+
+    (Appends of whole lines with O_APPEND rarely interleave on Linux even without a lock, so the
+    concurrency tests above could pass with the lock removed; this one could not.)
+    """
+    from filelock import FileLock
+
+    path = tmp_path / "history.jsonl"
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    with FileLock(str(path) + ".lock"):
+        writer = context.Process(target=_signalled_writer, args=(str(path), ready))
+        writer.start()
+        assert ready.wait(timeout=120)
+        writer.join(timeout=2.0)  # time for an append that ignored the lock to land
+        assert writer.is_alive(), "the writer finished while the lock was held"
+        assert not path.exists() or path.read_bytes() == b""
+    writer.join(timeout=120)
+    assert writer.exitcode == 0
+    assert [r.environment.commit for r in history.read(path).runs] == ["c7"]
