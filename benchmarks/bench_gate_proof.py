@@ -46,12 +46,24 @@ class BlockSampler:
     values of a pair were measured seconds apart, as the real A B B A runner does.
     """
 
-    def __init__(self, blocks: Sequence[Mapping[str, Mapping[str, float]]], head: str, rng: Any):
+    def __init__(
+        self,
+        blocks: Sequence[Mapping[str, Mapping[str, float]]],
+        head: str,
+        rng: Any,
+        seconds_per_run: float,
+    ):
         self.blocks = blocks
         self.head = head
         self.rng = rng
+        self.seconds_per_run = seconds_per_run
         self.calls = 0
         self.block: Mapping[str, Mapping[str, float]] = blocks[0]
+
+    def clock(self) -> float:
+        """Simulated time: each run takes as long as a real run took while collecting, so the
+        gate's time budget stops sampling where it would have stopped for real."""
+        return self.calls * self.seconds_per_run
 
     def __call__(self, side: str, keys: Sequence[str]) -> dict[str, float]:
         if self.calls % 2 == 0:  # the first run of a new pair
@@ -62,7 +74,13 @@ class BlockSampler:
 
 
 def simulate_gate(
-    blocks: Sequence[Any], level: str, prs: int, seed: int, plan: paired.PairedPlan | None = None
+    blocks: Sequence[Any],
+    level: str,
+    prs: int,
+    *,
+    seed: int,
+    seconds_per_run: float,
+    plan: paired.PairedPlan | None = None,
 ) -> dict[str, Any]:
     """Runs ``prs`` simulated PRs through ferrox's paired gate (default settings)."""
     rng = np.random.default_rng(seed)
@@ -73,10 +91,14 @@ def simulate_gate(
     failing = dict.fromkeys(keys, 0)
     any_flag = 0
     pairs = []
+    seconds = []
     for _ in range(prs):
-        sampler = BlockSampler(blocks, LEVEL_OF[level], rng)
-        verdicts, samples = paired.run_gate(sampler, keys, plan, ThresholdTable(), clock=_no_time)
+        sampler = BlockSampler(blocks, LEVEL_OF[level], rng, seconds_per_run)
+        verdicts, samples = paired.run_gate(
+            sampler, keys, plan, ThresholdTable(), clock=sampler.clock
+        )
         pairs.append(len(samples.base[keys[0]]))
+        seconds.append(samples.seconds)
         any_flag += any(v.flagged for v in verdicts)
         for v in verdicts:
             flagged[v.key] += v.flagged
@@ -87,11 +109,33 @@ def simulate_gate(
         "flag_rate": {k: n / prs for k, n in flagged.items()},
         "fail_rate": {k: n / prs for k, n in failing.items()},
         "median_pairs": float(np.median(pairs)),
+        "max_pairs": int(max(pairs)),
+        "median_seconds": float(np.median(seconds)),
     }
 
 
-def _no_time() -> float:
-    return 0.0
+def loaded_machine(data: Mapping[str, Any], prs: int) -> dict[str, Any]:
+    """Parts 1 and 2 again on runs collected while the machine was oversubscribed."""
+    blocks = data["blocks"]
+    seconds_per_run = data["seconds"] / (len(blocks) * len(data["levels"]))
+    gate = {}
+    for number, level in enumerate(LEVEL_OF):
+        gate[level] = simulate_gate(
+            blocks, level, prs, seed=300 + number, seconds_per_run=seconds_per_run
+        )
+        print("loaded", level, json.dumps(gate[level]), flush=True)
+    return {
+        "blocks": len(blocks),
+        "note": _machine_note(data["machine"]),
+        "effects": true_effects(blocks),
+        "spread": {
+            name: stats.robust_spread(
+                stats.log_ratios([b["A0"][name] for b in blocks], [b["B0"][name] for b in blocks])
+            )
+            for name in sorted(blocks[0]["A0"])
+        },
+        "gate": gate,
+    }
 
 
 def rivals(blocks: Sequence[Any], level: str, prs: int, seed: int) -> dict[str, dict[str, float]]:
@@ -140,11 +184,16 @@ def rivals(blocks: Sequence[Any], level: str, prs: int, seed: int) -> dict[str, 
 
 
 def true_effects(blocks: Sequence[Any]) -> dict[str, dict[str, float]]:
-    """The slowdown the knob really caused: median within-block ratio to the A0 run."""
+    """The slowdown the knob really caused, estimated as the gate does (Hodges-Lehmann of the
+    log ratios to the A0 run) over every block collected."""
     names = sorted(blocks[0]["A0"])
     return {
         level: {
-            name: float(np.median([b[label][name] / b["A0"][name] for b in blocks]) - 1)
+            name: stats.paired_change(
+                stats.log_ratios([b["A0"][name] for b in blocks], [b[label][name] for b in blocks]),
+                confidence=0.95,
+                margin=0.0,
+            ).estimate
             for name in names
         }
         for level, label in LEVEL_OF.items()
@@ -308,7 +357,7 @@ def render(report: Mapping[str, Any]) -> str:
         )
     lines += [
         "",
-        "What the knob really did (median within-block ratio, per benchmark): "
+        "What the knob really did (Hodges-Lehmann estimate over all blocks, per benchmark): "
         + "; ".join(
             f"{level}: " + ", ".join(f"{n} {effects[level][n]:+.1%}" for n in names)
             for level in ("5%", "10%")
@@ -317,7 +366,12 @@ def render(report: Mapping[str, Any]) -> str:
         "",
         f"The 10% PR fails (major or critical) in {_rates(p10['fail_rate'])} of the PRs; a 5% "
         f"PR warns. Median pairs per PR: A/A {aa['median_pairs']:.0f}, 5% "
-        f"{p5['median_pairs']:.0f}, 10% {p10['median_pairs']:.0f}.",
+        f"{p5['median_pairs']:.0f}, 10% {p10['median_pairs']:.0f} (at most "
+        f"{max(r['max_pairs'] for r in (aa, p5, p10))}); median time measuring per PR, at "
+        f"{report['seconds_per_run']:.2f} s per run as collected: A/A "
+        f"{aa['median_seconds']:.0f} s, 5% {p5['median_seconds']:.0f} s, 10% "
+        f"{p10['median_seconds']:.0f} s.",
+        *_loaded_lines(report.get("loaded")),
         "",
         "**4. Side by side on the same runs** (flag rate; per PR = any of the 3 benchmarks):",
         "",
@@ -352,6 +406,32 @@ def _per_bench(row: Mapping[str, float]) -> dict[str, float]:
 
 def _rates(rates: Mapping[str, float]) -> str:
     return " / ".join(f"{v:.1%}" for _, v in sorted(rates.items()))
+
+
+def _loaded_lines(loaded: Mapping[str, Any] | None) -> list[str]:
+    """Parts 1 and 2 on the oversubscribed machine's runs, as a paragraph."""
+    if not loaded:
+        return []
+    gate = loaded["gate"]
+    effects = loaded["effects"]
+    return [
+        "",
+        f"**The same gate on an oversubscribed machine** ({loaded['blocks']} blocks; "
+        f"{loaded['note']}) The A/A spread of a single pair's log ratio was "
+        + " / ".join(f"{v:.1%}" for _, v in sorted(loaded["spread"].items()))
+        + ", and the knob really cost "
+        + "; ".join(
+            f"{level}: " + " / ".join(f"{v:+.1%}" for _, v in sorted(effects[level].items()))
+            for level in ("5%", "10%")
+        )
+        + f". A/A false alarms per PR {gate['A/A']['pr_flag_rate']:.1%} "
+        f"({round(gate['A/A']['pr_flag_rate'] * gate['A/A']['prs'])}/{gate['A/A']['prs']}); "
+        f"flagged at 5%: {_rates(gate['5%']['flag_rate'])}; at 10%: "
+        f"{_rates(gate['10%']['flag_rate'])} (failed: {_rates(gate['10%']['fail_rate'])}); "
+        f"median pairs {gate['A/A']['median_pairs']:.0f} / {gate['5%']['median_pairs']:.0f} / "
+        f"{gate['10%']['median_pairs']:.0f}, median time measuring "
+        f"{gate['5%']['median_seconds']:.0f} s.",
+    ]
 
 
 def _machine_note(machine: Mapping[str, Any]) -> str:
@@ -428,6 +508,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA / "demo-runs.json")
     parser.add_argument("--prs", type=int, default=300)
     parser.add_argument("--trials", type=int, default=3, help="instruction-gate PRs per change")
+    parser.add_argument(
+        "--loaded-data", type=Path, help="runs collected on an oversubscribed machine (parts 1-2)"
+    )
     parser.add_argument("--skip-wall", action="store_true", help="skip part 5 (minutes)")
     parser.add_argument(
         "--instructions-only", action="store_true", help="re-run part 3 into the saved report"
@@ -448,6 +531,7 @@ def main() -> None:
         return
     data = json.loads(args.data.read_text())
     blocks = data["blocks"]
+    seconds_per_run = data["seconds"] / (len(blocks) * len(data["levels"]))
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.system()} {platform.machine()}, {data['machine']['cpus']} cores",
@@ -455,14 +539,19 @@ def main() -> None:
         "collect_minutes": data["seconds"] / 60,
         "machine_note": _machine_note(data["machine"]),
         "prs": args.prs,
+        "seconds_per_run": seconds_per_run,
         "effects": true_effects(blocks),
         "gate": {},
         "rivals": {},
     }
     for number, level in enumerate(LEVEL_OF):
-        report["gate"][level] = simulate_gate(blocks, level, args.prs, seed=100 + number)
+        report["gate"][level] = simulate_gate(
+            blocks, level, args.prs, seed=100 + number, seconds_per_run=seconds_per_run
+        )
         report["rivals"][level] = rivals(blocks, level, args.prs, seed=200 + number)
         print(level, json.dumps(report["gate"][level]), flush=True)
+    if args.loaded_data:
+        report["loaded"] = loaded_machine(json.loads(args.loaded_data.read_text()), args.prs)
     report["instructions"] = instruction_gate(args.trials)
     report["dashboard"] = dashboard_screenshot(
         blocks, ROOT / "docs" / "img" / "bench-dashboard.png"

@@ -58,7 +58,11 @@ class BenchSettings:
     min_pairs: int = setting(
         10, "interleaved pairs measured at least (>= 5: a rank test needs them)", minimum=5
     )
-    max_pairs: int = setting(40, "interleaved pairs measured at most", minimum=5)
+    max_pairs: int = setting(
+        400,
+        "interleaved pairs measured at most (the budget usually stops sampling first)",
+        minimum=5,
+    )
     target_halfwidth: float = setting(
         1.5, "percent half-width of the interval at which sampling stops", minimum=0.01, maximum=50
     )
@@ -235,6 +239,7 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         settings,
         verdicts,
         removed=removed,
+        notes=_imprecise(verdicts, plan),
         fail_levels=("major", "critical"),
         summary_extra=f"{max(v.change.pairs for v in verdicts)} pairs in {samples.seconds:.0f} s",
         extra={
@@ -247,6 +252,25 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             "new_benchmarks": new,
         },
     )
+
+
+def _imprecise(verdicts: Any, plan: Any) -> list[Finding]:
+    """Benchmarks whose interval stayed wider than the target (budget or max_pairs reached).
+
+    Levels come from the interval's upper end, so on a machine too noisy for the budget a wide
+    interval can grade a change more severely than it is: the report says so.
+    """
+    return [
+        Finding(
+            rule="bench-imprecise",
+            message=f"{v.key}: the interval is ±{v.change.halfwidth:.1%} after {v.change.pairs} "
+            f"pairs, wider than the target ±{plan.target_halfwidth:.1%} (the machine was noisy "
+            "for the time budget); its level rests on a wide interval",
+            level=Level.WARNING,
+        )
+        for v in verdicts
+        if v.change.halfwidth > plan.target_halfwidth
+    ]
 
 
 def _nothing_to_compare(
@@ -549,9 +573,11 @@ def _result(
     summary_extra: str,
     extra: dict[str, Any],
     removed: list[str] | None = None,
+    notes: list[Finding] | None = None,
 ) -> StepResult:
     # A benchmark the base has and head lacks (renamed or removed) hides its change: say so.
-    findings = [
+    findings = list(notes or ())
+    findings += [
         Finding(
             rule="bench-removed",
             message=f"benchmark {key} exists on the base but not on head (renamed or removed): "
