@@ -158,7 +158,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench = parser.add_argument_group("bench")
     bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
     bench.add_argument(
-        "--mode", choices=("paired", "instructions", "history", "baseline"), help="bench: gate mode"
+        "--mode",
+        choices=("paired", "instructions", "history", "baseline", "compare"),
+        help="bench: gate mode",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ferrox.bench import stats
-from ferrox.bench.thresholds import ThresholdTable
+from ferrox.bench.thresholds import Thresholds, ThresholdTable
 
 Sampler = Callable[[str, Sequence[str]], Mapping[str, float]]
 """``sampler(side, keys)``: run side ``"base"`` or ``"head"`` once for ``keys``; value per key."""
@@ -213,24 +213,29 @@ def _verdict(
     plan: PairedPlan,
     thresholds: ThresholdTable,
 ) -> Verdict:
-    level = "ok"
-    if p < plan.alpha:
-        level = "below-threshold"
-        for name, limit in thresholds.for_key(key).ordered():
-            if change.high >= limit:
-                level = name
-                break
     return Verdict(
         key=key,
-        base=_median(samples.base[key]),
-        head=_median(samples.head[key]),
+        base=median(samples.base[key]),
+        head=median(samples.head[key]),
         change=change,
         adjusted_p=p,
-        level=level,
+        level=classify(change, p, alpha=plan.alpha, limits=thresholds.for_key(key)),
     )
 
 
-def _median(values: Sequence[float]) -> float:
+def classify(change: stats.PairedChange, p: float, *, alpha: float, limits: Thresholds) -> str:
+    """The level a change reaches: ``ok`` unless the adjusted test is significant, then the most
+    severe threshold the interval's upper end reaches (``below-threshold`` if none)."""
+    if p >= alpha:
+        return "ok"
+    for name, limit in limits.ordered():
+        if change.high >= limit:
+            return name
+    return "below-threshold"
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (the mean of the middle two for an even count)."""
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
