@@ -5,7 +5,8 @@ machine's load, its clock, a neighbour) does not cancel the way it does in paire
 base and head run back to back. Our measurements (docs/benchmarks.md) put that drift at several
 percent: an unpaired comparison cannot be trusted at the 5% and 10% thresholds, only at the 25%
 critical one. So compare mode fails on ``critical`` alone by default (``compare_fail``), and
-warns about the rest; the PR gate stays paired.
+warns about the rest; levels go by the interval's lower end (see ``compare``); the PR gate stays
+paired.
 
 Fail closed: no baseline, an unreadable or corrupt one, or one recorded on another machine is an
 error, never a pass. A stale one (older than ``baseline_max_age_days``) is a warning.
@@ -108,9 +109,12 @@ def compare(
 ) -> Comparison:
     """Each common benchmark's unpaired change, adjusted across benchmarks, and its level.
 
-    The same rule as paired mode: a level needs the adjusted one-sided test to clear the noise
-    margin, and the level is the most severe threshold the interval's upper end reaches.
-    Raises ValueError when a side has too few values for an interval at ``confidence``.
+    The levels and the test are paired mode's (a level needs the adjusted one-sided test to
+    clear the noise margin), but the level is the most severe threshold the interval's *lower*
+    end reaches: the slowdown is at least that large with the stated confidence. Paired mode
+    judges by the upper end because its intervals are narrow; an unpaired interval of a few
+    runs is wide (a same-code A/A comparison gave +10% [+3%, +93%] on a busy machine), and its
+    upper end would call noise critical. Raises ValueError when a side has too few values.
     """
     keys = sorted(set(base) & set(head))
     changes = [
@@ -124,7 +128,9 @@ def compare(
             head=paired.median(head[key]),
             change=change,
             adjusted_p=p,
-            level=paired.classify(change, p, alpha=1 - confidence, limits=thresholds.for_key(key)),
+            level=paired.classify(
+                change.low, p, alpha=1 - confidence, limits=thresholds.for_key(key)
+            ),
         )
         for key, change, p in zip(keys, changes, adjusted, strict=True)
     )

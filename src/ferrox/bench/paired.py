@@ -219,17 +219,20 @@ def _verdict(
         head=median(samples.head[key]),
         change=change,
         adjusted_p=p,
-        level=classify(change, p, alpha=plan.alpha, limits=thresholds.for_key(key)),
+        # Paired intervals are narrow (sampling stops at +-1.5%): the level is the worst the
+        # change may be, the interval's upper end.
+        level=classify(change.high, p, alpha=plan.alpha, limits=thresholds.for_key(key)),
     )
 
 
-def classify(change: stats.PairedChange, p: float, *, alpha: float, limits: Thresholds) -> str:
+def classify(edge: float, p: float, *, alpha: float, limits: Thresholds) -> str:
     """The level a change reaches: ``ok`` unless the adjusted test is significant, then the most
-    severe threshold the interval's upper end reaches (``below-threshold`` if none)."""
+    severe threshold ``edge`` (the end of the interval the mode judges by) reaches, or
+    ``below-threshold``."""
     if p >= alpha:
         return "ok"
     for name, limit in limits.ordered():
-        if change.high >= limit:
+        if edge >= limit:
             return name
     return "below-threshold"
 
