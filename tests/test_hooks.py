@@ -69,3 +69,70 @@ def test_a_foreign_hook_is_kept_unless_forced(
 def test_outside_a_repository_is_a_usage_error(ferrox: Callable[..., Any], tmp_path: Path) -> None:
     result = ferrox("hooks", "install", "-C", str(tmp_path))
     assert result.code == 2 and "not inside a git repository" in result.err
+
+
+def _baseline(demo: Path, cpu: str | None = None) -> Path:
+    """A stored baseline as `nox -s bench-baseline` writes it (this machine, or another CPU)."""
+    import json
+    from dataclasses import replace
+
+    from ferrox.bench import environment
+    from ferrox.bench.schema import BenchRun, Measurement
+    from ferrox.tools import ToolRunner
+
+    env = environment.collect(ToolRunner(), demo)
+    if cpu is not None:
+        env = replace(env, cpu_model=cpu)
+    run = BenchRun(
+        env,
+        (Measurement("checksum", "adler32_64k", "ns", (1.0, 1.0, 1.0, 1.0), source="libtest"),),
+        "2026-01-01T00:00:00+00:00",
+        {"kind": "baseline"},
+    )
+    path = demo / ".ferrox" / "bench-baseline.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run.to_dict()))
+    return path
+
+
+def test_without_a_mode_a_stored_baseline_selects_compare_at_push_time(
+    ferrox: Callable[..., Any], pushed_demo: Path, fake_cargo: Callable[[str], Path]
+) -> None:
+    # cargo fails at once: each check is seen choosing its mode, then stopping the push.
+    fake_cargo("import sys\nprint('no build today', file=sys.stderr)\nsys.exit(101)\n")
+    result = ferrox("hooks", "install", "-C", str(pushed_demo))
+    assert result.code == 0, result.err
+    assert "--mode compare` when " in result.out and "bench-baseline.json exists" in result.out
+    _git(pushed_demo, "commit", "-q", "--allow-empty", "-m", "next")
+    paired = _git(pushed_demo, "push", "origin", "main", check=False)
+    output = paired.stdout + paired.stderr
+    assert paired.returncode != 0 and "push stopped" in output
+    assert "(paired)" in output or "(instructions)" in output
+    assert "(compare)" not in output and "cargo bench --no-run failed" in output
+
+    # The baseline appears after the install: the next push compares with it (and reads it
+    # before building: one recorded on another machine is refused by name).
+    baseline = _baseline(pushed_demo, cpu="a faraway CPU")
+    foreign = _git(pushed_demo, "push", "origin", "main", check=False)
+    output = foreign.stdout + foreign.stderr
+    assert foreign.returncode != 0 and "(compare)" in output
+    assert "a faraway CPU" in output and "push stopped" in output
+    baseline.unlink()
+    _baseline(pushed_demo)
+    compared = _git(pushed_demo, "push", "origin", "main", check=False)
+    output = compared.stdout + compared.stderr
+    assert compared.returncode != 0 and "(compare)" in output
+    assert "cargo bench --no-run failed" in output  # past the baseline checks, to the build
+
+
+def test_an_explicit_compare_mode_needs_the_baseline(
+    ferrox: Callable[..., Any], pushed_demo: Path
+) -> None:
+    result = ferrox("hooks", "install", "-C", str(pushed_demo), "--mode", "compare")
+    assert result.code == 0, result.err
+    assert "`ferrox run bench --mode compare` (against the stored baseline)" in result.out
+    _git(pushed_demo, "commit", "-q", "--allow-empty", "-m", "next")
+    stopped = _git(pushed_demo, "push", "origin", "main", check=False)
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode != 0 and "(compare)" in output
+    assert "no stored benchmark baseline" in output and "push stopped" in output

@@ -138,8 +138,9 @@ def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_root(install)
     install.add_argument("--branch", default="main", help="the protected branch (default: main)")
     install.add_argument(
-        "--mode", choices=("instructions", "paired"),
-        help="bench mode the hook runs (default: instructions when valgrind is installed)",
+        "--mode", choices=("instructions", "paired", "compare"),
+        help="bench mode the hook runs (default: compare when the project has a stored baseline "
+        "at push time, else instructions when valgrind is installed, else paired)",
     )  # fmt: skip
     install.add_argument("--force", action="store_true", help="replace a hook ferrox did not write")
 
@@ -158,7 +159,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench = parser.add_argument_group("bench")
     bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
     bench.add_argument(
-        "--mode", choices=("paired", "instructions", "history", "baseline"), help="bench: gate mode"
+        "--mode",
+        choices=("paired", "instructions", "history", "baseline", "compare"),
+        help="bench: gate mode",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
@@ -229,10 +232,16 @@ def _hooks_install(console: Console, args: argparse.Namespace) -> int:
 
     done = install(ToolRunner(), args.root, branch=args.branch, mode=args.mode, force=args.force)
     verb = "replaced" if done.replaced else "installed"
-    console.print(
-        f"{verb} {escape(str(done.path))}: pushes to {escape(args.branch)} first run "
-        f"`ferrox run bench --mode {done.mode} --base <remote {escape(args.branch)}>`"
-    )
+    branch = escape(args.branch)
+    check = f"`ferrox run bench --mode {done.mode} --base <remote {branch}>`"
+    if done.mode == "compare":
+        check = "`ferrox run bench --mode compare` (against the stored baseline)"
+    if done.baseline is not None:
+        check = (
+            f"`ferrox run bench --mode compare` when {escape(str(done.baseline))} exists "
+            f"(`nox -s bench-baseline` records it), else {check}"
+        )
+    console.print(f"{verb} {escape(str(done.path))}: pushes to {branch} first run {check}")
     return EXIT_PASS
 
 

@@ -3,8 +3,13 @@
 The hook is a small Python script run by the interpreter ferrox is installed in (git runs hooks
 through its own shell on Windows too, which honours the ``#!`` line). It reads git's pre-push
 input (``<local ref> <local sha> <remote ref> <remote sha>`` per line) and, when a push updates
-the protected branch, compares the pushed commit against the remote's current one with
-``ferrox run bench --base <remote sha>``; a failing gate stops the push.
+the protected branch, runs the quick benchmark check; a failing gate stops the push.
+
+Which check: without ``--mode``, ``ferrox run bench --mode compare`` when the project has a
+stored baseline file at push time (``nox -s bench-baseline``: one build, head against the
+baseline, only a critical slowdown stops the push), else the pushed commit against the remote's
+current one, ``--mode instructions`` (valgrind installed) or ``paired``, ``--base <remote sha>``.
+An explicit ``--mode`` is always used.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ _TIMEOUT = 60.0
 
 HOOK = """#!{python}
 {marker}: `ferrox hooks install` wrote this file; `git push --no-verify` skips it.
+import os
 import subprocess
 import sys
 
 BRANCH = {branch!r}
 ROOT = {root!r}
 MODE = {mode!r}
+# When set (no --mode given): this stored baseline, if present at push time, selects compare mode.
+BASELINE = {baseline!r}
 ZERO = "0" * 40
 
 for line in sys.stdin:
@@ -36,9 +44,11 @@ for line in sys.stdin:
     local_sha, remote_sha = parts[1], parts[3]
     if local_sha == ZERO or remote_sha == ZERO:
         continue  # deleting the branch, or creating it: nothing to compare against
-    print("ferrox: quick benchmark check before pushing to " + BRANCH + " (" + MODE + ")")
-    command = [sys.executable, "-m", "ferrox", "run", "bench", "-C", ROOT,
-               "--mode", MODE, "--base", remote_sha]
+    mode = "compare" if BASELINE and os.path.isfile(BASELINE) else MODE
+    print("ferrox: quick benchmark check before pushing to " + BRANCH + " (" + mode + ")")
+    command = [sys.executable, "-m", "ferrox", "run", "bench", "-C", ROOT, "--mode", mode]
+    if mode != "compare":  # compare mode compares with the stored baseline, not the remote
+        command += ["--base", remote_sha]
     code = subprocess.call(command)
     if code != 0:
         print("ferrox: the benchmark gate failed (exit %d); push stopped." % code)
@@ -52,8 +62,9 @@ class Installed:
     """Where the hook went and what it runs."""
 
     path: Path
-    mode: str
+    mode: str  # the mode given, or the one used when there is no baseline file
     replaced: bool
+    baseline: Path | None = None  # with no mode given: the baseline file that selects compare
 
 
 def install(
@@ -74,13 +85,28 @@ def install(
             hint="pass --force to replace it, or call ferrox from your own hook",
         )
     chosen = mode or ("instructions" if runner.which("valgrind") else "paired")
+    baseline = None if mode else _baseline_file(root)
     python = Path(sys.executable).as_posix()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         HOOK.format(
-            python=python, marker=MARKER, branch=branch, root=str(root.resolve()), mode=chosen
+            python=python,
+            marker=MARKER,
+            branch=branch,
+            root=str(root.resolve()),
+            mode=chosen,
+            baseline=str(baseline) if baseline else "",
         ),
         encoding="utf-8",
     )
     path.chmod(0o755)
-    return Installed(path, chosen, replaced)
+    return Installed(path, chosen, replaced, baseline)
+
+
+def _baseline_file(root: Path) -> Path:
+    """Where the project keeps its stored benchmark baseline (the bench step's setting)."""
+    from ferrox.engine import load_project  # noqa: PLC0415 - the config loads only here
+    from ferrox.steps.bench import BenchSettings  # noqa: PLC0415
+
+    settings = load_project(root).for_step("bench", BenchSettings)
+    return root.resolve() / settings.baseline_file

@@ -98,3 +98,51 @@ def test_schema_round_trip_percentiles_and_fingerprint() -> None:
         run_from_dict({"environment": {}})
     assert math.isnan(percentile([], 50))
     assert Measurement("s", "b", "ns", (5.0,)).percentiles() == {"p50": 5.0}
+
+
+def test_mann_whitney_cdf_matches_scipys_exact_test_and_the_table() -> None:
+    from scipy import stats as scipy_stats
+
+    rng = np.random.default_rng(7)
+    for m, n in [(5, 5), (3, 8), (9, 6)]:
+        cdf = stats.mann_whitney_cdf(m, n)
+        assert cdf[-1] == pytest.approx(1.0)
+        for _ in range(10):
+            x, y = rng.normal(size=m), rng.normal(size=n)
+            exact = scipy_stats.mannwhitneyu(x, y, alternative="less", method="exact")
+            assert cdf[int(exact.statistic)] == pytest.approx(exact.pvalue, abs=1e-12)
+    # Tables: for 5 against 5 at 5% two-sided the critical U is 2 (P(U <= 2) = 4/252).
+    five = stats.mann_whitney_cdf(5, 5)
+    assert five[2] == pytest.approx(4 / 252) and five[3] > 0.025
+    # Past 2500 pairs the normal approximation takes over, centred on m n / 2.
+    assert stats.mann_whitney_cdf(60, 60)[1800] == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="at least one"):
+        stats.mann_whitney_cdf(0, 3)
+
+
+def test_shift_change_recovers_a_known_shift_from_unpaired_samples() -> None:
+    rng = np.random.default_rng(11)
+    base = 100 * np.exp(rng.normal(0, 0.01, 8))
+    head = 130 * np.exp(rng.normal(0, 0.01, 8))
+    change = stats.shift_change(base, head, confidence=0.95, margin=0.01)
+    assert change.low < 0.30 < change.high
+    assert change.estimate == pytest.approx(0.30, abs=0.02)
+    assert change.p_value < 0.001
+    assert (change.base_n, change.head_n, change.pairs) == (8, 8, 8)
+    same = stats.shift_change(
+        base, 100 * np.exp(rng.normal(0, 0.01, 8)), confidence=0.95, margin=0.01
+    )
+    assert same.low < 0 < same.high and same.p_value > 0.2
+
+
+def test_shift_change_ignores_one_outlier_run_and_refuses_too_few_values() -> None:
+    base = [100.0, 101.0, 99.5, 100.5, 100.2]
+    head = [100.3, 99.8, 100.9, 100.1, 180.0]  # one run slowed by a neighbour
+    change = stats.shift_change(base, head, confidence=0.95, margin=0.01)
+    assert abs(change.estimate) < 0.01 and change.p_value > 0.2
+    # 3 against 3: even the widest interval covers only 90%, not the 95% asked for.
+    with pytest.raises(stats.TooFewSamples, match="too few for a 95% interval"):
+        stats.shift_change([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], confidence=0.95, margin=0.01)
+    assert stats.shift_change([1.0] * 4, [1.0] * 4, confidence=0.95, margin=0.0).p_value == 1.0
+    with pytest.raises(ValueError, match="positive"):
+        stats.shift_change([0.0, 1.0], [1.0, 1.0], confidence=0.5, margin=0.01)

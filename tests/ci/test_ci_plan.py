@@ -108,6 +108,47 @@ def test_ci_yml_jobs_follow_the_registry() -> None:
     assert doc["jobs"]["build"]["env"]["FERROX_TARGET"] == "${{ matrix.target }}"
 
 
+def test_the_weekly_baseline_job_carries_history_and_baseline_in_the_cache() -> None:
+    _text, doc = documents(full_inputs())["bench-baseline.yml"]
+    assert triggers(doc) == {"schedule": [{"cron": "47 2 * * 0"}], "workflow_dispatch": None}
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    (job,) = doc["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs[-1] == "nox -s bench-baseline"
+    caches = {
+        s["with"]["path"]: s["with"]
+        for s in job["steps"]
+        if "actions/cache@" in s.get("uses", "") and ".ferrox" in s["with"]["path"]
+    }
+    assert set(caches) == {"**/.ferrox/bench-history.jsonl", "**/.ferrox/bench-baseline.json"}
+    for carried in caches.values():
+        # A unique key per run, restored from the newest by prefix.
+        assert carried["key"] == carried["restore-keys"] + "${{ github.run_id }}"
+    # The post-merge history job extends the same history: same path, same prefix.
+    _text, ci = documents(full_inputs())["ci.yml"]
+    (history,) = [
+        s["with"]
+        for s in ci["jobs"]["bench-history"]["steps"]
+        if s.get("with", {}).get("path") == "**/.ferrox/bench-history.jsonl"
+    ]
+    assert history["restore-keys"] == caches["**/.ferrox/bench-history.jsonl"]["restore-keys"]
+    # The restore steps come before the session runs (their post steps save the files).
+    names = [s["name"] for s in job["steps"]]
+    assert names.index("Restore the benchmark baseline") < names.index("bench-baseline")
+
+
+def test_the_weekly_baseline_job_needs_the_bench_step_and_the_config() -> None:
+    without_bench = {k: v for k, v in full_inputs().steps.items() if k != "bench"}
+    result = plan(replace(full_inputs(), steps=without_bench))
+    assert "bench-baseline.yml" not in [wf.file for wf in result.workflows]
+    assert "bench-baseline.yml: not generated (no `bench` step in this ferrox)" in result.notes
+    left_out = replace(full_inputs(), ci=CiSettings(workflows=("security",)))
+    result = plan(left_out)
+    assert "bench-baseline.yml" not in [wf.file for wf in result.workflows]
+    assert any("bench-baseline.yml: not generated ([ci] workflows" in n for n in result.notes)
+
+
 def test_optional_workflows_need_their_session_and_the_config() -> None:
     result = plan(default_inputs())
     assert [wf.file for wf in result.workflows] == ["ci.yml"]

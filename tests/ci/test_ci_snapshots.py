@@ -29,11 +29,12 @@ def test_rendered_workflows_match_their_snapshots(scenario: str) -> None:
         assert text == stored[name], f"{scenario}/{name} changed: FERROX_UPDATE_SNAPSHOTS=1 updates"
 
 
-def test_default_scenario_has_only_ci_yml_and_full_has_all_four() -> None:
+def test_default_scenario_has_only_ci_yml_and_full_has_all_five() -> None:
     assert [wf.file for wf in plan(default_inputs()).workflows] == ["ci.yml"]
     assert [wf.file for wf in plan(full_inputs()).workflows] == [
         "ci.yml",
         "security.yml",
         "release.yml",
         "monitoring.yml",
+        "bench-baseline.yml",
     ]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ferrox.bench import stats
-from ferrox.bench.thresholds import ThresholdTable
+from ferrox.bench.thresholds import Thresholds, ThresholdTable
 
 Sampler = Callable[[str, Sequence[str]], Mapping[str, float]]
 """``sampler(side, keys)``: run side ``"base"`` or ``"head"`` once for ``keys``; value per key."""
@@ -211,24 +211,32 @@ def _verdict(
     plan: PairedPlan,
     thresholds: ThresholdTable,
 ) -> Verdict:
-    level = "ok"
-    if p < plan.alpha:
-        level = "below-threshold"
-        for name, limit in thresholds.for_key(key).ordered():
-            if change.high >= limit:
-                level = name
-                break
     return Verdict(
         key=key,
-        base=_median(samples.base[key]),
-        head=_median(samples.head[key]),
+        base=median(samples.base[key]),
+        head=median(samples.head[key]),
         change=change,
         adjusted_p=p,
-        level=level,
+        # Paired intervals are narrow (sampling stops at +-1.5%): the level is the worst the
+        # change may be, the interval's upper end.
+        level=classify(change.high, p, alpha=plan.alpha, limits=thresholds.for_key(key)),
     )
 
 
-def _median(values: Sequence[float]) -> float:
+def classify(edge: float, p: float, *, alpha: float, limits: Thresholds) -> str:
+    """The level a change reaches: ``ok`` unless the adjusted test is significant, then the most
+    severe threshold ``edge`` (the end of the interval the mode judges by) reaches, or
+    ``below-threshold``."""
+    if p >= alpha:
+        return "ok"
+    for name, limit in limits.ordered():
+        if edge >= limit:
+            return name
+    return "below-threshold"
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (the mean of the middle two for an even count)."""
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -5,6 +5,9 @@ turns a slowdown into a shift and back-transforms to a relative change. Why pair
 run back to back (A B B A ...), so machine drift hits both members of a pair and cancels in
 their ratio. Why rank statistics: on a shared machine a neighbour sometimes slows one run by
 tens of percent; a mean and Student's t follow such outliers, a Hodges-Lehmann estimate does not.
+Without pairs (head against a baseline stored days ago) the same idea becomes the two-sample
+Hodges-Lehmann shift with its Mann-Whitney interval; it cannot cancel drift between the two
+moments, so it only suits thresholds well above that drift (see ``shift_change``).
 """
 
 from __future__ import annotations
@@ -203,3 +206,95 @@ def _welch_t_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (b.mean(axis=1) - a.mean(axis=1)) / se
     return cast("np.ndarray", np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0))
+
+
+class TooFewSamples(ValueError):
+    """The samples cannot give an interval at the requested confidence, whatever their values."""
+
+
+@dataclass(frozen=True)
+class ShiftChange(PairedChange):
+    """A change estimated from two independent samples (head runs against stored baseline runs).
+
+    ``pairs`` is the smaller sample's size; ``base_n`` and ``head_n`` are both sizes.
+    """
+
+    base_n: int = 0
+    head_n: int = 0
+
+
+def shift_change(
+    base: Sequence[float], head: Sequence[float], *, confidence: float, margin: float
+) -> ShiftChange:
+    """The change of ``head`` against ``base`` when the runs were not paired (another moment).
+
+    The estimate is the Hodges-Lehmann shift of the log values, the median of all
+    ``log(h) - log(b)``; the interval is the matching Mann-Whitney interval (the order
+    statistics of those differences the exact null distribution of U picks, Hollander & Wolfe
+    4.3); ``p_value`` is the one-sided Mann-Whitney test of "the change is at most ``margin``"
+    (scipy). Ranks, not means: one run slowed by a neighbour moves neither. Raises ValueError
+    when the samples are too small for an interval at ``confidence`` at all.
+    """
+    b = np.log(_positive(base, "baseline"))
+    h = np.log(_positive(head, "head"))
+    m, n = b.size, h.size
+    differences = np.sort((h[:, None] - b[None, :]).ravel())
+    count = differences.size  # m * n
+    below = mann_whitney_cdf(m, n)
+    # The largest k with P(U <= k - 1) <= alpha / 2: [D_(k), D_(mn + 1 - k)] covers the shift
+    # with probability 1 - 2 P(U <= k - 1) >= confidence (1-based order statistics).
+    k = int(np.searchsorted(below, (1 - confidence) / 2, side="right"))
+    if k == 0:
+        raise TooFewSamples(
+            f"{m} baseline and {n} head values are too few for a {confidence:.0%} interval"
+        )
+    low, high = float(differences[k - 1]), float(differences[count - k])
+    shifted = h - math.log1p(margin)
+    if np.all(shifted == shifted[0]) and np.all(b == shifted[0]):  # no information either way
+        p_value = 1.0
+    else:
+        p_value = float(scipy_stats.mannwhitneyu(shifted, b, alternative="greater").pvalue)
+    return ShiftChange(
+        pairs=min(m, n),
+        estimate=math.expm1(float(np.median(differences))),
+        low=math.expm1(low),
+        high=math.expm1(high),
+        p_value=1.0 if math.isnan(p_value) else p_value,
+        spread=robust_spread(np.r_[b - np.median(b), h - np.median(h)]),
+        base_n=m,
+        head_n=n,
+    )
+
+
+def mann_whitney_cdf(m: int, n: int) -> np.ndarray:
+    """``P(U <= u)`` for ``u = 0 .. m n`` under the null (exact; normal beyond 2500 pairs).
+
+    Exact by the recursion on the last observation: the largest of all m + n values belongs to
+    one sample or the other, so ``f(u; i, j) = f(u - j; i - 1, j) + f(u; i, j - 1)``.
+    """
+    if m < 1 or n < 1:
+        raise ValueError("each sample needs at least one value")
+    if m * n > 2500:
+        u = np.arange(m * n + 1)
+        sd = math.sqrt(m * n * (m + n + 1) / 12)
+        return cast("np.ndarray", scipy_stats.norm.cdf((u + 0.5 - m * n / 2) / sd))
+    previous = [np.ones(1) for _ in range(n + 1)]  # i = 0: U is 0 whatever j
+    for i in range(1, m + 1):
+        current = [np.ones(1)]  # j = 0: U is 0
+        for j in range(1, n + 1):
+            counts = np.zeros(i * j + 1)
+            counts[j : j + previous[j].size] += previous[j]
+            counts[: current[j - 1].size] += current[j - 1]
+            current.append(counts)
+        previous = current
+    counts = previous[n]
+    return cast("np.ndarray", np.cumsum(counts) / counts.sum())
+
+
+def _positive(values: Sequence[float], side: str) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        raise ValueError(f"no {side} values")
+    if np.any(x <= 0) or not np.all(np.isfinite(x)):
+        raise ValueError(f"{side} benchmark values must be positive")
+    return x

@@ -6,6 +6,7 @@ Where a step goes is read from its name and tags:
   one job runs it (it runs the other scanners) and uploads its SARIF;
 * named ``publish`` (or tagged ``release``) -> ``release.yml``; ``build`` also builds there;
 * named ``health`` (or tagged ``monitoring``) -> ``monitoring.yml``;
+* ``bench`` -> also ``bench-baseline.yml``: weekly (and on demand) ``nox -s bench-baseline``;
 * any other step tagged ``ci`` -> a job of ``ci.yml``; ``test`` fans out over ``[ci] test_os``,
   ``build`` over ``[ci] targets``, ``bench`` runs on pull requests only.
 
@@ -27,6 +28,12 @@ SECURITY = "security"
 PUBLISH = "publish"
 HEALTH = "health"
 BUILD = "build"
+BENCH = "bench"
+BENCH_BASELINE = "bench-baseline"  # the nox session ferrox.nox.register() adds beside bench
+# Benchmark files carried from run to run in the Actions cache (the same path in every job that
+# carries one: the cache's version is derived from it, so jobs share the chain only then).
+HISTORY_FILES = "**/.ferrox/bench-history.jsonl"
+BASELINE_FILES = "**/.ferrox/bench-baseline.json"
 # Jobs that run in ci.yml only for some events.
 PR_ONLY = {"bench"}
 
@@ -58,6 +65,7 @@ def plan(inputs: Inputs) -> Plan:
         "security": (SECURITY, security_workflow),
         "release": (PUBLISH, release_workflow),
         "monitoring": (HEALTH, monitoring_workflow),
+        "bench-baseline": (BENCH, bench_baseline_workflow),
     }
     for kind, (session, build) in optional.items():
         if kind not in inputs.ci.workflows:
@@ -208,6 +216,33 @@ def monitoring_workflow(inputs: Inputs) -> Workflow:
         purpose="the repository health report, daily and weekly",
         on=Triggers(schedules=(inputs.ci.daily_cron, inputs.ci.weekly_cron)),
         jobs=(job,),
+    )
+
+
+def bench_baseline_workflow(inputs: Inputs) -> Workflow:
+    """``bench-baseline.yml``: weekly (and on demand), record the stored benchmark baseline.
+
+    ``nox -s bench-baseline`` appends the run to the history and writes the baseline file, which
+    compare mode (and the pre-push hook) reads. Both files travel in the Actions cache: each run
+    restores the newest (``restore-keys`` prefix) and saves under its own key. The history
+    shares its key prefix and path with the post-merge ``bench-history`` job, so the two extend
+    one history. Scheduled runs use the default branch, whose caches every branch can restore.
+    """
+    carried = (
+        _carried("benchmark history", HISTORY_FILES, "ferrox-bench-history-"),
+        _carried("benchmark baseline", BASELINE_FILES, "ferrox-bench-baseline-file-"),
+    )
+    job = _session_job(
+        inputs, BENCH_BASELINE, rust=True, tools=_tools(inputs, inputs.steps[BENCH]),
+        before=carried,
+    )  # fmt: skip
+    return Workflow(
+        file="bench-baseline.yml",
+        name="bench-baseline",
+        purpose="weekly and on demand, re-record the stored benchmark baseline (history appended)",
+        on=Triggers(schedules=(inputs.ci.bench_baseline_cron,)),
+        jobs=(job,),
+        cancel_superseded=False,  # a measurement half done is worth nothing
     )
 
 
@@ -370,20 +405,25 @@ def _bench_history_job(inputs: Inputs, step: FerroxStep) -> Job:
     A fresh runner has no history, so the file travels in the Actions cache: every run saves
     it under a new key and the next run restores the newest one (``restore-keys`` prefix).
     """
-    history = Step(
-        name="Restore the benchmark history",
-        uses=_pin("cache"),
-        with_=(
-            ("path", "**/.ferrox/bench-history.jsonl"),
-            ("key", "ferrox-bench-history-${{ github.run_id }}"),
-            ("restore-keys", "ferrox-bench-history-"),
-        ),
-    )
+    history = _carried("benchmark history", HISTORY_FILES, "ferrox-bench-history-")
     job = _session_job(
         inputs, step.name, rust=True, tools=_tools(inputs, step), run_args="-- --mode history",
         artifact_suffix="-history", before=(history,),
     )  # fmt: skip
     return _with(job, id="bench-history", name="bench-history", if_="github.event_name == 'push'")
+
+
+def _carried(what: str, path: str, prefix: str) -> Step:
+    """A file carried across runs: the newest cached copy is restored, and saved anew by key."""
+    return Step(
+        name=f"Restore the {what}",
+        uses=_pin("cache"),
+        with_=(
+            ("path", path),
+            ("key", prefix + "${{ github.run_id }}"),
+            ("restore-keys", prefix),
+        ),
+    )
 
 
 def _pr_only_args(session: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from ferrox.config import setting
 
-OptionalWorkflow = Literal["security", "release", "monitoring"]
+OptionalWorkflow = Literal["security", "release", "monitoring", "bench-baseline"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CiSettings:
     )
     branches: tuple[str, ...] = setting(("main",), "branches whose pushes run ci.yml")
     workflows: tuple[OptionalWorkflow, ...] = setting(
-        ("security", "release", "monitoring"),
+        ("security", "release", "monitoring", "bench-baseline"),
         "optional workflows to generate (each only when its session exists)",
     )
     extra_sessions: tuple[str, ...] = setting(
@@ -57,6 +57,9 @@ class CiSettings:
     security_cron: str = setting("17 4 * * *", "when security.yml runs on its own (UTC cron)")
     daily_cron: str = setting("23 5 * * *", "the daily monitoring run (UTC cron)")
     weekly_cron: str = setting("41 5 * * 1", "the weekly monitoring run (UTC cron)")
+    bench_baseline_cron: str = setting(
+        "47 2 * * 0", "when bench-baseline.yml re-records the benchmark baseline (UTC cron)"
+    )
     timeout_minutes: int = setting(45, "timeout-minutes of every job", minimum=1, maximum=360)
     requirements: str = setting(
         "ci/requirements.txt", "the hash-pinned requirements the workflows install"

@@ -18,7 +18,7 @@ from rich.console import Console
 from ferrox.engine import RunOptions, run_step
 from ferrox.errors import EXIT_GATE_FAILED, EXIT_TOOL, FerroxError, UsageError
 from ferrox.masking import Masker
-from ferrox.release import artifacts, journal
+from ferrox.release import artifacts, bench_gate, journal
 from ferrox.release.faults import checkpoint
 from ferrox.release.git import Git
 from ferrox.release.journal import Journal
@@ -279,12 +279,20 @@ def _is_publishing(release: Release, state: Journal) -> bool:
 
 def _run_gates(release: Release, plan: ReleasePlan) -> None:
     for gate in plan.gates:
-        outcome = run_step(
-            gate, release.root, RunOptions(), env=release.env, console=release.console
-        )
+        options = RunOptions()
+        why = ""
+        if gate == bench_gate.GATE:
+            if plan.previous_tag is None:
+                release.say(bench_gate.skipped_note())
+                continue
+            release.say(f"gate bench: {bench_gate.command(plan.previous_tag)}")
+            options = RunOptions(overrides=bench_gate.overrides(plan.previous_tag))
+            why = f"; a critical slowdown since {plan.previous_tag} blocks the release"
+        outcome = run_step(gate, release.root, options, env=release.env, console=release.console)
         if outcome.exit_code != 0:
             failed = ReleaseFailed(
-                f"gate {gate} did not pass ({outcome.result.summary}); nothing was changed",
+                f"gate {gate} did not pass ({outcome.result.summary}"
+                f"{why if outcome.exit_code == EXIT_GATE_FAILED else ''}); nothing was changed",
             )
             failed.exit_code = outcome.exit_code  # 1 a gate failed, 3 it gave no verdict
             raise failed

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox.errors import ConfigError, UsageError
-from ferrox.release import bump, changelog
+from ferrox.release import bench_gate, bump, changelog
 from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
@@ -184,7 +184,7 @@ def compute_plan(
     python_dist = build and _has_python_build(root)
     message = f"chore(release): {tag}"
     paths = " ".join(edit.path for edit in edits)
-    commands = [f"ferrox run {gate}" for gate in gates]
+    commands = _gate_commands(gates, latest.tag(prefix) if latest else None)
     if lock_expected is not None:
         commands.append("cargo update --workspace --offline")
     commands += [
@@ -222,6 +222,14 @@ def compute_plan(
         publishers=publishers,
         ci=ci,
     )
+
+
+def _gate_commands(gates: tuple[str, ...], previous_tag: str | None) -> list[str]:
+    """The gates as commands; bench runs paired against the previous release (or is skipped)."""
+    return [
+        bench_gate.command(previous_tag) if gate == bench_gate.GATE else f"ferrox run {gate}"
+        for gate in gates
+    ]
 
 
 def _latest(latest: Version | None, prefix: str) -> str:

@@ -8,6 +8,10 @@ Modes (``mode`` setting, or ``ferrox run bench --mode M``):
 * ``history``: run head, append to the history, find change points, draw the dashboard and
   write (or, with ``create_issue``, open) an issue for a regression that persists.
 * ``baseline``: like ``history``, and the run also becomes the stored baseline file.
+* ``compare``: run head ``history_runs`` times and compare it with the stored baseline file,
+  unpaired (two-sample Hodges-Lehmann shift, Mann-Whitney interval). Runs from two moments drift
+  by several percent, so by default only ``critical`` fails (``compare_fail``): a quick check
+  (one build) for the pre-push hook, not a replacement for the paired PR gate.
 
 numpy, scipy and plotly load only when the step runs, so the other steps start as fast as before.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,13 +32,22 @@ from ferrox.errors import ToolOutputError, UsageError
 from ferrox.model import Finding, GateCheck, Level, Status, StepResult
 from ferrox.steps.interface import Step
 
+# The levels that fail for each setting of paired_fail / compare_fail.
+FAIL_LEVELS: dict[str, tuple[str, ...]] = {
+    "minor": ("minor", "major", "critical"),
+    "major": ("major", "critical"),
+    "critical": ("critical",),
+}
+
 
 @dataclass(frozen=True)
 class BenchSettings:
     """``[bench]``: mode, base ref, thresholds, sampling budget, history and issue settings."""
 
-    mode: Literal["paired", "instructions", "history", "baseline"] = setting(
-        "paired", "gate mode: paired A/B runs, callgrind instruction counts, or history"
+    mode: Literal["paired", "instructions", "history", "baseline", "compare"] = setting(
+        "paired",
+        "gate mode: paired A/B runs, callgrind instruction counts, history, baseline (record "
+        "the stored baseline) or compare (head against the stored baseline)",
     )
     base: str = setting("main", "git ref to compare against (its merge-base with HEAD is built)")
     benches: tuple[str, ...] = setting((), "bench targets to run (default: all in the workspace)")
@@ -42,6 +56,14 @@ class BenchSettings:
     major: float = setting(10.0, "percent slowdown that fails the PR", minimum=0.1, maximum=1000)
     critical: float = setting(
         25.0, "percent slowdown that blocks a release", minimum=0.1, maximum=1000
+    )
+    paired_fail: Literal["minor", "major", "critical"] = setting(
+        "major", "least severe level that fails in paired mode (minor, major or critical)"
+    )
+    compare_fail: Literal["minor", "major", "critical"] = setting(
+        "critical",
+        "least severe level that fails in compare mode (unpaired runs drift by several percent: "
+        "only critical is trustworthy)",
     )
     thresholds: tuple[str, ...] = setting(
         (), "per suite or benchmark overrides: NAME=MINOR,MAJOR,CRITICAL (percent)"
@@ -79,8 +101,15 @@ class BenchSettings:
         "", "callgrind --toggle-collect pattern; {name} is the benchmark (empty: whole run)"
     )
     history_file: str = setting(".ferrox/bench-history.jsonl", "the append-only history")
-    baseline_file: str = setting(".ferrox/bench-baseline.json", "the stored baseline (baseline)")
-    history_runs: int = setting(5, "runs per benchmark recorded in history mode", minimum=1)
+    baseline_file: str = setting(
+        ".ferrox/bench-baseline.json", "the stored baseline (written by baseline, read by compare)"
+    )
+    baseline_max_age_days: int = setting(
+        14, "days after which compare mode calls the baseline stale (0: no limit)", minimum=0
+    )
+    history_runs: int = setting(
+        5, "runs of head per benchmark in history, baseline and compare modes", minimum=1
+    )
     result_files: tuple[str, ...] = setting(
         (), "extra result files to record (criterion dir, pytest-benchmark, hyperfine, callgrind)"
     )
@@ -121,6 +150,8 @@ def run(ctx: Context) -> StepResult:
         result = _paired(ctx, settings, out)
     elif settings.mode == "instructions":
         result = _instructions(ctx, settings, out)
+    elif settings.mode == "compare":
+        result = _compare(ctx, settings, out)
     else:
         result = _history(ctx, settings, out)
     # The step's own details (verdicts, commits, files) beside the common report formats.
@@ -202,7 +233,9 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         new = sorted(set(head_keys) - set(base_keys))
         removed = sorted(set(base_keys) - set(head_keys))
         if not keys:
-            return _nothing_to_compare(base, head, new, removed)
+            return _nothing_to_compare(
+                "paired", base_commit=base.commit, head_commit=head.commit, new=new, removed=removed
+            )
         plan = paired.PairedPlan(
             min_pairs=settings.min_pairs,
             max_pairs=settings.max_pairs,
@@ -240,7 +273,7 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         verdicts,
         removed=removed,
         notes=_imprecise(verdicts, plan),
-        fail_levels=("major", "critical"),
+        fail_levels=FAIL_LEVELS[settings.paired_fail],
         summary_extra=f"{max(v.change.pairs for v in verdicts)} pairs in {samples.seconds:.0f} s",
         extra={
             "mode": "paired",
@@ -274,10 +307,13 @@ def _imprecise(verdicts: Any, plan: Any) -> list[Finding]:
 
 
 def _nothing_to_compare(
-    base: Any,
-    head: Any,
-    new: list[str],
-    removed: list[str] = (),  # type: ignore[assignment]
+    mode: str,
+    *,
+    base_commit: str,
+    head_commit: str,
+    new: Sequence[str],
+    removed: Sequence[str] = (),
+    findings: Sequence[Finding] = (),
 ) -> StepResult:
     """No benchmark on both sides.
 
@@ -292,6 +328,10 @@ def _nothing_to_compare(
         )
         for key in removed
     ]
+    fresh = [
+        Finding(rule="bench-new", message=f"new benchmark {key} (no base)", level=Level.NOTE)
+        for key in new
+    ]
     checks = (
         gates.at_most("removed", len(removed), 0, "benchmarks of the base that head no longer has"),
     )
@@ -305,18 +345,14 @@ def _nothing_to_compare(
             else f"nothing to compare: the base has none of head's {len(new)} benchmark(s)"
         ),
         gates=checks,
-        findings=tuple(gone)
-        + tuple(
-            Finding(rule="bench-new", message=f"new benchmark {key} (no base)", level=Level.NOTE)
-            for key in new
-        ),
+        findings=(*findings, *gone, *fresh),
         metrics={"benchmarks": 0.0, "new_benchmarks": float(len(new))},
         extra={
-            "mode": "paired",
-            "base_commit": base.commit,
-            "head_commit": head.commit,
+            "mode": mode,
+            "base_commit": base_commit,
+            "head_commit": head_commit,
             "verdicts": [],
-            "new_benchmarks": new,
+            "new_benchmarks": list(new),
             "blocks_release": False,
         },
     )
@@ -373,7 +409,13 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
     )
     (out / "instructions.md").write_text(table, encoding="utf-8")
     if not verdicts and removed:
-        return _nothing_to_compare(base, head, sorted(set(counts["head"])), removed)
+        return _nothing_to_compare(
+            "instructions",
+            base_commit=base.commit,
+            head_commit=head.commit,
+            new=sorted(set(counts["head"])),
+            removed=removed,
+        )
     return _result(
         settings,
         verdicts,
@@ -393,21 +435,10 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
 
 def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     from ferrox.bench import dashboard, environment, history, issue, trends  # noqa: PLC0415
-    from ferrox.bench import runner as bench_runner  # noqa: PLC0415
     from ferrox.bench.schema import BenchRun  # noqa: PLC0415
 
     env = environment.collect(ctx.runner, ctx.root)
-    binaries = bench_runner.build_benches(
-        ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
-    )
-    samples: dict[str, list[float]] = {}
-    for _ in range(settings.history_runs):
-        for suite, binary in sorted(binaries.items()):
-            for m in bench_runner.run_suite(
-                ctx.runner, suite, binary, args=settings.run_args,
-                timeout=settings.timeout, cwd=ctx.root,
-            ):  # fmt: skip
-                samples.setdefault(m.key, []).append(m.value)
+    samples = _head_runs(ctx, settings)
     measurements = [_measurement(key, "ns", values) for key, values in sorted(samples.items())]
     measurements += _result_files(ctx.root, settings.result_files)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -502,6 +533,138 @@ def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     )
 
 
+def _head_runs(ctx: Context, settings: BenchSettings) -> dict[str, list[float]]:
+    """Builds head's benches and runs every suite ``history_runs`` times: values per benchmark."""
+    from ferrox.bench import runner as bench_runner  # noqa: PLC0415
+
+    binaries = bench_runner.build_benches(
+        ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
+    )
+    samples: dict[str, list[float]] = {}
+    for _ in range(settings.history_runs):
+        for suite, binary in sorted(binaries.items()):
+            for m in bench_runner.run_suite(
+                ctx.runner, suite, binary, args=settings.run_args,
+                timeout=settings.timeout, cwd=ctx.root,
+            ):  # fmt: skip
+                samples.setdefault(m.key, []).append(m.value)
+    return samples
+
+
+def _compare(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
+    """Head's runs against the stored baseline: unpaired, so only ``compare_fail`` levels fail."""
+    from ferrox.bench import compare, environment, reports  # noqa: PLC0415
+    from ferrox.bench.stats import TooFewSamples  # noqa: PLC0415
+
+    # Everything that can refuse the comparison is checked before the build.
+    baseline = compare.load(ctx.root / settings.baseline_file, settings.baseline_file)
+    env = environment.collect(ctx.runner, ctx.root)
+    compare.check_environment(baseline, env)
+    notes = _baseline_notes(settings, baseline)
+    head = _head_runs(ctx, settings)
+    try:
+        found = compare.compare(
+            baseline.samples,
+            head,
+            thresholds=_thresholds(settings),
+            confidence=settings.confidence,
+            margin=settings.noise_margin / 100,
+            correction=settings.correction,
+        )
+    except TooFewSamples as exc:
+        raise UsageError(
+            f"compare mode: {exc}",
+            hint="raise history_runs (the runs of head, and of the baseline when it is recorded) "
+            f"and refresh the baseline with {compare.REFRESH}",
+        ) from exc
+    except ValueError as exc:
+        raise ToolOutputError(f"compare mode: {exc}", tool="bench") from exc
+    base_commit = baseline.run.environment.commit
+    if not found.verdicts:
+        return _nothing_to_compare(
+            "compare",
+            base_commit=base_commit,
+            head_commit=env.commit,
+            new=found.new,
+            removed=found.removed,
+            findings=notes,
+        )
+    levels = FAIL_LEVELS[settings.compare_fail]
+    verdicts = list(found.verdicts)
+    runs = {v.key: (len(baseline.samples[v.key]), len(head[v.key])) for v in verdicts}
+    base_runs = max(b for b, _ in runs.values())
+    head_runs = max(h for _, h in runs.values())
+    table = reports.markdown_table(
+        verdicts,
+        unit="ns/iter",
+        title=f"Benchmarks: head vs the stored baseline ({base_commit[:12]}, "
+        f"recorded {baseline.run.timestamp})",
+        footer=f"Unpaired: {head_runs} run(s) of head against the baseline's {base_runs} "
+        "(Hodges-Lehmann shift, Mann-Whitney interval). Runs from two moments drift by several "
+        f"percent, so only {'/'.join(levels)} fails here; the paired gate judges smaller changes.",
+    )
+    if found.new:
+        table += f"\nNew benchmarks (not in the baseline): {', '.join(found.new)}\n"
+    if found.removed:
+        table += (
+            "\nBenchmarks of the baseline missing on head (renamed or removed): "
+            f"{', '.join(found.removed)}\n"
+        )
+    (out / "comparison.md").write_text(table, encoding="utf-8")
+    _write_results(ctx, out, head, unit="ns")
+    return _result(
+        settings,
+        verdicts,
+        removed=list(found.removed),
+        fail_levels=levels,
+        summary_extra=f"{head_runs} run(s) vs the baseline's {base_runs}, unpaired",
+        notes=notes,
+        extra={
+            "mode": "compare",
+            "base_commit": base_commit,
+            "head_commit": env.commit,
+            "baseline_file": settings.baseline_file,
+            "baseline_recorded": baseline.run.timestamp,
+            "fingerprint": env.fingerprint,
+            "markdown": str(out / "comparison.md"),
+            "verdicts": [
+                {**_verdict_dict(v), "base_runs": runs[v.key][0], "head_runs": runs[v.key][1]}
+                for v in verdicts
+            ],
+            "new_benchmarks": list(found.new),
+        },
+    )
+
+
+def _baseline_notes(settings: BenchSettings, baseline: Any) -> list[Finding]:
+    """A stale baseline (warning) or one recorded on a modified checkout (note)."""
+    notes = []
+    age = baseline.age_days(dt.datetime.now(dt.timezone.utc))
+    limit = settings.baseline_max_age_days
+    if limit and age > limit:
+        notes.append(
+            Finding(
+                rule="bench-baseline-stale",
+                message=f"the stored baseline is {age:.0f} days old (recorded "
+                f"{baseline.run.timestamp}; baseline_max_age_days = {limit}): the machine may "
+                "have drifted since; refresh it with `nox -s bench-baseline`",
+                level=Level.WARNING,
+                path=settings.baseline_file,
+            )
+        )
+    if baseline.run.environment.dirty:
+        notes.append(
+            Finding(
+                rule="bench-baseline-dirty",
+                message=f"the stored baseline was recorded on a modified checkout of "
+                f"{baseline.run.environment.commit[:12]}",
+                level=Level.NOTE,
+                path=settings.baseline_file,
+            )
+        )
+    return notes
+
+
 def _result_files(root: Path, patterns: tuple[str, ...]) -> list[Any]:
     """Measurements from the configured result files; a pattern matching nothing is an error."""
     from ferrox.bench.parsers import ParseError, parse_path  # noqa: PLC0415
@@ -573,11 +736,10 @@ def _result(
     summary_extra: str,
     extra: dict[str, Any],
     removed: list[str] | None = None,
-    notes: list[Finding] | None = None,
+    notes: Sequence[Finding] = (),
 ) -> StepResult:
     # A benchmark the base has and head lacks (renamed or removed) hides its change: say so.
-    findings = list(notes or ())
-    findings += [
+    findings = list(notes) + [
         Finding(
             rule="bench-removed",
             message=f"benchmark {key} exists on the base but not on head (renamed or removed): "
@@ -621,7 +783,7 @@ def _result(
             **{k: float(n) for k, n in counts.items()},
         },
         gates=tuple(checks),
-        extra={**extra, "blocks_release": critical > 0},
+        extra={**extra, "fail_levels": list(fail_levels), "blocks_release": critical > 0},
     )
 
 
