@@ -262,6 +262,11 @@ def test_renaming_benchmarks_cannot_hide_a_regression(
     original = path.read_text()
     path.write_text(original.replace('"adler32_64k"', '"adler32_64k_v2"'))
     _git(demo_repo, "commit", "-q", "-am", "rename one benchmark")
+    # The kept benchmarks are compared for real, and a rebuilt binary can be tens of percent
+    # slower by code layout alone (seen: fibonacci_x100 +25%): thresholds out of reach keep this
+    # test about renames.
+    with (demo_repo / "ferrox.toml").open("a") as handle:
+        handle.write("minor = 500.0\nmajor = 900.0\ncritical = 1000.0\n")
     renamed = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~1")
     assert renamed.code == 0, renamed.out + renamed.err
     gone = [f for f in renamed.report["findings"] if f["rule"] == "bench-removed"]
