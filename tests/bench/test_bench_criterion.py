@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from conftest import CRATES
 from ferrox.bench import harness
 from ferrox.errors import ToolOutputError
 from ferrox.tools import ToolRunner
@@ -47,8 +49,19 @@ def _git(repo: Path, *args: str) -> str:
 
 @pytest.fixture(scope="session")
 def shared_targets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Cargo target directories kept for the session: one for head builds, one for base."""
+    """Cargo target directories kept for the session: one for head builds, one for base.
+
+    criterion is built once; base starts as a copy (cargo accepts a moved target directory:
+    build script outputs are rebased), which saves a second build of minutes.
+    """
     root = tmp_path_factory.mktemp("criterion-targets")
+    crate = root / "crate"
+    shutil.copytree(CRATES / "criterion_bench", crate, ignore=shutil.ignore_patterns("target"))
+    subprocess.run(
+        ["cargo", "bench", "--no-run"], cwd=crate, check=True, capture_output=True,
+        env={**os.environ, "CARGO_TARGET_DIR": str(root / "head")},
+    )  # fmt: skip
+    shutil.copytree(root / "head", root / "base", symlinks=True)  # copy2: mtimes kept
     return {side: root / side for side in ("head", "base")}
 
 
@@ -78,7 +91,6 @@ def bench(
     monkeypatch.setenv("CARGO_TARGET_DIR", str(shared_targets["head"]))
     report = tmp_path / "bench-report"
     (report / "bench").mkdir(parents=True)
-    shared_targets["base"].mkdir(parents=True, exist_ok=True)
     (report / "bench" / "base-target").symlink_to(shared_targets["base"], target_is_directory=True)
 
     def call(repo: Path, *args: str) -> Any:
@@ -121,6 +133,17 @@ def test_filter_regex_matches_exactly_the_wanted_ids() -> None:
         harness.filter_regex([])
 
 
+def test_criterion_dependencies_are_recognised_by_name_or_rename() -> None:
+    recognised = [
+        {"name": "criterion", "rename": None},
+        {"name": "codspeed-criterion-compat", "rename": "criterion"},
+        {"name": "criterion2"},
+    ]
+    assert all(harness._is_criterion(dep) for dep in recognised)
+    assert not harness._is_criterion({"name": "divan", "rename": None})
+    assert not harness._is_criterion({"name": "serde", "rename": "ser"})
+
+
 def test_criterion_args_that_break_the_runs_are_config_errors(
     ferrox: Callable[..., Any], criterion_repo: Path
 ) -> None:
@@ -149,6 +172,8 @@ if args == ["--help"]:
         print("Criterion Benchmark\\n\\nThis executable is a Criterion.rs benchmark.")
     sys.exit(0)
 if args == ["--bench", "--list"]:
+    if mode == "no-list":
+        sys.exit(0)
     print("\\n".join(f"{i}: benchmark" for i in ids))
     sys.exit(0)
 if mode == "not-criterion":  # a libtest-style harness in a package that uses criterion too
@@ -199,6 +224,7 @@ def fake_criterion(
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
+        ("no-list", "criterion bench speed --list named no benchmark"),
         ("silent", "printed no `bench:` line for checksum_1k, parse/16, parse/64"),
         ("partial", "printed no `bench:` line for parse/64"),
         ("garbled", "malformed libtest bench line"),

@@ -1,9 +1,10 @@
 """criterion.rs bench binaries: which suites are criterion's, and one timed run of one.
 
-Which suites: a bench target of a workspace package that declares a ``criterion`` dependency
-(``cargo metadata``; a renamed wrapper such as ``criterion = { package = "codspeed-criterion-
-compat" }`` counts) whose binary's ``--help`` carries criterion's own after-help text ("This
-executable is a Criterion.rs benchmark", unchanged since criterion's first releases). The
+Which suites: a bench target of a workspace package that declares a criterion dependency
+(``cargo metadata``; any name or rename containing ``criterion``, so forks and wrappers such as
+``codspeed-criterion-compat`` count) whose binary's ``--help`` carries criterion's own
+after-help text ("This executable is a Criterion.rs benchmark", unchanged since criterion's
+first releases). The
 dependency alone is not enough: a package can hold criterion benches beside a custom or libtest
 harness (an iai-callgrind bench, say). The help text alone would mean running ``--help`` on
 every custom harness, which may not know the flag; so only candidates are asked.
@@ -13,7 +14,9 @@ One run: ``<binary> --bench --output-format bencher --noplot [criterion_args] [R
 ``target/criterion`` baselines are left alone). The ``bencher`` lines (libtest's format) say
 which benchmarks ran; their values are whole nanoseconds (criterion truncates), too coarse for a
 benchmark of a few ns, so each value is taken from the run's ``new/estimates.json`` (the same
-median, unrounded) after checking that the two agree.
+median, unrounded) after checking that the two agree. Benchmarks are named by their titles
+(what criterion prints); criterion filters on the full id, which differs only for a repeated id
+(titled ``ID #2``): such a benchmark is never found by a filter, a tool error, not a pass.
 """
 
 from __future__ import annotations
@@ -82,7 +85,10 @@ def criterion_candidates(runner: ToolRunner, project: Path, timeout: float) -> f
 
 
 def _is_criterion(dependency: Mapping[str, Any]) -> bool:
-    return "criterion" in (dependency.get("name"), dependency.get("rename"))
+    # A substring: forks and wrappers (criterion2, codspeed-criterion-compat) count; a wrong
+    # guess only costs one `--help`, which decides.
+    names = (dependency.get("name"), dependency.get("rename"))
+    return any("criterion" in str(name) for name in names if name)
 
 
 def detect_criterion(
