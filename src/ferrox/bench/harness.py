@@ -4,10 +4,10 @@ Which suites: a bench target of a workspace package that declares a criterion de
 (``cargo metadata``; any name or rename containing ``criterion``, so forks and wrappers such as
 ``codspeed-criterion-compat`` count) whose binary's ``--help`` carries criterion's own
 after-help text ("This executable is a Criterion.rs benchmark", unchanged since criterion's
-first releases). The
-dependency alone is not enough: a package can hold criterion benches beside a custom or libtest
-harness (an iai-callgrind bench, say). The help text alone would mean running ``--help`` on
-every custom harness, which may not know the flag; so only candidates are asked.
+first releases). The dependency alone is not enough: a package can hold criterion benches beside
+a custom or libtest harness (an iai-callgrind bench, say). The help text alone would mean
+running ``--help`` on every custom harness, which may not know the flag; so only candidates are
+asked.
 
 One run: ``<binary> --bench --output-format bencher --noplot [criterion_args] [REGEX]``, with
 ``CRITERION_HOME`` pointing at a fresh directory of ferrox's (the user's own
@@ -36,8 +36,8 @@ CRITERION_MARK = "This executable is a Criterion.rs benchmark"
 # What ferrox always passes: measure (not test), print libtest-style lines, draw nothing.
 CRITERION_FIXED_ARGS = ("--bench", "--output-format", "bencher", "--noplot")
 # Characters the Rust regex crate treats as special outside a character class. Escaping only
-# these keeps the filter valid in every regex version criterion has used (newer versions also
-# accept escaped punctuation in general, older ones reject e.g. an escaped `<`).
+# these keeps the filter valid and literal in every regex version criterion has used: older
+# versions reject escapes of other punctuation, newer ones read `\<` and `\>` as word boundaries.
 _REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
