@@ -192,3 +192,13 @@ def test_parse_path_rejects_unknown_json_and_unreadable_files(tmp_path: Path) ->
         parse_path(broken)
     with pytest.raises(ParseError, match="cannot read"):
         parse_path(tmp_path / "missing.txt")
+
+
+def test_criterion_real_bencher_output_parses_with_group_ids_and_thousands() -> None:
+    text = (GOLDEN / "criterion-0.8.2-bencher.txt").read_text()
+    found = libtest.parse_bench_lines(text, "speed")
+    assert [(m.key, m.value) for m in found] == [
+        ("speed/checksum_1k", 917.0),
+        ("speed/parse/16", 689.0),
+        ("speed/parse/64", 2990.0),
+    ]

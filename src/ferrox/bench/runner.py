@@ -21,6 +21,7 @@ class Checkout:
     root: Path
     commit: str
     binaries: Mapping[str, Path]  # suite (bench target name) -> executable
+    criterion: frozenset[str] = frozenset()  # the suites run through criterion's own CLI
 
 
 def git(runner: ToolRunner, args: Sequence[str], cwd: Path, timeout: float) -> str:

@@ -52,6 +52,11 @@ class BenchSettings:
     base: str = setting("main", "git ref to compare against (its merge-base with HEAD is built)")
     benches: tuple[str, ...] = setting((), "bench targets to run (default: all in the workspace)")
     run_args: tuple[str, ...] = setting((), "arguments passed to each bench binary on every run")
+    criterion_args: tuple[str, ...] = setting(
+        ("--warm-up-time", "1", "--measurement-time", "2"),
+        "arguments for criterion suites instead of run_args (after --bench --output-format "
+        "bencher --noplot)",
+    )
     minor: float = setting(5.0, "percent slowdown that warns", minimum=0.1, maximum=1000)
     major: float = setting(10.0, "percent slowdown that fails the PR", minimum=0.1, maximum=1000)
     critical: float = setting(
@@ -128,12 +133,18 @@ class BenchSettings:
     timeout: float = setting(1800.0, "seconds before a build or a run is killed", minimum=1)
 
     def __post_init__(self) -> None:
+        from ferrox.bench.harness import forbidden_criterion_args  # noqa: PLC0415 - light module
         from ferrox.bench.thresholds import parse_overrides  # noqa: PLC0415 - light module
 
         if not self.minor <= self.major <= self.critical:
             raise SettingError("minor", "need minor <= major <= critical")
         if self.min_pairs > self.max_pairs:
             raise SettingError("min_pairs", "must not exceed max_pairs")
+        if forbidden := forbidden_criterion_args(self.criterion_args):
+            raise SettingError(
+                "criterion_args", f"{', '.join(forbidden)} cannot be used: ferrox sets the output, "
+                "reads the saved estimates and passes the benchmark filter itself",
+            )  # fmt: skip
         try:
             parse_overrides(self.thresholds)
         except ValueError as exc:
@@ -169,6 +180,7 @@ def _thresholds(settings: BenchSettings) -> Any:
 
 def _checkouts(ctx: Context, settings: BenchSettings, out: Path) -> tuple[Any, Any]:
     """Builds head here and base in a worktree at the merge-base; returns both checkouts."""
+    from ferrox.bench import harness  # noqa: PLC0415
     from ferrox.bench import runner as bench_runner  # noqa: PLC0415
 
     if not settings.base:
@@ -189,33 +201,49 @@ def _checkouts(ctx: Context, settings: BenchSettings, out: Path) -> tuple[Any, A
         allow_none=True,
     )
     return (
-        bench_runner.Checkout("base", base_root, base_commit, base_bins),
-        bench_runner.Checkout("head", ctx.root, head_commit, head_bins),
-    )
+        bench_runner.Checkout(
+            "base", base_root, base_commit, base_bins,
+            harness.detect_criterion(ctx.runner, base_root, base_bins, settings.timeout),
+        ),
+        bench_runner.Checkout(
+            "head", ctx.root, head_commit, head_bins,
+            harness.detect_criterion(ctx.runner, ctx.root, head_bins, settings.timeout),
+        ),
+    )  # fmt: skip
+
+
+def _run_suite(
+    ctx: Context, settings: BenchSettings, side: Any, suite: str, filters: Any = ()
+) -> Any:
+    """One run of one suite: criterion's CLI for criterion suites, else ``--bench run_args``."""
+    from ferrox.bench import harness  # noqa: PLC0415
+    from ferrox.bench import runner as bench_runner  # noqa: PLC0415
+
+    binary = side.binaries[suite]
+    if suite in side.criterion:
+        return harness.run_criterion(
+            ctx.runner, suite, binary, args=settings.criterion_args, wanted=filters,
+            home=ctx.report_dir / "bench" / "criterion" / side.label / suite,
+            timeout=settings.timeout, cwd=side.root,
+        )  # fmt: skip
+    return bench_runner.run_suite(
+        ctx.runner, suite, binary, args=settings.run_args, filters=filters,
+        timeout=settings.timeout, cwd=side.root,
+    )  # fmt: skip
 
 
 def _run_side(
     ctx: Context, settings: BenchSettings, side: Any, keys: Any = None
 ) -> dict[str, float]:
     """One run of every suite of a side (only the suites and benchmarks in ``keys``, if given)."""
-    from ferrox.bench import runner as bench_runner  # noqa: PLC0415
-
     values: dict[str, float] = {}
-    for suite, binary in sorted(side.binaries.items()):
+    for suite in sorted(side.binaries):
         filters: list[str] = []
         if keys is not None:
             filters = [k.split("/", 1)[1] for k in keys if k.startswith(f"{suite}/")]
             if not filters:
                 continue
-        found = bench_runner.run_suite(
-            ctx.runner,
-            suite,
-            binary,
-            args=settings.run_args,
-            filters=filters,
-            timeout=settings.timeout,
-            cwd=side.root,
-        )
+        found = _run_suite(ctx, settings, side, suite, filters)
         values.update({m.key: m.value for m in found})
     return values
 
@@ -267,7 +295,7 @@ def _paired(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             f"\nBenchmarks of the base missing on head (renamed or removed): {', '.join(removed)}\n"
         )
     (out / "comparison.md").write_text(table, encoding="utf-8")
-    _write_results(ctx, out, samples.head, unit="ns")
+    _write_results(ctx, out, samples.head, unit="ns", criterion=head.criterion)
     return _result(
         settings,
         verdicts,
@@ -359,6 +387,7 @@ def _nothing_to_compare(
 
 
 def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
+    from ferrox.bench import harness  # noqa: PLC0415
     from ferrox.bench import runner as bench_runner  # noqa: PLC0415
     from ferrox.bench.paired import Verdict  # noqa: PLC0415
     from ferrox.bench.reports import markdown_table  # noqa: PLC0415
@@ -367,6 +396,7 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
     base, head = _checkouts(ctx, settings, out)
     counts: dict[str, dict[str, float]] = {"base": {}, "head": {}}
     try:
+        harness.refuse_instruction_counts(base.criterion | head.criterion)
         for side in (base, head):
             for suite, binary in sorted(side.binaries.items()):
                 listed = bench_runner.run_suite(
@@ -438,8 +468,10 @@ def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     from ferrox.bench.schema import BenchRun  # noqa: PLC0415
 
     env = environment.collect(ctx.runner, ctx.root)
-    samples = _head_runs(ctx, settings)
-    measurements = [_measurement(key, "ns", values) for key, values in sorted(samples.items())]
+    samples, criterion = _head_runs(ctx, settings)
+    measurements = [
+        _measurement(key, "ns", values, criterion) for key, values in sorted(samples.items())
+    ]
     measurements += _result_files(ctx.root, settings.result_files)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     metadata = {"kind": "baseline"} if settings.mode == "baseline" else {}
@@ -533,22 +565,25 @@ def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     )
 
 
-def _head_runs(ctx: Context, settings: BenchSettings) -> dict[str, list[float]]:
-    """Builds head's benches and runs every suite ``history_runs`` times: values per benchmark."""
+def _head_runs(
+    ctx: Context, settings: BenchSettings
+) -> tuple[dict[str, list[float]], frozenset[str]]:
+    """Builds head's benches and runs every suite ``history_runs`` times: values per benchmark,
+    and which suites are criterion's."""
+    from ferrox.bench import harness  # noqa: PLC0415
     from ferrox.bench import runner as bench_runner  # noqa: PLC0415
 
     binaries = bench_runner.build_benches(
         ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
     )
+    criterion = harness.detect_criterion(ctx.runner, ctx.root, binaries, settings.timeout)
+    head = bench_runner.Checkout("head", ctx.root, "", binaries, criterion)
     samples: dict[str, list[float]] = {}
     for _ in range(settings.history_runs):
-        for suite, binary in sorted(binaries.items()):
-            for m in bench_runner.run_suite(
-                ctx.runner, suite, binary, args=settings.run_args,
-                timeout=settings.timeout, cwd=ctx.root,
-            ):  # fmt: skip
+        for suite in sorted(binaries):
+            for m in _run_suite(ctx, settings, head, suite):
                 samples.setdefault(m.key, []).append(m.value)
-    return samples
+    return samples, frozenset(criterion)
 
 
 def _compare(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
@@ -561,7 +596,7 @@ def _compare(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     env = environment.collect(ctx.runner, ctx.root)
     compare.check_environment(baseline, env)
     notes = _baseline_notes(settings, baseline)
-    head = _head_runs(ctx, settings)
+    head, criterion = _head_runs(ctx, settings)
     try:
         found = compare.compare(
             baseline.samples,
@@ -611,7 +646,7 @@ def _compare(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             f"{', '.join(found.removed)}\n"
         )
     (out / "comparison.md").write_text(table, encoding="utf-8")
-    _write_results(ctx, out, head, unit="ns")
+    _write_results(ctx, out, head, unit="ns", criterion=criterion)
     return _result(
         settings,
         verdicts,
@@ -689,22 +724,27 @@ def _level_for(change: float, limits: Any) -> str:
     return "minor"
 
 
-def _write_results(ctx: Context, out: Path, head: Any, *, unit: str) -> None:
+def _write_results(
+    ctx: Context, out: Path, head: Any, *, unit: str, criterion: Any = frozenset()
+) -> None:
     from ferrox.bench import environment  # noqa: PLC0415
     from ferrox.bench.schema import BenchRun  # noqa: PLC0415
 
-    measurements = tuple(_measurement(key, unit, values) for key, values in sorted(head.items()))
+    measurements = tuple(
+        _measurement(key, unit, values, criterion) for key, values in sorted(head.items())
+    )
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     run_record = BenchRun(environment.collect(ctx.runner, ctx.root), measurements, stamp)
     (out / "results.json").write_text(json.dumps(run_record.to_dict(), indent=2), encoding="utf-8")
     (out / "benchmark-action.json").write_text(_benchmark_action(measurements), encoding="utf-8")
 
 
-def _measurement(key: str, unit: str, values: Any) -> Any:
+def _measurement(key: str, unit: str, values: Any, criterion: Any = frozenset()) -> Any:
     from ferrox.bench.schema import Measurement  # noqa: PLC0415
 
     suite, _, name = key.partition("/")
-    return Measurement(suite, name, unit, tuple(values), source="libtest")
+    source = "criterion" if suite in criterion else "libtest"
+    return Measurement(suite, name, unit, tuple(values), source=source)
 
 
 def _benchmark_action(measurements: Any) -> str:

@@ -1,0 +1,362 @@
+"""criterion.rs suites in the bench gate: the real criterion_bench fixture, and fault injection.
+
+The real tests share two cargo target directories for the whole session (criterion takes
+minutes to build on two cores): head builds find theirs through CARGO_TARGET_DIR, and the base
+build, which the step puts in ``<report dir>/bench/base-target``, finds a symlink to the other.
+Base and head must not share one: the same package at the same place in its workspace gets the
+same artifact hash, so one side's binary would overwrite the other's. Only the fixture crate
+itself is rebuilt from test to test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import CRATES
+from ferrox.bench import harness
+from ferrox.errors import ToolOutputError
+from ferrox.tools import ToolRunner
+
+KEYS = {"speed/checksum_1k", "speed/parse/16", "speed/parse/64"}
+# Six pairs, not five: with three benchmarks Holm needs a one-sided signed-rank p below 1/60, and
+# six pairs can reach 1/64 (five only 1/32). Short criterion runs: about a second per side.
+TINY = """
+[bench]
+min_pairs = 6
+max_pairs = 6
+confirm_pairs = 5
+history_runs = 2
+criterion_args = ["--warm-up-time", "0.05", "--measurement-time", "0.2", "--nresamples", "1000"]
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def shared_targets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Cargo target directories kept for the session: one for head builds, one for base.
+
+    criterion is built once; base starts as a copy (cargo accepts a moved target directory:
+    build script outputs are rebased), which saves a second build of minutes.
+    """
+    root = tmp_path_factory.mktemp("criterion-targets")
+    crate = root / "crate"
+    shutil.copytree(CRATES / "criterion_bench", crate, ignore=shutil.ignore_patterns("target"))
+    subprocess.run(
+        ["cargo", "bench", "--no-run"], cwd=crate, check=True, capture_output=True,
+        env={**os.environ, "CARGO_TARGET_DIR": str(root / "head")},
+    )  # fmt: skip
+    shutil.copytree(root / "head", root / "base", symlinks=True)  # copy2: mtimes kept
+    return {side: root / side for side in ("head", "base")}
+
+
+@pytest.fixture
+def criterion_repo(fresh_crate: Callable[[str], Path]) -> Path:
+    """The criterion_bench fixture as a git repository on `main`, tiny settings committed."""
+    repo = fresh_crate("criterion_bench")
+    # The copy keeps the fixture's old mtimes; cargo would then take a binary that another
+    # test built (from edited sources) in the shared target directory for fresh.
+    for path in repo.rglob("*"):
+        os.utime(path)
+    (repo / "ferrox.toml").write_text(TINY)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    return repo
+
+
+@pytest.fixture
+def bench(
+    ferrox: Callable[..., Any],
+    shared_targets: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., Any]:
+    """``ferrox run bench -C REPO ARGS`` with the session's shared target directories."""
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(shared_targets["head"]))
+    report = tmp_path / "bench-report"
+    (report / "bench").mkdir(parents=True)
+    (report / "bench" / "base-target").symlink_to(shared_targets["base"], target_is_directory=True)
+
+    def call(repo: Path, *args: str) -> Any:
+        return ferrox("run", "bench", "-C", str(repo), "--report-dir", str(report), *args)
+
+    return call
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
+    return data
+
+
+def _levels(result: Any) -> dict[str, str]:
+    return {v["benchmark"]: v["level"] for v in _summary(result)["verdicts"]}
+
+
+def _bench_runs(result: Any) -> list[list[str]]:
+    """argv of every run of the bench binary (``speed-<hash>``) in the step's report."""
+    return [
+        c["argv"] for c in result.report["commands"] if Path(c["argv"][0]).name.startswith("speed-")
+    ]
+
+
+# --- the filter and the output format, without processes -------------------------------------
+
+
+def test_filter_regex_matches_exactly_the_wanted_ids() -> None:
+    assert harness.filter_regex(["parse/16", "checksum_1k"]) == "^(?:checksum_1k|parse/16)$"
+    wanted = ["parse/16", "sum(x+1)", "a.b", "[x]|y", "{n}?*", "^$\\", "grp/fn/1,000"]
+    regex = re.compile(harness.filter_regex(wanted))
+    # Python's re reads these escapes as the Rust regex crate does (both: `\` + punctuation).
+    assert all(regex.fullmatch(i) for i in wanted)
+    assert all(regex.search(i) for i in wanted)
+    for other in ["parse/164", "xparse/16", "parse/1", "sumx+1", "sum(xx1)", "aXb", "x", "y"]:
+        assert not regex.search(other), other
+    # Slashes, commas, spaces, `#`, `-`, `<` are literal in Rust regex: left unescaped.
+    assert harness.filter_regex(["g/f #2 <a-b>"]) == "^(?:g/f #2 <a-b>)$"
+    with pytest.raises(ValueError, match="at least one"):
+        harness.filter_regex([])
+
+
+def test_criterion_dependencies_are_recognised_by_name_or_rename() -> None:
+    recognised = [
+        {"name": "criterion", "rename": None},
+        {"name": "codspeed-criterion-compat", "rename": "criterion"},
+        {"name": "criterion2"},
+    ]
+    assert all(harness._is_criterion(dep) for dep in recognised)
+    assert not harness._is_criterion({"name": "divan", "rename": None})
+    assert not harness._is_criterion({"name": "serde", "rename": "ser"})
+
+
+def test_criterion_args_that_break_the_runs_are_config_errors(
+    ferrox: Callable[..., Any], criterion_repo: Path
+) -> None:
+    config = criterion_repo / "ferrox.toml"
+    kept = [line for line in config.read_text().splitlines() if "criterion_args" not in line]
+    bad = 'criterion_args = ["--output-format=criterion", "--discard-baseline", "--noplot"]'
+    config.write_text("\n".join([*kept, bad, ""]))
+    result = ferrox("run", "bench", "-C", str(criterion_repo))
+    assert result.code == 2, result.out + result.err
+    assert "bench.criterion_args" in result.err and "Traceback" not in result.err
+    assert "--output-format=criterion, --discard-baseline cannot be used" in result.err
+
+
+# --- fault injection: a fake cargo "builds" a fake criterion binary ----------------------------
+
+FAKE_BENCH = """
+import json, os, pathlib, sys
+
+args = sys.argv[1:]
+mode = pathlib.Path(__file__).with_name("mode").read_text().strip()
+ids = ["checksum_1k", "parse/16", "parse/64"]
+with pathlib.Path(__file__).with_name("argv.jsonl").open("a") as log:
+    log.write(json.dumps(args) + "\\n")
+if args == ["--help"]:
+    if mode != "not-criterion":
+        print("Criterion Benchmark\\n\\nThis executable is a Criterion.rs benchmark.")
+    sys.exit(0)
+if args == ["--bench", "--list"]:
+    if mode == "no-list":
+        sys.exit(0)
+    print("\\n".join(f"{i}: benchmark" for i in ids))
+    sys.exit(0)
+if mode == "not-criterion":  # a libtest-style harness in a package that uses criterion too
+    print("\\n".join(f"test {i} ... bench: 100 ns/iter (+/- 1)" for i in ids))
+    sys.exit(0)
+if mode == "silent":
+    print("Benchmarking checksum_1k")
+    sys.exit(0)
+if mode == "garbled":
+    print("test checksum_1k ... bench:  fast ns/iter")
+    sys.exit(0)
+shown = ids[:2] if mode == "partial" else ids
+for i in shown:
+    print(f"test {i} ... bench:       1,234 ns/iter (+/- 56)")
+    if mode != "no-estimates":
+        new = pathlib.Path(os.environ["CRITERION_HOME"], i, "new")
+        new.mkdir(parents=True)
+        (new / "benchmark.json").write_text(json.dumps({"full_id": i, "title": i}))
+        median = 2345.5 if mode == "mismatch" else 1234.75
+        (new / "estimates.json").write_text(json.dumps({"median": {"point_estimate": median}}))
+"""
+
+
+@pytest.fixture
+def fake_criterion(
+    fake_tools: Callable[[str, str], Path],
+    fake_cargo: Callable[[str], Path],
+    criterion_repo: Path,
+) -> Callable[[str], Path]:
+    """Sets the fake bench binary's behaviour; returns the log of its argv (one JSON a line)."""
+    binary = fake_tools("speed-fake", FAKE_BENCH)
+    artifact = {
+        "reason": "compiler-artifact",
+        "target": {"kind": ["bench"], "name": "speed"},
+        "executable": str(binary),
+    }
+    fake_cargo(f"print({json.dumps(json.dumps(artifact))})\n")
+
+    def set_mode(mode: str) -> Path:
+        binary.with_name("mode").write_text(mode)
+        log = binary.with_name("argv.jsonl")
+        log.unlink(missing_ok=True)
+        return log
+
+    return set_mode
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("no-list", "criterion bench speed --list named no benchmark"),
+        ("silent", "printed no `bench:` line for checksum_1k, parse/16, parse/64"),
+        ("partial", "printed no `bench:` line for parse/64"),
+        ("garbled", "malformed libtest bench line"),
+        ("no-estimates", "wrote no estimates for checksum_1k"),
+        ("mismatch", "checksum_1k printed 1234 ns but its estimates.json says 2345.5 ns"),
+    ],
+)
+def test_a_criterion_run_without_every_result_is_a_tool_error(
+    ferrox: Callable[..., Any],
+    criterion_repo: Path,
+    fake_criterion: Callable[[str], Path],
+    mode: str,
+    message: str,
+) -> None:
+    fake_criterion(mode)
+    result = ferrox("run", "bench", "-C", str(criterion_repo), "--base", "main")
+    assert result.code == 3, result.out + result.err
+    assert message in result.report["error"]
+    assert "base-worktree" not in _git(criterion_repo, "worktree", "list")
+
+
+def test_criterion_runs_get_criterion_options_and_libtest_harnesses_do_not(
+    ferrox: Callable[..., Any], criterion_repo: Path, fake_criterion: Callable[[str], Path]
+) -> None:
+    log = fake_criterion("ok")
+    result = ferrox("run", "bench", "-C", str(criterion_repo), "--base", "main")
+    assert result.code == 0, result.out + result.err
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    measured = [argv for argv in runs if "--output-format" in argv]
+    assert measured and all(
+        argv[:4] == ["--bench", "--output-format", "bencher", "--noplot"] for argv in measured
+    )
+    assert _levels(result).keys() == KEYS
+    assert {v["base"] for v in _summary(result)["verdicts"]} == {1234.75}  # unrounded
+
+    log = fake_criterion("not-criterion")  # --help without criterion's text: run as libtest
+    result = ferrox("run", "bench", "-C", str(criterion_repo), "--base", "main")
+    assert result.code == 0, result.out + result.err
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert ["--help"] in runs and ["--bench"] in runs
+    assert not any("--output-format" in argv for argv in runs)
+
+
+def test_instructions_mode_refuses_criterion_suites(
+    ferrox: Callable[..., Any], criterion_repo: Path, fake_criterion: Callable[[str], Path]
+) -> None:
+    fake_criterion("ok")
+    result = ferrox("run", "bench", "-C", str(criterion_repo), "--mode", "instructions")
+    assert result.code == 2, result.out + result.err
+    assert "bench suite(s) speed use criterion, which has no fixed iteration count" in result.err
+    assert "iai-callgrind" in result.err and "Traceback" not in result.err
+    assert "base-worktree" not in _git(criterion_repo, "worktree", "list")
+
+
+# --- the real criterion fixture ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_paired_gate_on_criterion_passes_a_a_and_flags_a_3x_slowdown(
+    bench: Callable[..., Any], criterion_repo: Path
+) -> None:
+    same = bench(criterion_repo, "--base", "main")
+    assert same.code == 0, same.out + same.err
+    assert _levels(same).keys() == KEYS
+    assert set(_levels(same).values()) <= {"ok", "below-threshold", "unconfirmed"}
+    runs = _bench_runs(same)
+    assert ["--help"] in [argv[1:] for argv in runs]  # detection asked the binary
+    assert ["--bench", "--list"] in [argv[1:] for argv in runs]
+    assert all("--warm-up-time" in argv for argv in runs if "--output-format" in argv)
+    home = same.report_dir / "bench" / "criterion"
+    assert (home / "base" / "speed" / "parse" / "16" / "new" / "estimates.json").is_file()
+    assert not (criterion_repo / "target" / "criterion").exists()  # the user's results untouched
+
+    speed = criterion_repo / "benches" / "speed.rs"
+    text = speed.read_text()
+    assert "const CHECKSUM_ROUNDS: u32 = 1;" in text
+    speed.write_text(text.replace("CHECKSUM_ROUNDS: u32 = 1;", "CHECKSUM_ROUNDS: u32 = 3;"))
+    _git(criterion_repo, "commit", "-q", "-am", "checksum three times over")
+    slow = bench(criterion_repo, "--base", "main~1")
+    assert slow.code == 1, slow.out + slow.err
+    levels = _levels(slow)
+    assert levels["speed/checksum_1k"] == "critical", levels
+    verdict = next(v for v in _summary(slow)["verdicts"] if v["benchmark"] == "speed/checksum_1k")
+    assert verdict["confirmed"] is True and verdict["low"] > 1.0  # +100% at the least
+    assert "bench-regression-critical" in {f["rule"] for f in slow.report["findings"]}
+    # The confirmation ran only flagged benchmarks, through one anchored regex.
+    filters = [argv[-1] for argv in _bench_runs(slow) if argv[-1].startswith("^(?:")]
+    assert filters and all("checksum_1k" in f for f in filters)
+
+
+@pytest.mark.slow
+def test_history_mode_records_criterion_benchmarks(
+    bench: Callable[..., Any], criterion_repo: Path
+) -> None:
+    result = bench(criterion_repo, "--mode", "history")
+    assert result.code == 0, result.out + result.err
+    history = (criterion_repo / ".ferrox" / "bench-history.jsonl").read_text().splitlines()
+    (run,) = [json.loads(line) for line in history]
+    samples = {f"{m['suite']}/{m['benchmark']}": m["samples"] for m in run["measurements"]}
+    assert samples.keys() == KEYS
+    assert all(len(values) == 2 and min(values) > 0 for values in samples.values())
+    assert {m["source"] for m in run["measurements"]} == {"criterion"}
+
+
+@pytest.mark.slow
+def test_the_filter_selects_exactly_the_wanted_ids_in_a_real_criterion_binary(
+    shared_targets: dict[str, Path], criterion_repo: Path, tmp_path: Path
+) -> None:
+    built = subprocess.run(
+        ["cargo", "bench", "--no-run", "--message-format", "json"],
+        cwd=criterion_repo, check=True, capture_output=True, text=True,
+        env={**os.environ, "CARGO_TARGET_DIR": str(shared_targets["head"])},
+    ).stdout  # fmt: skip
+    (binary,) = [
+        Path(m["executable"])
+        for m in map(json.loads, built.splitlines())
+        if m.get("reason") == "compiler-artifact" and m.get("executable")
+    ]
+    runner = ToolRunner()
+    assert harness.detect_criterion(runner, criterion_repo, {"speed": binary}, 120) == {"speed"}
+    args = ["--warm-up-time", "0.05", "--measurement-time", "0.1", "--nresamples", "1000"]
+    for wanted in (["parse/16"], ["checksum_1k", "parse/64"], ["parse/1"]):
+        if wanted == ["parse/1"]:  # a prefix of two ids matches neither: fail closed
+            with pytest.raises(ToolOutputError, match=r"no `bench:` line for parse/1(\n|$)"):
+                harness.run_criterion(
+                    runner, "speed", binary, args=args, wanted=wanted,
+                    home=tmp_path / "home", timeout=120, cwd=criterion_repo,
+                )  # fmt: skip
+            continue
+        found = harness.run_criterion(
+            runner, "speed", binary, args=args, wanted=wanted,
+            home=tmp_path / "home", timeout=120, cwd=criterion_repo,
+        )  # fmt: skip
+        assert [m.benchmark for m in found] == sorted(wanted)
+        assert all(m.value > 0 and m.value != int(m.value) for m in found)  # unrounded
