@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from ferrox.bench.schema import BenchRun, Environment, Measurement
 from ferrox.bench.thresholds import ThresholdTable
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
+from gitrepo import git as _git
 
 TINY = """
 run_args = ["--rounds", "3", "--round-ms", "2"]
@@ -31,14 +31,6 @@ permutations = 49
 BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
 BASELINE = Path(".ferrox/bench-baseline.json")
 HERE = Environment("cpu A", 2, "Linux 6.1", "rustc 1.90.0", "a" * 40)
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 def _record(

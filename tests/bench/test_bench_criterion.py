@@ -25,6 +25,7 @@ from conftest import CRATES
 from ferrox.bench import harness
 from ferrox.errors import ToolOutputError
 from ferrox.tools import ToolRunner
+from gitrepo import git as _git
 
 KEYS = {"speed/checksum_1k", "speed/parse/16", "speed/parse/64"}
 # Six pairs, not five: with three benchmarks Holm needs a one-sided signed-rank p below 1/60, and
@@ -37,14 +38,6 @@ confirm_pairs = 5
 history_runs = 2
 criterion_args = ["--warm-up-time", "0.05", "--measurement-time", "0.2", "--nresamples", "1000"]
 """
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,6 +17,7 @@ from ferrox.bench.schema import BenchRun, Measurement
 from ferrox.errors import ToolError, UsageError
 from ferrox.masking import Masker
 from ferrox.tools import ToolRunner
+from gitrepo import git as _git
 
 TOKEN = "ghp_loopbacktoken1234567890"  # noqa: S105 - a fake token for the loopback server
 
@@ -159,14 +159,6 @@ def test_bad_answers_and_unreachable_servers_fail(github: str) -> None:
         issue.create_issue(payload, api_url=github, repository="r", token=TOKEN, masker=Masker())
     with pytest.raises(UsageError, match="token"):
         issue.create_issue(payload, api_url=github, repository="o/r", token="", masker=Masker())
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 def _summary(result: Any) -> dict[str, Any]:

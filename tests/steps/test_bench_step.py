@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from gitrepo import git as _git
+
 TINY = """
 min_pairs = 6
 max_pairs = 8
@@ -22,14 +24,6 @@ history_runs = 2
 permutations = 49
 """
 BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -1,0 +1,15 @@
+"""git for tests that build repositories: a fixed identity, the output returned, errors fatal."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+def git(repo: Path, *args: str) -> str:
+    """Runs ``git args`` in ``repo`` as a test identity and returns its stripped stdout."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
