@@ -416,7 +416,7 @@ def _loaded_lines(loaded: Mapping[str, Any] | None) -> list[str]:
     effects = loaded["effects"]
     return [
         "",
-        f"**The same gate on an oversubscribed machine** ({loaded['blocks']} blocks; "
+        f"**The same gate on an oversubscribed machine** ({loaded['blocks']} blocks. "
         f"{loaded['note']}) The A/A spread of a single pair's log ratio was "
         + " / ".join(f"{v:.1%}" for _, v in sorted(loaded["spread"].items()))
         + ", and the knob really cost "
