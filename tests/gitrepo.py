@@ -13,3 +13,10 @@ def git(repo: Path, *args: str) -> str:
         cwd=repo, check=True, capture_output=True, text=True,
     )  # fmt: skip
     return done.stdout.strip()
+
+
+def init_committed(repo: Path, message: str = "base") -> None:
+    """Makes ``repo`` a git repository on ``main`` whose one commit holds everything in it."""
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)

@@ -22,6 +22,7 @@ from ferrox.bench.thresholds import ThresholdTable
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
 from gitrepo import git as _git
+from gitrepo import init_committed
 
 TINY = """
 run_args = ["--rounds", "3", "--round-ms", "2"]
@@ -135,9 +136,7 @@ def _demo(fresh_crate: Callable[[str], Path], settings: str = TINY) -> Path:
     text = config.read_text()
     assert "[bench]\n" in text
     config.write_text(text.replace("[bench]\n", "[bench]" + settings, 1))
-    _git(demo, "init", "-q", "-b", "main")
-    _git(demo, "add", "-A")
-    _git(demo, "commit", "-q", "-m", "base")
+    init_committed(demo)
     return demo
 
 

@@ -26,6 +26,7 @@ from ferrox.bench import harness
 from ferrox.errors import ToolOutputError
 from ferrox.tools import ToolRunner
 from gitrepo import git as _git
+from gitrepo import init_committed
 
 KEYS = {"speed/checksum_1k", "speed/parse/16", "speed/parse/64"}
 # Six pairs, not five: with three benchmarks Holm needs a one-sided signed-rank p below 1/60, and
@@ -67,9 +68,7 @@ def criterion_repo(fresh_crate: Callable[[str], Path]) -> Path:
     for path in repo.rglob("*"):
         os.utime(path)
     (repo / "ferrox.toml").write_text(TINY)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    init_committed(repo)
     return repo
 
 

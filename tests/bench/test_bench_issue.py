@@ -18,6 +18,7 @@ from ferrox.errors import ToolError, UsageError
 from ferrox.masking import Masker
 from ferrox.tools import ToolRunner
 from gitrepo import git as _git
+from gitrepo import init_committed
 
 TOKEN = "ghp_loopbacktoken1234567890"  # noqa: S105 - a fake token for the loopback server
 
@@ -173,9 +174,7 @@ def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
     with (demo / "ferrox.toml").open("a") as handle:
         handle.write('run_args = ["--rounds", "3", "--round-ms", "2"]\nhistory_runs = 2\n')
         handle.write("permutations = 49\n")
-    _git(demo, "init", "-q", "-b", "main")
-    _git(demo, "add", "-A")
-    _git(demo, "commit", "-q", "-m", "base")
+    init_committed(demo)
     return demo
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from gitrepo import git as _git
+from gitrepo import init_committed
 
 TINY = """
 min_pairs = 6
@@ -32,9 +33,7 @@ def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
     demo = fresh_crate("demo")
     with (demo / "ferrox.toml").open("a") as handle:
         handle.write(TINY)
-    _git(demo, "init", "-q", "-b", "main")
-    _git(demo, "add", "-A")
-    _git(demo, "commit", "-q", "-m", "base")
+    init_committed(demo)
     return demo
 
 
@@ -232,9 +231,7 @@ def test_a_base_without_benchmarks_has_nothing_to_compare(
     bench = (demo / BENCH_RS).read_text()
     manifest.write_text(with_bench.split("[[bench]]")[0])
     (demo / BENCH_RS).unlink()
-    _git(demo, "init", "-q", "-b", "main")
-    _git(demo, "add", "-A")
-    _git(demo, "commit", "-q", "-m", "before the first benchmark")
+    init_committed(demo, "before the first benchmark")
     manifest.write_text(with_bench)
     (demo / BENCH_RS).write_text(bench)
     _git(demo, "add", "-A")
