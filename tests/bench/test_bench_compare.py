@@ -75,6 +75,10 @@ def test_a_missing_baseline_names_the_session_that_records_it(tmp_path: Path) ->
             "has no time zone",
         ),
         (lambda text: text.encode("utf-16").decode("latin-1"), "cannot be read"),
+        (
+            lambda text: text.replace('"kind": "baseline"', '"kind": "baseline", "measured": "[1"'),
+            "is not a JSON list of benchmark keys",
+        ),
     ],
 )
 def test_a_corrupt_baseline_is_a_tool_error_that_says_how_to_refresh(
@@ -86,6 +90,23 @@ def test_a_corrupt_baseline_is_a_tool_error_that_says_how_to_refresh(
     with pytest.raises(ToolOutputError) as caught:
         compare.load(path, "b.json")
     assert reason in str(caught.value) and "nox -s bench-baseline" in str(caught.value)
+
+
+def test_the_baseline_compares_what_ferrox_measured_itself(tmp_path: Path) -> None:
+    """Listed keys (criterion suites ferrox ran included), not result files it only read."""
+    path = tmp_path / "baseline.json"
+    measurements = (
+        Measurement("checksum", "adler32_64k", "ns", (1.0, 2.0), source="libtest"),
+        Measurement("speed", "parse/16", "ns", (3.0, 4.0), source="criterion"),
+        Measurement("files", "from_json", "ns", (5.0, 6.0), source="criterion"),
+    )
+    measured = json.dumps(["checksum/adler32_64k", "speed/parse/16"])
+    run = BenchRun(HERE, measurements, "2026-11-23T00:00:00+00:00", {"measured": measured})
+    path.write_text(json.dumps(run.to_dict()), encoding="utf-8")
+    assert set(compare.load(path, "b.json").samples) == {"checksum/adler32_64k", "speed/parse/16"}
+    older = BenchRun(HERE, measurements, "2026-11-23T00:00:00+00:00", {"kind": "baseline"})
+    path.write_text(json.dumps(older.to_dict()), encoding="utf-8")  # before the list existed
+    assert set(compare.load(path, "b.json").samples) == {"checksum/adler32_64k"}
 
 
 def test_a_baseline_of_another_machine_is_refused_naming_both(tmp_path: Path) -> None:

@@ -322,6 +322,21 @@ def test_history_mode_records_criterion_benchmarks(
 
 
 @pytest.mark.slow
+def test_compare_mode_judges_criterion_benchmarks_against_the_baseline(
+    bench: Callable[..., Any], criterion_repo: Path
+) -> None:
+    # Four runs a side: the fewest for a 95% Mann-Whitney interval.
+    config = criterion_repo / "ferrox.toml"
+    config.write_text(config.read_text().replace("history_runs = 2", "history_runs = 4"))
+    recorded = bench(criterion_repo, "--mode", "baseline")
+    assert recorded.code == 0, recorded.out + recorded.err
+    same = bench(criterion_repo, "--mode", "compare")
+    assert same.code == 0, same.out + same.err
+    assert set(_levels(same)) == KEYS  # every criterion benchmark judged, none "new"
+    assert not _summary(same)["new_benchmarks"]
+
+
+@pytest.mark.slow
 def test_the_filter_selects_exactly_the_wanted_ids_in_a_real_criterion_binary(
     shared_targets: dict[str, Path], criterion_repo: Path, tmp_path: Path
 ) -> None:

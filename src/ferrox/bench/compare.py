@@ -26,7 +26,9 @@ from ferrox.bench.thresholds import ThresholdTable
 from ferrox.errors import ToolOutputError, UsageError
 
 REFRESH = "`nox -s bench-baseline` (or `ferrox run bench --mode baseline`)"
-# Only what the bench binaries print is measured again on head; result files are not re-run.
+# Only what ferrox ran itself is measured again on head; result files are not re-run. Baselines
+# list those keys in their metadata; older ones (libtest suites only) are told by their source.
+MEASURED_KEY = "measured"
 MEASURED_SOURCE = "libtest"
 
 
@@ -40,8 +42,12 @@ class Baseline:
 
     @property
     def samples(self) -> dict[str, tuple[float, ...]]:
-        """The samples of each benchmark the bench binaries measured (``suite/benchmark``)."""
-        return {m.key: m.samples for m in self.run.measurements if m.source == MEASURED_SOURCE}
+        """The samples of each benchmark ferrox measured itself (``suite/benchmark``)."""
+        listed = self.run.metadata.get(MEASURED_KEY)
+        if listed is None:
+            return {m.key: m.samples for m in self.run.measurements if m.source == MEASURED_SOURCE}
+        keys = set(json.loads(listed))
+        return {m.key: m.samples for m in self.run.measurements if m.key in keys}
 
     def age_days(self, now: dt.datetime) -> float:
         """Days since the baseline was recorded."""
@@ -73,7 +79,18 @@ def load(path: Path, display: str) -> Baseline:
         raise _corrupt(display, f"has no valid timestamp ({run.timestamp!r})") from exc
     if recorded.tzinfo is None:
         raise _corrupt(display, f"timestamp {run.timestamp!r} has no time zone")
+    listed = run.metadata.get(MEASURED_KEY)
+    if listed is not None and not _is_key_list(listed):
+        raise _corrupt(display, f"metadata {MEASURED_KEY!r} is not a JSON list of benchmark keys")
     return Baseline(run, display, recorded)
+
+
+def _is_key_list(text: str) -> bool:
+    try:
+        keys = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(keys, list) and all(isinstance(k, str) for k in keys)
 
 
 def check_environment(baseline: Baseline, here: Environment) -> None:

@@ -464,7 +464,7 @@ def _instructions(ctx: Context, settings: BenchSettings, out: Path) -> StepResul
 
 
 def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
-    from ferrox.bench import dashboard, environment, history, issue, trends  # noqa: PLC0415
+    from ferrox.bench import compare, dashboard, environment, history, issue, trends  # noqa: PLC0415
     from ferrox.bench.schema import BenchRun  # noqa: PLC0415
 
     env = environment.collect(ctx.runner, ctx.root)
@@ -474,7 +474,12 @@ def _history(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     ]
     measurements += _result_files(ctx.root, settings.result_files)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    metadata = {"kind": "baseline"} if settings.mode == "baseline" else {}
+    metadata: dict[str, str] = {}
+    if settings.mode == "baseline":
+        # Which benchmarks ferrox ran itself (compare mode runs those again; result files it
+        # only read): by key, since a criterion suite ferrox ran and a criterion result file
+        # share a source.
+        metadata = {"kind": "baseline", compare.MEASURED_KEY: json.dumps(sorted(samples))}
     current = BenchRun(env, tuple(measurements), stamp, metadata)
     history_path = ctx.root / settings.history_file
     try:
