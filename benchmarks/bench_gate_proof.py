@@ -86,7 +86,7 @@ def simulate_gate(
     rng = np.random.default_rng(seed)
     names = sorted(blocks[0]["A0"])
     keys = [f"checksum/{n}" for n in names]
-    plan = plan or paired.PairedPlan()  # the step defaults: 10..40 pairs, 1.5% target, Holm
+    plan = plan or paired.PairedPlan()  # the step defaults: 10..400 pairs, 600 s, 1.5% target, Holm
     flagged = dict.fromkeys(keys, 0)
     failing = dict.fromkeys(keys, 0)
     any_flag = 0
