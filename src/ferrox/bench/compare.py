@@ -39,15 +39,7 @@ class Baseline:
     run: BenchRun
     display: str  # the path as configured, for messages
     recorded: dt.datetime
-
-    @property
-    def samples(self) -> dict[str, tuple[float, ...]]:
-        """The samples of each benchmark ferrox measured itself (``suite/benchmark``)."""
-        listed = self.run.metadata.get(MEASURED_KEY)
-        if listed is None:
-            return {m.key: m.samples for m in self.run.measurements if m.source == MEASURED_SOURCE}
-        keys = set(json.loads(listed))
-        return {m.key: m.samples for m in self.run.measurements if m.key in keys}
+    samples: dict[str, tuple[float, ...]]  # of each benchmark ferrox measured itself
 
     def age_days(self, now: dt.datetime) -> float:
         """Days since the baseline was recorded."""
@@ -79,18 +71,23 @@ def load(path: Path, display: str) -> Baseline:
         raise _corrupt(display, f"has no valid timestamp ({run.timestamp!r})") from exc
     if recorded.tzinfo is None:
         raise _corrupt(display, f"timestamp {run.timestamp!r} has no time zone")
+    return Baseline(run, display, recorded, _measured_samples(run, display))
+
+
+def _measured_samples(run: BenchRun, display: str) -> dict[str, tuple[float, ...]]:
+    """The samples of each benchmark ferrox ran itself (``suite/benchmark``), by the listed keys
+    or, in a baseline older than the list, by source."""
     listed = run.metadata.get(MEASURED_KEY)
-    if listed is not None and not _is_key_list(listed):
-        raise _corrupt(display, f"metadata {MEASURED_KEY!r} is not a JSON list of benchmark keys")
-    return Baseline(run, display, recorded)
-
-
-def _is_key_list(text: str) -> bool:
+    if listed is None:
+        return {m.key: m.samples for m in run.measurements if m.source == MEASURED_SOURCE}
     try:
-        keys = json.loads(text)
+        keys = json.loads(listed)
     except ValueError:
-        return False
-    return isinstance(keys, list) and all(isinstance(k, str) for k in keys)
+        keys = None
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise _corrupt(display, f"metadata {MEASURED_KEY!r} is not a JSON list of benchmark keys")
+    wanted = set(keys)
+    return {m.key: m.samples for m in run.measurements if m.key in wanted}
 
 
 def check_environment(baseline: Baseline, here: Environment) -> None:
