@@ -114,10 +114,15 @@ def simulate_gate(
     }
 
 
+def _seconds_per_run(data: Mapping[str, Any]) -> float:
+    """How long one run took while the data was collected (a block runs each level once)."""
+    return float(data["seconds"]) / (len(data["blocks"]) * len(data["levels"]))
+
+
 def loaded_machine(data: Mapping[str, Any], prs: int) -> dict[str, Any]:
     """Parts 1 and 2 again on runs collected while the machine was oversubscribed."""
     blocks = data["blocks"]
-    seconds_per_run = data["seconds"] / (len(blocks) * len(data["levels"]))
+    seconds_per_run = _seconds_per_run(data)
     gate = {}
     for number, level in enumerate(LEVEL_OF):
         gate[level] = simulate_gate(
@@ -531,7 +536,7 @@ def main() -> None:
         return
     data = json.loads(args.data.read_text())
     blocks = data["blocks"]
-    seconds_per_run = data["seconds"] / (len(blocks) * len(data["levels"]))
+    seconds_per_run = _seconds_per_run(data)
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.system()} {platform.machine()}, {data['machine']['cpus']} cores",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from demo_knob import set_slowdown
 from ferrox.bench import compare, environment
 from ferrox.bench.schema import BenchRun, Environment, Measurement
 from ferrox.bench.thresholds import ThresholdTable
@@ -29,7 +30,6 @@ run_args = ["--rounds", "3", "--round-ms", "2"]
 history_runs = 5
 permutations = 49
 """
-BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
 BASELINE = Path(".ferrox/bench-baseline.json")
 HERE = Environment("cpu A", 2, "Linux 6.1", "rustc 1.90.0", "a" * 40)
 
@@ -162,12 +162,7 @@ def _demo(fresh_crate: Callable[[str], Path], settings: str = TINY) -> Path:
 
 
 def _slow_down(repo: Path, pct: int) -> None:
-    path = repo / BENCH_RS
-    text, count = re.subn(
-        r"(const SLOWDOWN_PCT\s*:\s*\w+\s*=\s*)\d+", rf"\g<1>{pct}", path.read_text()
-    )
-    assert count == 1
-    path.write_text(text)
+    set_slowdown(repo, pct)
     _git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
 
 

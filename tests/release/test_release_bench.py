@@ -5,17 +5,15 @@ Real releases of a git copy of the demo: real cargo builds of both versions, rea
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
 
 from conftest import Repo, git, release_config
+from demo_knob import set_slowdown
 from ferrox.cli import main
 
-BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
 # The demo's steadiest benchmark alone (the harness takes names as filters) and enough pairs that
 # a 10% slowdown's interval stays clear of 25% on a machine shared with other jobs.
 BENCH = """
@@ -43,12 +41,7 @@ def _bench_repo(make_repo: Callable[..., Repo], github: FakeGitHub) -> Repo:
 
 def _slow_down(repo: Repo, pct: int) -> None:
     """Sets the demo bench's SLOWDOWN_PCT knob (real extra work per iteration) and commits."""
-    path = repo.path / BENCH_RS
-    text, count = re.subn(
-        r"(const SLOWDOWN_PCT\s*:\s*\w+\s*=\s*)\d+", rf"\g<1>{pct}", path.read_text()
-    )
-    assert count == 1, "the demo bench has no SLOWDOWN_PCT constant"
-    path.write_text(text)
+    set_slowdown(repo.path, pct)
     repo.git("commit", "-q", "-am", f"perf: {pct}% more work per iteration")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from demo_knob import BENCH_RS, set_slowdown
 from gitrepo import git as _git
 from gitrepo import init_committed
 
@@ -24,7 +25,6 @@ run_args = ["--rounds", "3", "--round-ms", "2"]
 history_runs = 2
 permutations = 49
 """
-BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
 
 
 @pytest.fixture
@@ -38,11 +38,7 @@ def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
 
 
 def _slow_down(repo: Path, pct: int) -> None:
-    path = repo / BENCH_RS
-    text = path.read_text()
-    path.write_text(
-        text.replace("const SLOWDOWN_PCT: u32 = 0;", f"const SLOWDOWN_PCT: u32 = {pct};")
-    )
+    set_slowdown(repo, pct)
     _git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
 
 
