@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ DEMO = ROOT / "examples" / "demo"
 DATA = ROOT / "benchmarks" / "data"
 START, END = "<!-- bench-gate:start -->", "<!-- bench-gate:end -->"
 LEVEL_OF = {"A/A": "B0", "5%": "S5", "10%": "S10"}
+INJECTED_SHIFTS = (0.02, 0.03, 0.04, 0.045, 0.05, 0.06, 0.08, 0.10)  # part 2's power curve
 
 
 class BlockSampler:
@@ -81,8 +84,10 @@ def simulate_gate(
     seed: int,
     seconds_per_run: float,
     plan: paired.PairedPlan | None = None,
+    head: str | None = None,
 ) -> dict[str, Any]:
-    """Runs ``prs`` simulated PRs through ferrox's paired gate (default settings)."""
+    """Runs ``prs`` simulated PRs through ferrox's paired gate (default settings); the head runs
+    are the blocks' ``head`` runs (default: the knob level of ``level``)."""
     rng = np.random.default_rng(seed)
     names = sorted(blocks[0]["A0"])
     keys = [f"checksum/{n}" for n in names]
@@ -93,7 +98,7 @@ def simulate_gate(
     pairs = []
     seconds = []
     for _ in range(prs):
-        sampler = BlockSampler(blocks, LEVEL_OF[level], rng, seconds_per_run)
+        sampler = BlockSampler(blocks, head or LEVEL_OF[level], rng, seconds_per_run)
         verdicts, samples = paired.run_gate(
             sampler, keys, plan, ThresholdTable(), clock=sampler.clock
         )
@@ -114,6 +119,63 @@ def simulate_gate(
     }
 
 
+def power_curve(
+    blocks: Sequence[Any], shifts: Sequence[float], prs: int, *, seconds_per_run: float
+) -> dict[str, dict[str, float]]:
+    """Detection rate per benchmark for exact injected slowdowns on real A/A noise.
+
+    Each PR's head runs are the blocks' second unchanged run (B0) multiplied by ``1 + shift``:
+    the change is exactly ``shift`` while every value keeps the real run-to-run noise (pairs of
+    independent runs seconds apart). This separates how well the gate detects a change of a known
+    size from how large the knob's change happened to be in the collected runs.
+    """
+    shifted = [
+        {**block, **{f"X{s}": {k: v * (1 + s) for k, v in block["B0"].items()} for s in shifts}}
+        for block in blocks
+    ]
+    jobs = {
+        f"{shift:.3f}": {"level": "A/A", "head": f"X{shift}", "seed": 400 + number}
+        for number, shift in enumerate(shifts)
+    }
+    results = _simulate_all(shifted, jobs, prs, seconds_per_run=seconds_per_run, tag="injected")
+    return {shift: result["flag_rate"] for shift, result in results.items()}
+
+
+def gate_rows(
+    blocks: Sequence[Any], prs: int, *, first_seed: int, seconds_per_run: float, tag: str
+) -> dict[str, dict[str, Any]]:
+    """Parts 1 and 2: the simulated PRs at every knob level (A/A, 5%, 10%)."""
+    jobs = {
+        level: {"level": level, "seed": first_seed + number}
+        for number, level in enumerate(LEVEL_OF)
+    }
+    return _simulate_all(blocks, jobs, prs, seconds_per_run=seconds_per_run, tag=tag)
+
+
+def _simulate_all(
+    blocks: Sequence[Any],
+    jobs: Mapping[str, Mapping[str, Any]],
+    prs: int,
+    *,
+    seconds_per_run: float,
+    tag: str,
+) -> dict[str, dict[str, Any]]:
+    """Runs each job's simulated PRs (``simulate_gate`` keyword arguments), one process per core:
+    the jobs are independent and seeded, so the result does not depend on the number of cores."""
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = {
+            name: pool.submit(
+                simulate_gate, blocks, prs=prs, seconds_per_run=seconds_per_run, **job
+            )
+            for name, job in jobs.items()
+        }
+        results = {}
+        for name, future in futures.items():
+            results[name] = future.result()
+            print(tag, name, json.dumps(results[name]), flush=True)
+    return results
+
+
 def _seconds_per_run(data: Mapping[str, Any]) -> float:
     """How long one run took while the data was collected (a block runs each level once)."""
     return float(data["seconds"]) / (len(data["blocks"]) * len(data["levels"]))
@@ -123,12 +185,7 @@ def loaded_machine(data: Mapping[str, Any], prs: int) -> dict[str, Any]:
     """Parts 1 and 2 again on runs collected while the machine was oversubscribed."""
     blocks = data["blocks"]
     seconds_per_run = _seconds_per_run(data)
-    gate = {}
-    for number, level in enumerate(LEVEL_OF):
-        gate[level] = simulate_gate(
-            blocks, level, prs, seed=300 + number, seconds_per_run=seconds_per_run
-        )
-        print("loaded", level, json.dumps(gate[level]), flush=True)
+    gate = gate_rows(blocks, prs, first_seed=300, seconds_per_run=seconds_per_run, tag="loaded")
     return {
         "blocks": len(blocks),
         "note": _machine_note(data["machine"]),
@@ -376,6 +433,7 @@ def render(report: Mapping[str, Any]) -> str:
         f"{report['seconds_per_run']:.2f} s per run as collected: A/A "
         f"{aa['median_seconds']:.0f} s, 5% {p5['median_seconds']:.0f} s, 10% "
         f"{p10['median_seconds']:.0f} s.",
+        *_curve_lines(report.get("injected")),
         *_loaded_lines(report.get("loaded")),
         "",
         "**4. Side by side on the same runs** (flag rate; per PR = any of the 3 benchmarks):",
@@ -411,6 +469,27 @@ def _per_bench(row: Mapping[str, float]) -> dict[str, float]:
 
 def _rates(rates: Mapping[str, float]) -> str:
     return " / ".join(f"{v:.1%}" for _, v in sorted(rates.items()))
+
+
+def _curve_lines(curve: Mapping[str, Mapping[str, float]] | None) -> list[str]:
+    """The power curve: how often an exact injected change is flagged, per benchmark."""
+    if not curve:
+        return []
+    names = sorted(next(iter(curve.values())))
+    return [
+        "",
+        "**Power curve on the same runs.** The knob's change in the collected runs is itself an "
+        "estimate, so part 2 is repeated with changes of exactly known size: each PR's head runs "
+        "are the second unchanged run of a block (B0, real noise) multiplied by 1 + change. "
+        "Flagged (minor or worse) per benchmark:",
+        "",
+        "| injected change | " + " | ".join(n.split("/")[-1] for n in names) + " |",
+        "| ---: |" + " ---: |" * len(names),
+        *(
+            f"| {float(shift):+.1%} | " + " | ".join(f"{rates[n]:.1%}" for n in names) + " |"
+            for shift, rates in curve.items()
+        ),
+    ]
 
 
 def _loaded_lines(loaded: Mapping[str, Any] | None) -> list[str]:
@@ -546,15 +625,15 @@ def main() -> None:
         "prs": args.prs,
         "seconds_per_run": seconds_per_run,
         "effects": true_effects(blocks),
-        "gate": {},
-        "rivals": {},
+        "gate": gate_rows(
+            blocks, args.prs, first_seed=100, seconds_per_run=seconds_per_run, tag="quiet"
+        ),
+        "rivals": {
+            level: rivals(blocks, level, args.prs, seed=200 + number)
+            for number, level in enumerate(LEVEL_OF)
+        },
+        "injected": power_curve(blocks, INJECTED_SHIFTS, args.prs, seconds_per_run=seconds_per_run),
     }
-    for number, level in enumerate(LEVEL_OF):
-        report["gate"][level] = simulate_gate(
-            blocks, level, args.prs, seed=100 + number, seconds_per_run=seconds_per_run
-        )
-        report["rivals"][level] = rivals(blocks, level, args.prs, seed=200 + number)
-        print(level, json.dumps(report["gate"][level]), flush=True)
     if args.loaded_data:
         report["loaded"] = loaded_machine(json.loads(args.loaded_data.read_text()), args.prs)
     report["instructions"] = instruction_gate(args.trials)
