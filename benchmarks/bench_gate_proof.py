@@ -37,6 +37,7 @@ from ferrox.bench.thresholds import ThresholdTable
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
 DATA = ROOT / "benchmarks" / "data"
+REPORT = DATA / "bench-gate-proof.json"  # the last full run, for --render-only and friends
 START, END = "<!-- bench-gate:start -->", "<!-- bench-gate:end -->"
 LEVEL_OF = {"A/A": "B0", "5%": "S5", "10%": "S10"}
 INJECTED_SHIFTS = (0.03, 0.04, 0.045, 0.05, 0.055, 0.06, 0.10)  # part 2's power curve
@@ -134,11 +135,16 @@ def power_curve(
         for block in blocks
     ]
     jobs = {
-        f"{shift:.3f}": {"level": "A/A", "head": f"X{shift}", "seed": 400 + number}
+        _curve_key(shift): {"level": "A/A", "head": f"X{shift}", "seed": 400 + number}
         for number, shift in enumerate(shifts)
     }
     results = _simulate_all(shifted, jobs, prs, seconds_per_run=seconds_per_run, tag="injected")
     return {shift: result["flag_rate"] for shift, result in results.items()}
+
+
+def _curve_key(shift: float) -> str:
+    """The report's key of one injected change (JSON keys are strings)."""
+    return f"{shift:.3f}"
 
 
 def gate_rows(
@@ -189,7 +195,7 @@ def loaded_machine(data: Mapping[str, Any], prs: int) -> dict[str, Any]:
     return {
         "blocks": len(blocks),
         "note": _machine_note(data["machine"]),
-        "effects": true_effects(blocks),
+        "effects": true_effects(knob_changes(blocks)),
         "spread": {
             name: stats.robust_spread(
                 stats.log_ratios([b["A0"][name] for b in blocks], [b["B0"][name] for b in blocks])
@@ -245,25 +251,9 @@ def rivals(blocks: Sequence[Any], level: str, prs: int, seed: int) -> dict[str, 
     return result
 
 
-def true_effects(blocks: Sequence[Any]) -> dict[str, dict[str, float]]:
+def knob_changes(blocks: Sequence[Any]) -> dict[str, dict[str, stats.PairedChange]]:
     """The slowdown the knob really caused, estimated as the gate does (Hodges-Lehmann of the
-    log ratios to the A0 run) over every block collected."""
-    return {
-        level: {name: change.estimate for name, change in changes.items()}
-        for level, changes in _knob_changes(blocks).items()
-    }
-
-
-def effect_intervals(blocks: Sequence[Any]) -> dict[str, dict[str, list[float]]]:
-    """The 95% interval of each of those estimates: how well the collected runs pin the knob's
-    real change down (the simulations take the estimate as the truth)."""
-    return {
-        level: {name: [change.low, change.high] for name, change in changes.items()}
-        for level, changes in _knob_changes(blocks).items()
-    }
-
-
-def _knob_changes(blocks: Sequence[Any]) -> dict[str, dict[str, stats.PairedChange]]:
+    log ratios to the A0 run, with its 95% interval) over every block collected."""
     names = sorted(blocks[0]["A0"])
     return {
         level: {
@@ -276,6 +266,21 @@ def _knob_changes(blocks: Sequence[Any]) -> dict[str, dict[str, stats.PairedChan
         }
         for level, label in LEVEL_OF.items()
     }
+
+
+def true_effects(
+    changes: Mapping[str, Mapping[str, stats.PairedChange]],
+) -> dict[str, dict[str, float]]:
+    """Each knob level's estimated change per benchmark (the simulations' truth)."""
+    return {level: {n: c.estimate for n, c in row.items()} for level, row in changes.items()}
+
+
+def effect_intervals(
+    changes: Mapping[str, Mapping[str, stats.PairedChange]],
+) -> dict[str, dict[str, list[float]]]:
+    """The 95% interval of each of those estimates: how well the collected runs pin the knob's
+    real change down."""
+    return {level: {n: [c.low, c.high] for n, c in row.items()} for level, row in changes.items()}
 
 
 def instruction_gate(trials: int) -> dict[str, Any]:
@@ -505,7 +510,7 @@ def _power_rows(
         f"(its change in these runs: {realized}) | {_rates(knob['flag_rate'])} "
         f"| {_met(min(knob['flag_rate'].values()) >= 0.95)}{_short_of_five(knob, effect)} |",
     ]
-    exact = (curve or {}).get("0.050")
+    exact = (curve or {}).get(_curve_key(0.05))
     if exact:
         rows.append(
             f"| 2a | 5% slowdown detected >= 95% (per benchmark): exactly +5.0% injected into "
@@ -663,17 +668,18 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.render_only:
-        _publish(json.loads((DATA / "bench-gate-proof.json").read_text()), args.write)
+        _publish(json.loads(REPORT.read_text()), args.write)
         return
     if args.instructions_only:  # part 3 alone, merged into the saved report
-        saved = json.loads((DATA / "bench-gate-proof.json").read_text())
+        saved = json.loads(REPORT.read_text())
         saved["instructions"] = instruction_gate(args.trials)
-        (DATA / "bench-gate-proof.json").write_text(json.dumps(saved, indent=2) + "\n")
+        REPORT.write_text(json.dumps(saved, indent=2) + "\n")
         _publish(saved, args.write)
         return
     data = json.loads(args.data.read_text())
     blocks = data["blocks"]
     seconds_per_run = _seconds_per_run(data)
+    changes = knob_changes(blocks)
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.system()} {platform.machine()}, {data['machine']['cpus']} cores",
@@ -682,8 +688,8 @@ def main() -> None:
         "machine_note": _machine_note(data["machine"]),
         "prs": args.prs,
         "seconds_per_run": seconds_per_run,
-        "effects": true_effects(blocks),
-        "effect_intervals": effect_intervals(blocks),
+        "effects": true_effects(changes),
+        "effect_intervals": effect_intervals(changes),
         "gate": gate_rows(
             blocks, args.prs, first_seed=100, seconds_per_run=seconds_per_run, tag="quiet"
         ),
@@ -696,7 +702,7 @@ def main() -> None:
     if args.loaded_data:
         report["loaded"] = loaded_machine(json.loads(args.loaded_data.read_text()), args.prs)
     elif args.keep_loaded:
-        report["loaded"] = json.loads((DATA / "bench-gate-proof.json").read_text())["loaded"]
+        report["loaded"] = json.loads(REPORT.read_text())["loaded"]
     report["instructions"] = instruction_gate(args.trials)
     report["dashboard"] = dashboard_screenshot(
         blocks, ROOT / "docs" / "img" / "bench-dashboard.png"
@@ -704,7 +710,7 @@ def main() -> None:
     print("dashboard", report["dashboard"], flush=True)
     report["wall"] = {} if args.skip_wall else wall_time()
     print("wall", json.dumps(report["wall"]), flush=True)
-    (DATA / "bench-gate-proof.json").write_text(json.dumps(report, indent=2) + "\n")
+    REPORT.write_text(json.dumps(report, indent=2) + "\n")
     _publish(report, args.write)
 
 
