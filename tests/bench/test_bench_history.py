@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,21 +71,30 @@ def test_lock_timeout_is_an_error(tmp_path: Path) -> None:
         history.append(path, _run(1), timeout=0.1)
 
 
-def _writer(path: str, writer: int, count: int) -> None:
+def _writer(path: str, make: Callable[[int, int], BenchRun], writer: int, count: int) -> None:
     for n in range(count):
-        history.append(Path(path), _run(n, writer))
+        history.append(Path(path), make(n, writer))
+
+
+def _run_writers(
+    path: Path, make: Callable[[int, int], BenchRun], writers: int, each: int, *, timeout: float
+) -> None:
+    """``writers`` processes (spawned: no state shared with this one) append ``each`` records."""
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_writer, args=(str(path), make, w, each)) for w in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=timeout)
+        assert process.exitcode == 0
 
 
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     writers, each = 4, 25
-    context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_writer, args=(str(path), w, each)) for w in range(writers)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=120)
-        assert process.exitcode == 0
+    _run_writers(path, _run, writers, each, timeout=120)
     read = history.read(path)
     assert read.torn is None
     assert len(read.runs) == writers * each
@@ -102,23 +112,10 @@ def _big_run(n: int, writer: int) -> BenchRun:
     )
 
 
-def _big_writer(path: str, writer: int, count: int) -> None:
-    for n in range(count):
-        history.append(Path(path), _big_run(n, writer))
-
-
 def test_concurrent_writers_of_large_records_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     writers, each = 4, 6
-    context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=_big_writer, args=(str(path), w, each)) for w in range(writers)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=300)
-        assert process.exitcode == 0
+    _run_writers(path, _big_run, writers, each, timeout=300)
     read = history.read(path)  # a line interleaved from two writers would fail to parse
     assert read.torn is None
     assert len(read.runs) == writers * each
