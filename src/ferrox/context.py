@@ -7,8 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ferrox.rust.workspace import Workspace, load_workspace
 from ferrox.tools import ToolRunner
-from ferrox.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
     from ferrox.config import ProjectConfig

@@ -14,13 +14,13 @@ from ferrox import report
 from ferrox.config import ProjectConfig, load_config
 from ferrox.context import Context
 from ferrox.errors import UsageError
+from ferrox.executor import execute
 from ferrox.masking import Masker
 from ferrox.model import StepResult
 from ferrox.report import github, terminal
+from ferrox.rust.workspace import require_manifest
 from ferrox.steps import Step, all_steps, get_step
-from ferrox.steps.execute import execute
 from ferrox.tools import ToolRunner
-from ferrox.workspace import require_manifest
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from ferrox.release import artifacts, journal
 from ferrox.release.faults import InjectedFault, checkpoint
 from ferrox.release.remote import github_repository, parse_remote, web_url
 from ferrox.release.settings import ReleaseSettings
+from ferrox.rust.workspace import Package, Target, Workspace
 from ferrox.tools import ToolRunner
-from ferrox.workspace import Package, Target, Workspace
 
 
 @pytest.mark.parametrize(

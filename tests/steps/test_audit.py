@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 
 from ferrox.config import describe_settings
+from ferrox.rust.lockfile import package_lines
+from ferrox.rust.rustsec import parse_report, severity_of
 from ferrox.steps.audit import AuditIgnore, AuditSettings
-from ferrox.steps.lockfile import package_lines
-from ferrox.steps.rustsec import parse_report, severity_of
 from fixture_tables import markdown_table
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from ferrox.context import Context
+from ferrox.rust.workspace import Package, Workspace
 from ferrox.steps.geiger import GeigerSettings, _result, merge, parse_report, read_baseline
 from ferrox.tools import ToolRunner
-from ferrox.workspace import Package, Workspace
 from fixture_tables import markdown_table
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

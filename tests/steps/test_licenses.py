@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ferrox.steps.python_dists import candidates
-from ferrox.steps.spdx import (
+from ferrox.python.distributions import candidates
+from ferrox.spdx import (
     DEFAULT_ALLOW,
     DEFAULT_RESTRICTIVE,
     Verdict,

@@ -13,8 +13,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from ferrox.steps import all_steps, vulns
-from ferrox.steps.osv_local import load as load_osv
+from ferrox.python.osv_local import load as load_osv
+from ferrox.steps import all_steps
+from ferrox.vulns import findings as vulns
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PYTHON = FIXTURES / "python"
@@ -325,14 +326,14 @@ def test_osv_ranges_versions_and_aliases() -> None:
 def test_long_file_lists_are_scanned_in_batches(
     ferrox: Callable[..., Any], projects: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ferrox.steps import pysec
+    from ferrox.python import scanners
 
     project = tmp_path / "many"
     shutil.copytree(projects / "bandit_issues", project)
     shutil.copy(project / "app.py", project / "second.py")
     shutil.copy(projects / "secrets" / "settings.py", project / "settings.py")
-    monkeypatch.setattr(pysec, "MAX_ARGS_CHARS", 10)  # one file per command
-    assert pysec.batches(["a.py", "b.py", "ccccccccccc.py"]) == [
+    monkeypatch.setattr(scanners, "MAX_ARGS_CHARS", 10)  # one file per command
+    assert scanners.batches(["a.py", "b.py", "ccccccccccc.py"]) == [
         ["a.py", "b.py"],
         ["ccccccccccc.py"],
     ]

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ferrox.errors import ToolError
-from ferrox.steps import osv_local, pysec, safety
+from ferrox.python import osv_local, scanners
+from ferrox.steps import safety
 
 PYTHON = Path(__file__).parents[1] / "fixtures" / "python"
 OSV = PYTHON / "vulnerable" / "advisories" / "osv"
@@ -129,7 +130,7 @@ def test_pip_audit_online_mode_counts_unscored_advisories_as_configured(
 
 
 def test_network_env_is_only_for_offline_runs() -> None:
-    assert pysec.NO_NETWORK_ENV["NO_PROXY"] == "127.0.0.1,localhost"
+    assert scanners.NO_NETWORK_ENV["NO_PROXY"] == "127.0.0.1,localhost"
     assert all(
-        "127.0.0.1" in value for key, value in pysec.NO_NETWORK_ENV.items() if "PROXY" in key
+        "127.0.0.1" in value for key, value in scanners.NO_NETWORK_ENV.items() if "PROXY" in key
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ferrox.model import TestOutcome as Outcome
-from ferrox.steps.libtest import (
+from ferrox.rust.libtest import (
     TestOutputError,
     doctest_location,
     panic_location,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ferrox.errors import ToolOutputError
+from ferrox.rust.workspace import Workspace
 from ferrox.tools import ToolRunner
-from ferrox.workspace import Workspace
 
 CHECKSUMS = "SHA256SUMS"
 _DOC_PREFIXES = ("README", "LICENSE", "COPYING", "NOTICE")

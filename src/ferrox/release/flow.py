@@ -25,8 +25,8 @@ from ferrox.release.journal import Journal
 from ferrox.release.plan import ReleasePlan, compute_plan, read_text
 from ferrox.release.publishers import PublishJob, get_publishers
 from ferrox.release.settings import ReleaseSettings
+from ferrox.rust.workspace import load_workspace
 from ferrox.tools import ToolRunner
-from ferrox.workspace import load_workspace
 
 
 class ReleaseFailed(FerroxError):

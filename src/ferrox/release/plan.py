@@ -19,9 +19,9 @@ from ferrox.release.git import Git
 from ferrox.release.remote import web_url
 from ferrox.release.settings import DEFAULT_GATES, ReleaseSettings
 from ferrox.release.version import Bump, Version, bumped, latest_version, parse_version
+from ferrox.rust.workspace import Workspace, load_workspace
 from ferrox.steps import all_steps
 from ferrox.tools import ToolRunner
-from ferrox.workspace import Workspace, load_workspace
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, GateCheck, Level, StepResult
-from ferrox.steps.cargo_subcommand import check_subcommand
+from ferrox.rust.cargo_subcommand import check_subcommand
+from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
+from ferrox.rust.rustsec import WARNING_KINDS, Advisory, AuditReport, parse_report, severity_of
+from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.interface import Step
-from ferrox.steps.lockfile import LockFile, find_lockfile, read_lockfile
-from ferrox.steps.rustsec import WARNING_KINDS, Advisory, AuditReport, parse_report, severity_of
 from ferrox.tools import Completed
-from ferrox.workspace import CARGO_HINT
 
 TOOL = "cargo-audit"
 GIT_TIMEOUT_S = 30.0

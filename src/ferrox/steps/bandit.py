@@ -17,7 +17,7 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
 from ferrox.project_kind import python_sources
-from ferrox.steps import pysec
+from ferrox.python import scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 
@@ -46,7 +46,7 @@ class BanditSettings:
 def run(ctx: Context) -> StepResult:
     """Runs bandit on the Python sources and gates on severity."""
     settings: BanditSettings = ctx.settings
-    files, configured = pysec.python_files(ctx.root, settings.paths, "bandit.paths")
+    files, configured = scanners.python_files(ctx.root, settings.paths, "bandit.paths")
     if not files:
         if configured:
             raise ConfigError("the configured paths hold no Python files", key="bandit.paths")
@@ -58,22 +58,26 @@ def run(ctx: Context) -> StepResult:
             metrics={"files": 0},
             extra={"skipped": True},
         )
-    version = pysec.check_version(ctx, "bandit", SUPPORTED)
+    version = scanners.check_version(ctx, "bandit", SUPPORTED)
     args = ["--format", "json", "--quiet"]
     if settings.skip:
         args += ["--skip", ",".join(settings.skip)]
     args += list(ctx.extra_args)
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    for batch in pysec.batches([ctx.relative(path) for path in files]):
+    for batch in scanners.batches([ctx.relative(path) for path in files]):
         done = ctx.runner.run(
-            "bandit", [*args, *batch], cwd=ctx.root, timeout=settings.timeout, hint=pysec.TOOLS_HINT
+            "bandit",
+            [*args, *batch],
+            cwd=ctx.root,
+            timeout=settings.timeout,
+            hint=scanners.TOOLS_HINT,
         )
         # bandit exits 0 (no issues) or 1 (issues); anything else is a crash or a usage error.
         if done.returncode not in (0, 1):
             raise ToolOutputError.of(done, f"bandit exited {done.returncode}", "bandit")
         batch_results, batch_errors = _sections(
-            pysec.parse_json(done, "bandit", "JSON report"), done
+            scanners.parse_json(done, "bandit", "JSON report"), done
         )
         if done.returncode == 1 and not batch_results:
             raise ToolOutputError.of(done, "bandit exited 1 but reported no issue", "bandit")
@@ -109,9 +113,9 @@ def run(ctx: Context) -> StepResult:
 
 def _sections(data: Any, done: Completed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise pysec.shape_error(done, "bandit", "no 'results' list")
+        raise scanners.shape_error(done, "bandit", "no 'results' list")
     if not isinstance(data.get("errors"), list):
-        raise pysec.shape_error(done, "bandit", "no 'errors' list")
+        raise scanners.shape_error(done, "bandit", "no 'errors' list")
     for item in data["results"]:
         if not isinstance(item, dict) or not {
             "test_id",
@@ -120,7 +124,7 @@ def _sections(data: Any, done: Completed) -> tuple[list[dict[str, Any]], list[di
             "filename",
             "line_number",
         } <= set(item):
-            raise pysec.shape_error(
+            raise scanners.shape_error(
                 done, "bandit", "a result without test id, severity or location"
             )
     return data["results"], data["errors"]
@@ -129,7 +133,7 @@ def _sections(data: Any, done: Completed) -> tuple[list[dict[str, Any]], list[di
 def _finding(ctx: Context, item: dict[str, Any]) -> Finding:
     text = str(item.get("issue_text", ""))
     if item["test_id"] in _QUOTING_TESTS:
-        text = _QUOTED.sub(lambda m: f"'{pysec.redact(m[1])}'", text)
+        text = _QUOTED.sub(lambda m: f"'{scanners.redact(m[1])}'", text)
     cwe = item.get("issue_cwe") or {}
     cwe_text = f" (CWE-{cwe['id']})" if isinstance(cwe, dict) and cwe.get("id") else ""
     severity = str(item["issue_severity"]).lower()

@@ -10,10 +10,10 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Level, StepResult
-from ferrox.steps.cargo_messages import parse_cargo_messages
+from ferrox.rust.cargo_messages import parse_cargo_messages
+from ferrox.rust.rustup import raise_if_component_missing
+from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.interface import CargoStepSettings, Step
-from ferrox.steps.rustup import raise_if_component_missing
-from ferrox.workspace import CARGO_HINT
 
 
 @dataclass(frozen=True)

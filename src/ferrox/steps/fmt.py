@@ -10,10 +10,10 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, StepResult
+from ferrox.rust.rustup import raise_if_component_missing
+from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.interface import CargoStepSettings, Step
-from ferrox.steps.rustup import raise_if_component_missing
 from ferrox.tools import Completed
-from ferrox.workspace import CARGO_HINT
 
 # rustfmt prints "Diff in /abs/file.rs:12:" (older releases: "Diff in /abs/file.rs at line 12:").
 _DIFF_HEADER = re.compile(r"^Diff in (?P<path>.+?)(?::| at line )(?P<line>\d+):\s*$")

@@ -22,10 +22,10 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.report.json import write_text_atomic
-from ferrox.steps.cargo_subcommand import check_subcommand
+from ferrox.rust.cargo_subcommand import check_subcommand
+from ferrox.rust.lockfile import package_lines
+from ferrox.rust.workspace import CARGO_HINT, Package
 from ferrox.steps.interface import Step
-from ferrox.steps.lockfile import package_lines
-from ferrox.workspace import CARGO_HINT, Package
 
 TOOL = "cargo-geiger"
 CATEGORIES = ("functions", "exprs", "item_impls", "item_traits", "methods")

@@ -24,10 +24,10 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.project_kind import has_python_dependencies, has_rust_project
-from ferrox.steps.interface import Step
-from ferrox.steps.lockfile import LockFile, find_lockfile, read_lockfile
-from ferrox.steps.python_dists import Distribution, read_distributions
-from ferrox.steps.spdx import (
+from ferrox.python.distributions import Distribution, read_distributions
+from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
+from ferrox.rust.workspace import CARGO_HINT, METADATA_TIMEOUT_S
+from ferrox.spdx import (
     DEFAULT_ALLOW,
     DEFAULT_RESTRICTIVE,
     Judgement,
@@ -35,7 +35,7 @@ from ferrox.steps.spdx import (
     judge,
     normalise_allowlist,
 )
-from ferrox.workspace import CARGO_HINT, METADATA_TIMEOUT_S
+from ferrox.steps.interface import Step
 
 TOOL = "licenses"
 _RULES = {

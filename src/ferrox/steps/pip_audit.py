@@ -18,9 +18,10 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Status, StepResult
 from ferrox.project_kind import has_python_dependencies
-from ferrox.steps import osv_local, pysec, vulns
+from ferrox.python import osv_local, scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
+from ferrox.vulns import findings as vulns
 
 SUPPORTED = ">=2.7,<3"
 UNKNOWN = vulns.Severity.UNKNOWN
@@ -34,12 +35,12 @@ class PipAuditSettings(vulns.VulnSettings):
 def run(ctx: Context) -> StepResult:
     """Audits the pinned requirements against OSV (a local directory or the online service)."""
     settings: PipAuditSettings = ctx.settings
-    files = pysec.requirement_files(ctx, settings.requirements, "pip-audit.requirements")
+    files = scanners.requirement_files(ctx, settings.requirements, "pip-audit.requirements")
     check_ignores(settings, "pip-audit")
     if not files:
         return nothing_to_audit(ctx, "pip-audit", "pip-audit")
-    requirements = pysec.pinned_requirements(ctx, files)
-    version = pysec.check_version(ctx, "pip-audit", SUPPORTED)
+    requirements = scanners.pinned_requirements(ctx, files)
+    version = scanners.check_version(ctx, "pip-audit", SUPPORTED)
     args = ["--format", "json", "--progress-spinner", "off", "--no-deps", "--disable-pip"]
     args += ["--strict", "--vulnerability-service", "osv"]
     for path in files:
@@ -50,7 +51,7 @@ def run(ctx: Context) -> StepResult:
             database = osv_local.load(ctx.root / settings.db)
             check_age(database.newest, settings, database.path, "pip-audit")
             with osv_local.serve(database) as (url, log):
-                done = _audit(ctx, [*args, "--osv-url", url], settings, pysec.NO_NETWORK_ENV)
+                done = _audit(ctx, [*args, "--osv-url", url], settings, scanners.NO_NETWORK_ENV)
             if log.errors:
                 raise ToolError(
                     f"pip-audit sent queries the OSV service could not answer: {log.errors[0]}",
@@ -81,14 +82,14 @@ def _audit(
         [*args, *ctx.extra_args],
         cwd=ctx.root,
         timeout=settings.timeout,
-        hint=pysec.TOOLS_HINT,
+        hint=scanners.TOOLS_HINT,
         env=env,
     )
     # 0: no known vulnerabilities, 1: some found; anything else (or 1 without a report) is not
     # a verdict: a skipped dependency under --strict, a failed fetch, a crash.
     if done.returncode not in (0, 1) or (done.returncode == 1 and not done.stdout.strip()):
         if env:
-            pysec.raise_if_network_blocked(done, "pip-audit")
+            scanners.raise_if_network_blocked(done, "pip-audit")
         raise ToolOutputError.of(
             done, f"pip-audit exited {done.returncode} without an audit", "pip-audit"
         )
@@ -98,16 +99,16 @@ def _audit(
 def _parse(
     ctx: Context,
     done: Completed,
-    requirements: list[pysec.Requirement],
+    requirements: list[scanners.Requirement],
     queried: set[tuple[str, str]] | None,
     database: osv_local.OsvDatabase | None,
 ) -> list[vulns.Vulnerability]:
-    data = pysec.parse_json(done, "pip-audit", "JSON report")
+    data = scanners.parse_json(done, "pip-audit", "JSON report")
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
-        raise pysec.shape_error(done, "pip-audit", "no 'dependencies' list")
+        raise scanners.shape_error(done, "pip-audit", "no 'dependencies' list")
     for dependency in data["dependencies"]:
         if not isinstance(dependency, dict) or "name" not in dependency:
-            raise pysec.shape_error(done, "pip-audit", "a dependency without a name")
+            raise scanners.shape_error(done, "pip-audit", "a dependency without a name")
         if "skip_reason" in dependency or "version" not in dependency:
             raise ToolError(
                 f"pip-audit skipped {dependency['name']}: "
@@ -122,13 +123,13 @@ def _parse(
         name = str(dependency["name"])
         audited += 1
         version = str(dependency["version"])
-        if queried is not None and (pysec.canonical(name), version) not in queried:
+        if queried is not None and (scanners.canonical(name), version) not in queried:
             raise ToolError(
                 f"pip-audit reported {name} {version} without asking the advisory database",
                 tool="pip-audit",
                 argv=done.argv,
             )
-        line = pysec.locate(requirements, name, version)
+        line = scanners.locate(requirements, name, version)
         for vuln in dependency.get("vulns", []):
             ids = [str(vuln["id"]), *(str(a) for a in vuln.get("aliases", []))]
             # Rule ids are the database's own ids (pip-audit may name an advisory by an alias).
@@ -162,7 +163,7 @@ def _parse(
 
 def nothing_to_audit(ctx: Context, step: str, tool: str) -> StepResult:
     """No requirements file: a pass only when pyproject.toml declares no dependencies either."""
-    declared = pysec.declared_without_pins(ctx.root)
+    declared = scanners.declared_without_pins(ctx.root)
     if declared:
         raise ConfigError(
             f"pyproject.toml declares {declared} dependencies but there is no pinned "

@@ -18,9 +18,11 @@ from ferrox.context import Context
 from ferrox.errors import ToolError, ToolOutputError
 from ferrox.model import StepResult
 from ferrox.project_kind import has_python_dependencies
-from ferrox.steps import pip_audit, pysec, vulns
+from ferrox.python import scanners
+from ferrox.steps import pip_audit
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
+from ferrox.vulns import findings as vulns
 
 SUPPORTED = ">=2.3,<3"
 VULNERABLE = 64
@@ -35,11 +37,11 @@ class SafetySettings(vulns.VulnSettings):
 def run(ctx: Context) -> StepResult:
     """Checks the pinned requirements against the safety database."""
     settings: SafetySettings = ctx.settings
-    files = pysec.requirement_files(ctx, settings.requirements, "safety.requirements")
+    files = scanners.requirement_files(ctx, settings.requirements, "safety.requirements")
     pip_audit.check_ignores(settings, "safety")
     if not files:
         return pip_audit.nothing_to_audit(ctx, "safety", "safety")
-    requirements = pysec.pinned_requirements(ctx, files)
+    requirements = scanners.pinned_requirements(ctx, files)
     args = ["check", "--output", "json"]
     env: dict[str, str] = {}
     if settings.db:
@@ -48,8 +50,8 @@ def run(ctx: Context) -> StepResult:
         newest = dt.datetime.fromtimestamp(float(meta["timestamp"]), tz=dt.timezone.utc)
         pip_audit.check_age(newest, settings, database, "safety")
         args += ["--db", str(database)]
-        env = pysec.NO_NETWORK_ENV
-    version = pysec.check_version(ctx, "safety", SUPPORTED)
+        env = scanners.NO_NETWORK_ENV
+    version = scanners.check_version(ctx, "safety", SUPPORTED)
     for path in files:
         args += ["-r", ctx.relative(path)]
     done = ctx.runner.run(
@@ -57,12 +59,12 @@ def run(ctx: Context) -> StepResult:
         [*args, *ctx.extra_args],
         cwd=ctx.root,
         timeout=settings.timeout,
-        hint=pysec.TOOLS_HINT,
+        hint=scanners.TOOLS_HINT,
         env=env,
     )
     if done.returncode not in (0, VULNERABLE):
         if env:
-            pysec.raise_if_network_blocked(done, "safety")
+            scanners.raise_if_network_blocked(done, "safety")
         raise ToolOutputError.of(
             done, f"safety exited {done.returncode} without a verdict", "safety"
         )
@@ -119,15 +121,15 @@ def check_database(path: Path) -> dict[str, Any]:
 
 
 def _parse(
-    ctx: Context, done: Completed, requirements: list[pysec.Requirement]
+    ctx: Context, done: Completed, requirements: list[scanners.Requirement]
 ) -> list[vulns.Vulnerability]:
-    data = pysec.parse_json(done, "safety", "JSON report")
+    data = scanners.parse_json(done, "safety", "JSON report")
     if not isinstance(data, dict) or not isinstance(data.get("vulnerabilities"), list):
-        raise pysec.shape_error(done, "safety", "no 'vulnerabilities' list")
+        raise scanners.shape_error(done, "safety", "no 'vulnerabilities' list")
     scanned = data.get("scanned_packages")
     if not isinstance(scanned, dict):
-        raise pysec.shape_error(done, "safety", "no 'scanned_packages' table")
-    seen = {pysec.canonical(str(name)) for name in scanned}
+        raise scanners.shape_error(done, "safety", "no 'scanned_packages' table")
+    seen = {scanners.canonical(str(name)) for name in scanned}
     missing = sorted({r.name for r in requirements} - seen)
     if missing:
         raise ToolError(
@@ -140,11 +142,11 @@ def _parse(
     found = []
     for item in data["vulnerabilities"]:
         if not isinstance(item, dict) or not {"vulnerability_id", "package_name"} <= set(item):
-            raise pysec.shape_error(done, "safety", "a vulnerability without id or package")
+            raise scanners.shape_error(done, "safety", "a vulnerability without id or package")
         package = str(item["package_name"])
         version = str(item.get("analyzed_version", ""))
         score = _score(item.get("severity"))
-        line = pysec.locate(requirements, package, version)
+        line = scanners.locate(requirements, package, version)
         cve = item.get("CVE")
         found.append(
             vulns.Vulnerability(

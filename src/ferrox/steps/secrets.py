@@ -25,7 +25,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
-from ferrox.steps import pysec
+from ferrox.python import scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 
@@ -70,7 +70,7 @@ def run(ctx: Context) -> StepResult:
     settings: SecretsSettings = ctx.settings
     patterns = _compile(settings.extra_patterns)
     baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
-    version = pysec.check_version(ctx, "detect-secrets", SUPPORTED)
+    version = scanners.check_version(ctx, "detect-secrets", SUPPORTED)
     files = [f for f in _files(ctx) if not _excluded(f, settings)]
     with tempfile.TemporaryDirectory(prefix="ferrox-secrets-") as scratch:
         plugin = _plugin(Path(scratch), patterns)
@@ -154,9 +154,10 @@ def _files(ctx: Context) -> list[str]:
         names = [
             ctx.relative(path)
             for path in sorted(ctx.root.rglob("*"))
-            if path.is_file() and not (set(path.relative_to(ctx.root).parts[:-1]) & pysec.SKIP_DIRS)
+            if path.is_file()
+            and not (set(path.relative_to(ctx.root).parts[:-1]) & scanners.SKIP_DIRS)
         ]
-    skipped = [n for n in names if set(Path(n).parts[:-1]) & pysec.SKIP_DIRS]
+    skipped = [n for n in names if set(Path(n).parts[:-1]) & scanners.SKIP_DIRS]
     return [n for n in names if n not in skipped and (ctx.root / n).is_file()]
 
 
@@ -188,31 +189,31 @@ def _scan(
     if plugin is not None:
         args += ["--plugin", str(plugin)]
     hits: list[Hit] = []
-    for batch in pysec.batches(files):
+    for batch in scanners.batches(files):
         done = ctx.runner.run(
             "detect-secrets",
             [*args, *ctx.extra_args, *batch],
             cwd=cwd,
             timeout=settings.timeout,
-            hint=pysec.TOOLS_HINT,
+            hint=scanners.TOOLS_HINT,
         )
         if done.returncode != 0:
             message = f"detect-secrets exited {done.returncode}"
             raise ToolOutputError.of(done, message, "detect-secrets")
-        hits += _hits(pysec.parse_json(done, "detect-secrets", "scan result"), done, cwd)
+        hits += _hits(scanners.parse_json(done, "detect-secrets", "scan result"), done, cwd)
     return hits
 
 
 def _hits(data: Any, done: Completed, cwd: Path) -> list[Hit]:
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
-        raise pysec.shape_error(done, "detect-secrets", "no 'results' table")
+        raise scanners.shape_error(done, "detect-secrets", "no 'results' table")
     hits = []
     for name, items in data["results"].items():
         for item in items if isinstance(items, list) else [None]:
             if not isinstance(item, dict) or not {"type", "hashed_secret", "line_number"} <= set(
                 item
             ):
-                raise pysec.shape_error(done, "detect-secrets", f"a malformed result for {name}")
+                raise scanners.shape_error(done, "detect-secrets", f"a malformed result for {name}")
             hits.append(
                 Hit(name, int(item["line_number"]), str(item["type"]), str(item["hashed_secret"]),
                     cwd / name)
@@ -246,7 +247,7 @@ def _history(
             line += 1
     history = scratch / "history"
     for (commit, name), lines in added.items():
-        if _excluded(name, settings) or set(Path(name).parts[:-1]) & pysec.SKIP_DIRS:
+        if _excluded(name, settings) or set(Path(name).parts[:-1]) & scanners.SKIP_DIRS:
             continue
         target = history / commit / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -290,7 +291,7 @@ def _redacted(hit: Hit) -> str:
         for match in pattern.finditer(text):
             value = match.group(match.lastindex or 0)
             if hashlib.sha1(value.encode()).hexdigest() == hit.hashed:  # noqa: S324 - detect-secrets' id
-                return pysec.redact(value)
+                return scanners.redact(value)
     return "***"
 
 

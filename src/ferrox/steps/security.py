@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, UsageError
+from ferrox.executor import execute
 from ferrox.model import GateCheck, Status, StepResult
 from ferrox.project_kind import has_python_project, has_rust_project
 from ferrox.steps import all_steps
-from ferrox.steps.execute import execute
 from ferrox.steps.interface import Step
 
 SECURITY_TAG = "security"

@@ -11,15 +11,15 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolMissing, ToolOutputError
 from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
-from ferrox.steps.cargo_messages import compile_errors, parse_cargo_messages
-from ferrox.steps.interface import CargoStepSettings, Step
-from ferrox.steps.libtest import (
+from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages
+from ferrox.rust.libtest import (
     TestOutputError,
     doctest_location,
     panic_location,
     parse_libtest,
     parse_nextest_junit,
 )
+from ferrox.steps.interface import CargoStepSettings, Step
 
 NEXTEST_PROFILE = "ferrox"
 # Layered beneath the repository's own .config/nextest.toml, so a project's settings still win.

@@ -21,7 +21,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from ferrox.errors import ToolError
-from ferrox.steps.vulns import Severity, cvss_score, severity_of_score
+from ferrox.vulns.findings import Severity, cvss_score, severity_of_score
 
 _GHSA_SEVERITY = {
     "CRITICAL": Severity.CRITICAL,

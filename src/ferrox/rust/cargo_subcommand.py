@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ferrox.errors import ToolError, ToolMissing, ToolOutputError
 from ferrox.pins import find_pin_file, load_pins
+from ferrox.rust.workspace import CARGO_HINT
 from ferrox.tools import ToolRunner
-from ferrox.workspace import CARGO_HINT
 
 VERSION_TIMEOUT_S = 60.0
 _VERSION = re.compile(r"\b(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")

@@ -1,0 +1,1 @@
+"""Python project support: installed distributions and the plumbing the Python scanners share."""

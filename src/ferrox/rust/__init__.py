@@ -1,0 +1,1 @@
+"""Rust project support: workspace facts, cargo/rustc/libtest/nextest output, Cargo.lock, rustup."""

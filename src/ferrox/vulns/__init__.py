@@ -1,0 +1,1 @@
+"""One vulnerability vocabulary for the dependency scanners (cargo-audit, pip-audit, safety)."""
