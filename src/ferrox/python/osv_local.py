@@ -21,7 +21,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from ferrox.errors import ToolError
-from ferrox.vulns.findings import Severity, cvss_score, severity_of_score
+from ferrox.vulns.severity import Severity, severity_of_vector
 
 _GHSA_SEVERITY = {
     "CRITICAL": Severity.CRITICAL,
@@ -65,9 +65,9 @@ class OsvDatabase:
         advisory = self.advisories.get(advisory_id, {})
         for entry in advisory.get("severity", []):
             if isinstance(entry, dict) and str(entry.get("type", "")).startswith("CVSS_V"):
-                score = cvss_score(str(entry.get("score", "")))
+                severity, score = severity_of_vector(str(entry.get("score", "")))
                 if score is not None:
-                    return severity_of_score(score), score
+                    return severity, score
         rating = str(advisory.get("database_specific", {}).get("severity", "")).upper()
         return _GHSA_SEVERITY.get(rating, Severity.UNKNOWN), None
 

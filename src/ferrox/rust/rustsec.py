@@ -1,19 +1,15 @@
-"""cargo-audit's JSON report, read into frozen dataclasses, and CVSS base scores as severities."""
+"""cargo-audit's JSON report, read into frozen dataclasses (severities: ``ferrox.vulns``)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-from cvss import CVSS3, CVSS4
-from cvss.exceptions import CVSSError
+from typing import Any, Literal, get_args
 
 from ferrox.errors import ToolOutputError
 
-# CVSS v3/v4 qualitative ratings (FIRST's table): the score ranges the gates count.
-SEVERITIES = ("critical", "high", "medium", "low", "none")
-WARNING_KINDS = ("unmaintained", "unsound", "yanked", "notice")
+WarningKind = Literal["unmaintained", "unsound", "yanked", "notice"]
+WARNING_KINDS: tuple[str, ...] = get_args(WarningKind)
 
 
 @dataclass(frozen=True)
@@ -84,27 +80,3 @@ def _advisory(kind: str, item: dict[str, Any]) -> Advisory:
         cvss=advisory.get("cvss"),
         aliases=tuple(str(alias) for alias in advisory.get("aliases") or ()),
     )
-
-
-@dataclass(frozen=True)
-class Severity:
-    """A qualitative severity and the CVSS base score it came from (None: no usable vector)."""
-
-    name: str
-    score: float | None
-
-
-def severity_of(vector: str | None, unscored: str) -> Severity:
-    """The CVSS base score's rating; ``unscored`` for an advisory without a valid vector."""
-    if not vector:
-        return Severity(unscored, None)
-    try:
-        if vector.startswith("CVSS:4.0/"):
-            cvss4 = CVSS4(vector)
-            score, name = float(cvss4.base_score), str(cvss4.severity)
-        else:
-            cvss3 = CVSS3(vector)
-            score, name = float(cvss3.scores()[0]), str(cvss3.severities()[0])
-    except (CVSSError, ValueError, KeyError):
-        return Severity(unscored, None)
-    return Severity(name.lower(), score)

@@ -10,56 +10,58 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from ferrox import gates
 from ferrox.config import setting
 from ferrox.context import Context
-from ferrox.errors import ConfigError, ToolError, ToolOutputError
+from ferrox.errors import ToolError, ToolOutputError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.rust.cargo_subcommand import check_subcommand
 from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
-from ferrox.rust.rustsec import WARNING_KINDS, Advisory, AuditReport, parse_report, severity_of
+from ferrox.rust.rustsec import Advisory, AuditReport, WarningKind, parse_report
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
+from ferrox.vulns.gates import (
+    SeverityGates,
+    count_severities,
+    counted,
+    expired_check,
+    severity_checks,
+)
+from ferrox.vulns.ignores import Ignore, expired_findings, sort_ignores, unused_findings
+from ferrox.vulns.severity import Severity, severity_of_vector
 
 TOOL = "cargo-audit"
 GIT_TIMEOUT_S = 30.0
 _YANK_UNCHECKED = re.compile(r"couldn't check if the package is yanked: (?P<why>.*)")
 _INDEX_NAME = re.compile(r"index: (?P<name>[A-Za-z0-9_-]+)\s*$")
-_LEVELS = {"critical": Level.ERROR, "high": Level.ERROR, "medium": Level.WARNING}
+_LEVELS = {
+    Severity.CRITICAL: Level.ERROR,
+    Severity.HIGH: Level.ERROR,
+    Severity.MEDIUM: Level.WARNING,
+}
+# The per-severity metrics (``vulnerabilities_<severity>``); unscored ones count as configured.
+_COUNTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.NONE)
+
+
+# The entry type every dependency scanner shares, under the name this module always exported.
+AuditIgnore = Ignore
 
 
 @dataclass(frozen=True)
-class AuditIgnore:
-    """``[[audit.ignore]]``: an advisory accepted for a reason until a date."""
-
-    id: str = field(metadata={"help": "advisory id, e.g. RUSTSEC-2019-0009"})
-    reason: str = field(metadata={"help": "why the advisory does not apply or is accepted"})
-    expires: dt.date = field(metadata={"help": "the date the ignore stops applying"})
-
-
-@dataclass(frozen=True)
-class AuditSettings:
-    """``[audit]``: the advisory database, ignores and the severity gates."""
+class AuditSettings(SeverityGates):
+    """``[audit]``: the advisory database, ignores, the severity gates and failing warning kinds."""
 
     db: str = setting("", "advisory database directory (--db); empty: ~/.cargo/advisory-db")
     offline: bool = setting(False, "do not fetch the advisory database (--no-fetch)")
     check_yanked: bool = setting(True, "ask the registry index whether locked versions are yanked")
-    ignore: tuple[AuditIgnore, ...] = setting((), "[[audit.ignore]] entries: id, reason, expires")
     max_db_age_days: int = setting(
         30, "fail when the advisory database is older than this (0: no limit)", minimum=0
     )
-    max_critical: int = setting(0, "critical vulnerabilities allowed", minimum=0)
-    max_high: int = setting(2, "high vulnerabilities allowed (fewer than 3)", minimum=0)
-    high_gate: Literal["fail", "warn"] = setting("fail", "whether too many highs fail or warn")
-    unscored_severity: Literal["critical", "high", "medium", "low"] = setting(
-        "high", "severity assumed for a vulnerability without a CVSS vector"
-    )
-    fail_on: tuple[str, ...] = setting(
+    fail_on: tuple[WarningKind, ...] = setting(
         ("unsound", "yanked"),
         "warning kinds that fail the gate (unmaintained, unsound, yanked, notice)",
     )
@@ -86,7 +88,6 @@ def run(ctx: Context) -> StepResult:
     """Runs cargo audit on the project's Cargo.lock and gates on severities and warning kinds."""
     settings: AuditSettings = ctx.settings
     today = dt.date.today()
-    _validate(settings)
     version = check_subcommand(
         ctx.runner, ctx.root, "audit", require_pin=settings.require_pinned_version
     )
@@ -163,18 +164,6 @@ def _unchecked_yanked(stderr: str, lock: LockFile, lock_rel: str) -> tuple[Findi
     return tuple(findings)
 
 
-def _validate(settings: AuditSettings) -> None:
-    unknown = sorted(set(settings.fail_on) - set(WARNING_KINDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown warning kind {unknown[0]!r}", key="audit.fail_on", choices=WARNING_KINDS
-        )
-    for index, entry in enumerate(settings.ignore):
-        for name in ("id", "reason"):
-            if not getattr(entry, name).strip():
-                raise ConfigError("must not be empty", key=f"audit.ignore[{index}].{name}")
-
-
 def _lockfile(ctx: Context) -> Path:
     if (ctx.root / "Cargo.lock").exists():
         return ctx.root / "Cargo.lock"
@@ -192,35 +181,38 @@ def _result(
     unchecked: tuple[Finding, ...],
     version: str,
 ) -> StepResult:
-    active = {entry.id: entry for entry in settings.ignore if entry.expires >= today}
-    expired = [entry for entry in settings.ignore if entry.expires < today]
+    ignores = sort_ignores(settings.ignore, today)
     lock_rel = ctx.relative(lock.path)
     findings: list[Finding] = []
-    counts = dict.fromkeys(("critical", "high", "medium", "low", "none"), 0)
+    gated: list[Severity] = []
     ignored = 0
     matched: set[str] = set()
     for advisory in report.vulnerabilities:
-        severity = severity_of(advisory.cvss, settings.unscored_severity)
-        if advisory.id in active:
+        severity, score = severity_of_vector(advisory.cvss)
+        # RustSec ignores name the advisory's own id (aliases are not matched).
+        entry = ignores.match((advisory.id,) if advisory.id else ())
+        if entry is not None:
             ignored += 1
-            matched.add(advisory.id)
+            matched.add(entry.id)
             continue
-        counts[severity.name] += 1
+        severity = counted(severity, settings)
+        gated.append(severity)
         findings.append(
             _finding(
                 advisory,
                 lock,
                 lock_rel,
-                level=_LEVELS.get(severity.name, Level.NOTE),
-                severity=severity.name,
-                score=severity.score,
+                level=_LEVELS.get(severity, Level.NOTE),
+                severity=severity.value,
+                score=score,
             )
         )
     failing_warnings = warnings = 0
     for advisory in report.warnings:
-        if advisory.id is not None and advisory.id in active:
+        entry = ignores.match((advisory.id,) if advisory.id else ())
+        if entry is not None:
             ignored += 1
-            matched.add(advisory.id)
+            matched.add(entry.id)
             continue
         fails = advisory.kind in settings.fail_on
         failing_warnings += fails
@@ -235,30 +227,16 @@ def _result(
                 score=None,
             )
         )
-    for entry in expired:
-        findings.append(
-            Finding(
-                rule="audit/expired-ignore",
-                message=f"the ignore of {entry.id} expired on {entry.expires} ({entry.reason})",
-                level=Level.ERROR,
-                detail="renew it with a new reason and date, or fix the dependency",
-            )
-        )
-    for entry in active.values():
-        if entry.id not in matched:
-            findings.append(
-                Finding(
-                    rule="audit/unused-ignore",
-                    message=f"the ignore of {entry.id} matches no reported advisory",
-                    level=Level.NOTE,
-                )
-            )
+    findings += expired_findings("audit", ignores)
+    findings += unused_findings("audit", ignores, matched)
     findings += unchecked
+    all_counts = count_severities(gated)
+    counts = {severity.value: all_counts[severity] for severity in _COUNTED}
     checks = _gates(
         settings,
-        counts,
+        all_counts,
         failing_warnings=failing_warnings,
-        expired=len(expired),
+        expired=len(ignores.expired),
         unchecked=len(unchecked),
         db_age=db_age,
     )
@@ -268,7 +246,7 @@ def _result(
         **{f"vulnerabilities_{name}": count for name, count in counts.items()},
         "warnings": warnings,
         "ignored": ignored,
-        "expired_ignores": len(expired),
+        "expired_ignores": len(ignores.expired),
         "yanked_unchecked": len(unchecked),
         "dependencies": report.dependency_count,
         "advisories_in_db": report.advisory_count,
@@ -294,22 +272,16 @@ def _result(
 
 def _gates(
     settings: AuditSettings,
-    counts: dict[str, int],
+    counts: dict[Severity, int],
     *,
     failing_warnings: int,
     expired: int,
     unchecked: int,
     db_age: float | None,
 ) -> tuple[GateCheck, ...]:
-    high = gates.at_most("high", counts["high"], settings.max_high, "high vulnerabilities")
-    if settings.high_gate == "warn" and not high.passed:
-        high = GateCheck(
-            high.name, high.actual, high.limit, True, high.description + " [warn only]"
-        )
+    critical, high = severity_checks(counts, settings, warn_note="[warn only]")
     checks = [
-        gates.at_most(
-            "critical", counts["critical"], settings.max_critical, "critical vulnerabilities"
-        ),
+        critical,
         high,
         gates.at_most(
             "warnings",
@@ -317,7 +289,7 @@ def _gates(
             0,
             f"warnings of failing kinds ({', '.join(settings.fail_on) or 'none'})",
         ),
-        gates.at_most("expired_ignores", expired, 0, "expired ignores"),
+        expired_check(expired),
         gates.at_most("yanked_unchecked", unchecked, 0, "packages whose yanked status is unknown"),
     ]
     if db_age is not None:

@@ -9,6 +9,7 @@ online. A dependency pip-audit skips, or never asks the service about, fails the
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,10 @@ from ferrox.python import osv_local, scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 from ferrox.vulns import findings as vulns
+from ferrox.vulns.severity import Severity
 
 SUPPORTED = ">=2.7,<3"
-UNKNOWN = vulns.Severity.UNKNOWN
+UNKNOWN = Severity.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,6 @@ def run(ctx: Context) -> StepResult:
     """Audits the pinned requirements against OSV (a local directory or the online service)."""
     settings: PipAuditSettings = ctx.settings
     files = scanners.requirement_files(ctx, settings.requirements, "pip-audit.requirements")
-    check_ignores(settings, "pip-audit")
     if not files:
         return nothing_to_audit(ctx, "pip-audit", "pip-audit")
     requirements = scanners.pinned_requirements(ctx, files)
@@ -60,15 +61,15 @@ def run(ctx: Context) -> StepResult:
             found = _parse(ctx, done, requirements, log.queries, database)
         else:
             found = _parse(ctx, _audit(ctx, args, settings, {}), requirements, None, None)
-    status, checks, metrics = vulns.judge(found, settings)
+    verdict = vulns.judge("pip-audit", found, settings, dt.date.today())
     return StepResult(
         step="pip-audit",
         tool="pip-audit",
-        status=status,
-        summary=summary(len(requirements), metrics),
-        findings=tuple(vulns.finding(v, settings) for v in found),
-        metrics={"dependencies": len(requirements), **metrics},
-        gates=checks,
+        status=verdict.status,
+        summary=summary(len(requirements), verdict.metrics),
+        findings=verdict.findings,
+        metrics={"dependencies": len(requirements), **verdict.metrics},
+        gates=verdict.checks,
         tool_version=version,
         extra={"database": settings.db or "osv (online)"},
     )
@@ -182,15 +183,6 @@ def nothing_to_audit(ctx: Context, step: str, tool: str) -> StepResult:
     )
 
 
-def check_ignores(settings: vulns.VulnSettings, step: str) -> None:
-    """Every ignore entry needs a reason: ``'ID: why it does not apply'``."""
-    for advisory, reason in vulns.parse_ignores(settings.ignore).items():
-        if not advisory or not reason:
-            raise ConfigError(
-                f"ignore entry {advisory!r} needs a reason ('ID: reason')", key=f"{step}.ignore"
-            )
-
-
 def check_age(newest: Any, settings: vulns.VulnSettings, path: Path, tool: str) -> None:
     """A local database older than ``max_db_age_days`` gives no current verdict."""
     if settings.max_db_age_days == 0 or newest is None:
@@ -207,7 +199,7 @@ def check_age(newest: Any, settings: vulns.VulnSettings, path: Path, tool: str) 
 def summary(dependencies: int, metrics: dict[str, float]) -> str:
     """One line: how many dependencies, and the vulnerabilities by severity."""
     counts = ", ".join(
-        f"{int(metrics[s.value])} {s.value}" for s in vulns.Severity if metrics.get(s.value)
+        f"{int(metrics[s.value])} {s.value}" for s in Severity if metrics.get(s.value)
     )
     return f"{dependencies} pinned dependencies: " + (counts or "no known vulnerabilities")
 

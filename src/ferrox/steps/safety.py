@@ -23,6 +23,7 @@ from ferrox.steps import pip_audit
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 from ferrox.vulns import findings as vulns
+from ferrox.vulns.severity import severity_of_score
 
 SUPPORTED = ">=2.3,<3"
 VULNERABLE = 64
@@ -38,7 +39,6 @@ def run(ctx: Context) -> StepResult:
     """Checks the pinned requirements against the safety database."""
     settings: SafetySettings = ctx.settings
     files = scanners.requirement_files(ctx, settings.requirements, "safety.requirements")
-    pip_audit.check_ignores(settings, "safety")
     if not files:
         return pip_audit.nothing_to_audit(ctx, "safety", "safety")
     requirements = scanners.pinned_requirements(ctx, files)
@@ -69,15 +69,15 @@ def run(ctx: Context) -> StepResult:
             done, f"safety exited {done.returncode} without a verdict", "safety"
         )
     found = _parse(ctx, done, requirements)
-    status, checks, metrics = vulns.judge(found, settings)
+    verdict = vulns.judge("safety", found, settings, dt.date.today())
     return StepResult(
         step="safety",
         tool="safety",
-        status=status,
-        summary=pip_audit.summary(len(requirements), metrics),
-        findings=tuple(vulns.finding(v, settings) for v in found),
-        metrics={"dependencies": len(requirements), **metrics},
-        gates=checks,
+        status=verdict.status,
+        summary=pip_audit.summary(len(requirements), verdict.metrics),
+        findings=verdict.findings,
+        metrics={"dependencies": len(requirements), **verdict.metrics},
+        gates=verdict.checks,
         tool_version=version,
         extra={"database": settings.db or "safety (online)"},
     )
@@ -156,7 +156,7 @@ def _parse(
                 version=version,
                 fixed=tuple(str(v) for v in item.get("fixed_versions") or []),
                 summary=str(item.get("advisory", "")).strip() or "no description",
-                severity=vulns.severity_of_score(score),
+                severity=severity_of_score(score),
                 score=score,
                 path=line.path if line else ctx.relative(done.argv[-1]),
                 line=line.line if line else 1,

@@ -1,31 +1,31 @@
-"""Dependency vulnerabilities (pip-audit, safety): severities from CVSS, findings and gates."""
+"""Vulnerabilities of pinned Python requirements (pip-audit, safety): findings and the verdict."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from ferrox import gates
 from ferrox.config import setting
 from ferrox.model import Finding, GateCheck, Level, Status
+from ferrox.vulns.gates import (
+    SeverityGates,
+    count_severities,
+    counted,
+    expired_check,
+    severity_checks,
+)
+from ferrox.vulns.ignores import Ignores, expired_findings, sort_ignores, unused_findings
+from ferrox.vulns.severity import Severity
 
-
-class Severity(str, enum.Enum):
-    """CVSS v3/v4 qualitative rating (``unknown`` when the advisory has no score)."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    UNKNOWN = "unknown"
+# The per-severity metrics of the Python scanners (``none`` only when something scored 0.0).
+METRIC_SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
 @dataclass(frozen=True)
-class VulnSettings:
-    """Gates and database rules shared by the Python dependency scanners."""
+class VulnSettings(SeverityGates):
+    """Requirements, database rules and the shared gates of the Python dependency scanners."""
 
     timeout: float = setting(600.0, "seconds before the tool is killed", minimum=1, maximum=86400)
     requirements: tuple[str, ...] = setting(
@@ -36,17 +36,6 @@ class VulnSettings:
     )
     max_db_age_days: int = setting(
         30, "a local database older than this many days is an error (0 = no limit)", minimum=0
-    )
-    max_critical: int = setting(0, "critical vulnerabilities allowed", minimum=0)
-    max_high: int = setting(2, "high vulnerabilities allowed (the default fails at 3)", minimum=0)
-    high_gate: Literal["fail", "warn"] = setting(
-        "fail", "'warn' reports too many high vulnerabilities without failing"
-    )
-    unknown_severity: Literal["critical", "high", "medium", "low"] = setting(
-        "high", "how an advisory without a CVSS score is counted"
-    )
-    ignore: tuple[str, ...] = setting(
-        (), "advisory ids (or aliases) not counted: 'ID: reason' entries, the reason is required"
     )
 
 
@@ -67,67 +56,31 @@ class Vulnerability:
     help_uri: str | None = None
 
 
-def severity_of_score(score: float | None) -> Severity:
-    """The CVSS qualitative rating of a base score."""
-    if score is None:
-        return Severity.UNKNOWN
-    if score >= 9.0:
-        return Severity.CRITICAL
-    if score >= 7.0:
-        return Severity.HIGH
-    if score >= 4.0:
-        return Severity.MEDIUM
-    return Severity.LOW
+@dataclass(frozen=True)
+class Verdict:
+    """What a set of vulnerabilities comes to: status, findings, gate checks and metrics."""
+
+    status: Status
+    findings: tuple[Finding, ...]
+    checks: tuple[GateCheck, ...]
+    metrics: dict[str, float]
 
 
-def cvss_score(vector: str) -> float | None:
-    """The base score of a CVSS v3.x or v4.0 vector (None when it cannot be parsed)."""
-    # Imported here: only steps that found something pay for the import.
-    from cvss import CVSS3, CVSS4  # noqa: PLC0415
-    from cvss.exceptions import CVSSError  # noqa: PLC0415
-
-    try:
-        if vector.startswith("CVSS:4."):
-            return float(CVSS4(vector).base_score)
-        if vector.startswith("CVSS:3."):
-            return float(CVSS3(vector).scores()[0])
-    except (CVSSError, ValueError, KeyError):
-        return None
-    return None
-
-
-def parse_ignores(entries: Iterable[str]) -> dict[str, str]:
-    """``'ID: reason'`` entries by id; an entry without a reason is rejected by the caller."""
-    ignores: dict[str, str] = {}
-    for entry in entries:
-        advisory, _, reason = entry.partition(":")
-        ignores[advisory.strip()] = reason.strip()
-    return ignores
-
-
-def counted_severity(vuln: Vulnerability, settings: VulnSettings) -> Severity:
-    """The severity a vulnerability is gated as (unknown counted as configured)."""
-    if vuln.severity is Severity.UNKNOWN:
-        return Severity(settings.unknown_severity)
-    return vuln.severity
-
-
-def finding(vuln: Vulnerability, settings: VulnSettings) -> Finding:
+def finding(vuln: Vulnerability, settings: VulnSettings, ignores: Ignores) -> Finding:
     """The finding for one vulnerability: advisory id as rule, requirements file line."""
-    severity = counted_severity(vuln, settings)
+    severity = counted(vuln.severity, settings)
     fixed = ", ".join(vuln.fixed) if vuln.fixed else "no fixed version"
     score = f" (CVSS {vuln.score:g})" if vuln.score is not None else " (no CVSS score)"
     also = f" [{', '.join(vuln.aliases)}]" if vuln.aliases else ""
     level = Level.ERROR if severity in (Severity.CRITICAL, Severity.HIGH) else Level.WARNING
-    ignores = parse_ignores(settings.ignore)
-    reason = next((ignores[i] for i in (vuln.advisory, *vuln.aliases) if i in ignores), None)
-    if reason is not None:
+    ignored = ignores.match((vuln.advisory, *vuln.aliases))
+    if ignored is not None:
         level = Level.NOTE
     return Finding(
         rule=vuln.advisory,
         message=(
             f"{vuln.package} {vuln.version}: {severity.value}{score}{also}: {vuln.summary} "
-            f"(fixed in: {fixed})" + (f" [ignored: {reason}]" if reason is not None else "")
+            f"(fixed in: {fixed})" + (f" [ignored: {ignored.reason}]" if ignored else "")
         ),
         level=level,
         path=vuln.path,
@@ -139,29 +92,34 @@ def finding(vuln: Vulnerability, settings: VulnSettings) -> Finding:
 
 
 def judge(
-    vulns: Iterable[Vulnerability], settings: VulnSettings
-) -> tuple[Status, tuple[GateCheck, ...], dict[str, float]]:
-    """The verdict, gate checks and per-severity counts for a set of vulnerabilities."""
-    ignores = parse_ignores(settings.ignore)
-    counts = dict.fromkeys(Severity, 0)
-    ignored = 0
+    step: str, vulns: Iterable[Vulnerability], settings: VulnSettings, today: dt.date
+) -> Verdict:
+    """The verdict on a set of vulnerabilities: ignores applied, severities gated."""
+    vulns = tuple(vulns)
+    ignores = sort_ignores(settings.ignore, today)
+    findings = [finding(vuln, settings, ignores) for vuln in vulns]
+    matched: set[str] = set()
+    gated: list[Severity] = []
     for vuln in vulns:
-        if {vuln.advisory, *vuln.aliases} & set(ignores):
-            ignored += 1
-            continue
-        counts[counted_severity(vuln, settings)] += 1
-    high = gates.at_most("high", counts[Severity.HIGH], settings.max_high, "high vulnerabilities")
-    if settings.high_gate == "warn" and not high.passed:
-        high = GateCheck(high.name, high.actual, high.limit, True, high.description + " [warn]")
-    checks = (
-        gates.at_most(
-            "critical", counts[Severity.CRITICAL], settings.max_critical, "critical vulnerabilities"
-        ),
-        high,
-    )
-    metrics: dict[str, float] = {severity.value: count for severity, count in counts.items()}
-    metrics["ignored"] = ignored
-    return gates.verdict(checks), checks, metrics
+        entry = ignores.match((vuln.advisory, *vuln.aliases))
+        if entry is None:
+            gated.append(counted(vuln.severity, settings))
+        else:
+            matched.add(entry.id)
+    counts = count_severities(gated)
+    checks: tuple[GateCheck, ...] = severity_checks(counts, settings, warn_note="[warn]")
+    if settings.ignore:  # the gate exists once there is something that can expire
+        checks += (expired_check(len(ignores.expired)),)
+        findings += expired_findings(step, ignores) + unused_findings(step, ignores, matched)
+    metrics: dict[str, float] = {s.value: counts[s] for s in METRIC_SEVERITIES}
+    if counts[Severity.NONE]:
+        metrics[Severity.NONE.value] = counts[Severity.NONE]
+    # An unscored advisory is counted as ``unknown_severity``: this stays 0, kept for reports.
+    metrics[Severity.UNKNOWN.value] = counts[Severity.UNKNOWN]
+    metrics["ignored"] = len(vulns) - len(gated)
+    if settings.ignore:
+        metrics["expired_ignores"] = len(ignores.expired)
+    return Verdict(gates.verdict(checks), tuple(findings), checks, metrics)
 
 
 def database_age_days(newest: dt.datetime, now: dt.datetime | None = None) -> float:
