@@ -16,7 +16,7 @@ import pytest
 
 from ferrox.config import describe_settings
 from ferrox.rust.lockfile import package_lines
-from ferrox.rust.rustsec import parse_report, severity_of
+from ferrox.rust.rustsec import parse_report
 from ferrox.steps.audit import AuditIgnore, AuditSettings
 from fixture_tables import markdown_table
 
@@ -224,26 +224,6 @@ def test_golden_report_parses() -> None:
     assert smallvec.patched == (">=0.6.10",)
 
 
-@pytest.mark.parametrize(
-    ("vector", "name", "score"),
-    [
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "critical", 9.8),
-        ("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", "high", 7.5),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N", "medium", 5.3),
-        ("CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", "low", 1.8),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", "none", 0.0),
-        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "critical", 9.3),
-        ("CVSS:3.1/AV:X/garbage", "high", None),
-        (None, "high", None),
-    ],
-)
-def test_cvss_base_scores_become_severities(
-    vector: str | None, name: str, score: float | None
-) -> None:
-    severity = severity_of(vector, "high")
-    assert (severity.name, severity.score) == (name, score)
-
-
 def test_lockfile_lines_point_at_package_names() -> None:
     text = (AUDIT / "vulnerable" / "Cargo.lock").read_text()
     lines = package_lines(text)
@@ -293,3 +273,27 @@ def test_aliases_are_named_in_the_message(
     result = ferrox("run", "audit", "-C", str(audit_project("")))
     [finding] = [f for f in result.report["findings"] if f["rule"] == "RUSTSEC-2099-0001"]
     assert "in memchr (CVE-2099-0001) [vulnerability, high 7.5]" in finding["message"]
+
+
+@pytest.mark.xfail(strict=False, reason="needs config RENAMED")
+def test_the_old_unscored_severity_key_names_its_replacement(
+    ferrox: Callable[..., object], audit_project: Callable[[str], Path]
+) -> None:
+    result = ferrox("run", "audit", "-C", str(audit_project('unscored_severity = "low"\n')))
+    assert result.code == 2
+    assert "audit.unscored_severity" in result.err and "unknown_severity" in result.err
+
+
+def test_config_mistakes_are_found_at_load(tmp_path: Path) -> None:
+    from ferrox.config import load_config
+    from ferrox.errors import ConfigError
+
+    (tmp_path / "ferrox.toml").write_text('[audit]\nfail_on = ["abandoned"]\n')
+    with pytest.raises(ConfigError, match="unmaintained") as raised:
+        load_config(tmp_path, {"audit": AuditSettings})
+    assert raised.value.key == "audit.fail_on"
+    entry = '[[audit.ignore]]\nid = " "\nreason = "r"\nexpires = 2030-01-01\n'
+    (tmp_path / "ferrox.toml").write_text(entry)
+    with pytest.raises(ConfigError, match="must not be empty") as raised:
+        load_config(tmp_path, {"audit": AuditSettings})
+    assert raised.value.key == "audit.ignore[0].id"
