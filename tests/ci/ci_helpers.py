@@ -47,7 +47,9 @@ def step(
 
 # The placements of the real steps, copied so that the snapshots do not follow every change.
 IN_CI = (CiJob(),)
-HISTORY = CarriedFile("benchmark history", "**/.ferrox/bench-history.jsonl", "ferrox-bench-history-")
+HISTORY = CarriedFile(
+    "benchmark history", "**/.ferrox/bench-history.jsonl", "ferrox-bench-history-"
+)
 BASELINE = CarriedFile(
     "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
 )
@@ -91,9 +93,13 @@ def registry(*extra: Step) -> dict[str, Step]:
         step("fmt", "rust", "ci", "lint", tools=("cargo", "rustfmt"), ci=IN_CI),
         step("clippy", "rust", "ci", "lint", tools=("cargo", "clippy"), ci=IN_CI),
         step(
-            "test", "rust", "ci", "test", tools=("cargo", "cargo-nextest"),
+            "test",
+            "rust",
+            "ci",
+            "test",
+            tools=("cargo", "cargo-nextest"),
             ci=(CiJob(matrix="os"),),
-        ),  # fmt: skip
+        ),
         *extra,
     ]
     return {s.name: s for s in steps}
@@ -108,14 +114,22 @@ def full_registry() -> dict[str, Step]:
         step("audit", "rust", "security", tools=("cargo", "cargo-audit")),
         step("bandit", "python", "security", tools=("bandit",), cargo=False),
         step(
-            "security", "security", "ci", tools=(), cargo=False, ci=SECURITY_JOBS,
+            "security",
+            "security",
+            "ci",
+            tools=(),
+            cargo=False,
+            ci=SECURITY_JOBS,
             covers_tag="security",
-        ),  # fmt: skip
+        ),
         step("publish", "release", tools=("git",), cargo=False, ci=PUBLISH_JOBS),
         step(
-            "health", "monitoring", tools=("git",), cargo=False,
+            "health",
+            "monitoring",
+            tools=("git",),
+            cargo=False,
             ci=(CiJob(workflow="monitoring"),),
-        ),  # fmt: skip
+        ),
     )
 
 

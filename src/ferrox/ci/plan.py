@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+
 from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
 from ferrox.ci.settings import CiSettings, Target

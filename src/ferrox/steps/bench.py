@@ -861,8 +861,9 @@ STEP = Step(
             run_args='-- --base "origin/${GITHUB_BASE_REF}"',
         ),
         # After a merge: append to the history (carried in the cache) and look for change points.
-        CiJob(job="bench-history", events=("push",), run_args="-- --mode history",
-              carries=(_HISTORY,)),
+        CiJob(
+            job="bench-history", events=("push",), run_args="-- --mode history", carries=(_HISTORY,)
+        ),
         # Weekly: re-record the stored baseline that compare mode and the pre-push hook read.
         CiJob(workflow="bench-baseline", session="bench-baseline", carries=(_HISTORY, _BASELINE)),
     ),
