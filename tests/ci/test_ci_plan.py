@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
@@ -15,7 +15,8 @@ from ferrox.ci.actions import action_pins
 from ferrox.ci.model import JobStep, nox_session
 from ferrox.ci.plan import Inputs, install_lines, plan
 from ferrox.ci.render import render_workflow, yaml_flow, yaml_scalar
-from ferrox.ci.settings import CiSettings, Target
+from ferrox.ci.settings import CiSettings, OptionalWorkflow, Target
+from ferrox.ci.workflows import WORKFLOWS
 from ferrox.errors import ConfigError
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 
@@ -190,6 +191,11 @@ def test_a_new_step_gets_its_jobs_from_its_placement_alone() -> None:
     assert long_job["name"] == "fuzz-long"
     assert long_job["steps"][0]["with"]["fetch-depth"] == "0"
     assert any(s.get("with", {}).get("path") == "**/.ferrox/corpus" for s in long_job["steps"])
+
+
+def test_the_optional_workflows_of_the_settings_are_those_of_the_table() -> None:
+    optional = {name for name, kind in WORKFLOWS.items() if kind.optional}
+    assert set(get_args(OptionalWorkflow)) == optional
 
 
 def test_a_step_placed_in_an_unknown_workflow_is_refused() -> None:
