@@ -260,7 +260,7 @@ def _list(console: Console, *, as_json: bool) -> int:
                 "name": s.name,
                 "description": s.description,
                 "tags": list(s.tags),
-                "tools": list(s.tools),
+                "tools": list(s.required_tools),
             }
             for s in steps.values()
         ]

@@ -43,7 +43,7 @@ def _guarded(step: Step, ctx: Context) -> StepResult:
         message = masker.mask(f"ferrox internal error in step {step.name}: {exc!r}")
     return StepResult(
         step=step.name,
-        tool=step.tool,
+        tool=step.report_tool,
         status=Status.ERROR,
         summary="could not run: no verdict",
         error=message,

@@ -13,6 +13,7 @@ from pathlib import Path
 from ferrox.ci.plan import Inputs
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.model import Status, StepResult
+from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
 
 BIN = Path(sys.executable).parent
@@ -29,37 +30,106 @@ def _run(ctx: object) -> StepResult:  # pragma: no cover - never run: the regist
     return StepResult(step="x", tool="x", status=Status.PASS, summary="")
 
 
-def step(name: str, *tags: str, tools: tuple[str, ...] = ("cargo",), cargo: bool = True) -> Step:
+def step(
+    name: str,
+    *tags: str,
+    tools: tuple[str, ...] = ("cargo",),
+    cargo: bool = True,
+    ci: tuple[CiJob, ...] = (),
+    covers_tag: str | None = None,
+) -> Step:
     """A registry entry that is only read, never run."""
     return Step(
-        name=name, description=f"{name} step", tool="x", settings=NoSettings, run=_run,
-        tags=tags, tools=tools, needs_cargo=cargo,
+        name=name, description=f"{name} step", report_tool="x", settings=NoSettings, run=_run,
+        tags=tags, required_tools=tools, needs_cargo=cargo, ci=ci, covers_tag=covers_tag,
     )  # fmt: skip
+
+
+# The placements of the real steps, copied so that the snapshots do not follow every change.
+IN_CI = (CiJob(),)
+HISTORY = CarriedFile(
+    "benchmark history", "**/.ferrox/bench-history.jsonl", "ferrox-bench-history-"
+)
+BASELINE = CarriedFile(
+    "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
+)
+BENCH_JOBS = (
+    CiJob(
+        events=("pull_request",),
+        full_history=True,
+        run_args='-- --base "origin/${GITHUB_BASE_REF}"',
+    ),
+    CiJob(job="bench-history", events=("push",), run_args="-- --mode history", carries=(HISTORY,)),
+    CiJob(workflow="bench-baseline", session="bench-baseline", carries=(HISTORY, BASELINE)),
+)
+SECURITY_JOBS = (
+    CiJob(
+        workflow="security",
+        rust=True,
+        cargo_cache=False,
+        uploads_sarif=True,
+        permissions=(("actions", "read"), ("contents", "read"), ("security-events", "write")),
+    ),
+)
+PUBLISH_JOBS = (
+    CiJob(
+        workflow="release",
+        rust=True,
+        cargo_cache=False,
+        full_history=True,
+        matrix="native-target",
+        matrix_run_args='-- --target "$FERROX_TARGET"',
+        one_row_at_a_time=True,
+        permissions=(("contents", "write"),),
+        environment="release",
+        env=(("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),),
+    ),
+)
 
 
 def registry(*extra: Step) -> dict[str, Step]:
     """The three steps of the foundation (fmt, clippy, test), plus ``extra``."""
     steps = [
-        step("fmt", "rust", "ci", "lint", tools=("cargo", "rustfmt")),
-        step("clippy", "rust", "ci", "lint", tools=("cargo", "clippy")),
-        step("test", "rust", "ci", "test", tools=("cargo", "cargo-nextest")),
+        step("fmt", "rust", "ci", "lint", tools=("cargo", "rustfmt"), ci=IN_CI),
+        step("clippy", "rust", "ci", "lint", tools=("cargo", "clippy"), ci=IN_CI),
+        step(
+            "test",
+            "rust",
+            "ci",
+            "test",
+            tools=("cargo", "cargo-nextest"),
+            ci=(CiJob(matrix="os"),),
+        ),
         *extra,
     ]
     return {s.name: s for s in steps}
 
 
 def full_registry() -> dict[str, Step]:
-    """Every kind of step the generator places: security, coverage, build, bench, release, health."""
+    """Every kind of placement: ci jobs, PR-only and post-merge, security, release, schedules."""
     return registry(
-        step("coverage", "rust", "ci", tools=("cargo", "cargo-tarpaulin")),
-        step("build", "rust", "ci"),
-        step("bench", "rust", "ci", "bench"),
+        step("coverage", "rust", "ci", tools=("cargo", "cargo-tarpaulin"), ci=IN_CI),
+        step("bench", "rust", "ci", "bench", ci=BENCH_JOBS),
         step("bench-baseline", "rust", "bench"),
         step("audit", "rust", "security", tools=("cargo", "cargo-audit")),
         step("bandit", "python", "security", tools=("bandit",), cargo=False),
-        step("security", "security", "ci", tools=(), cargo=False),
-        step("publish", "release", tools=("git",), cargo=False),
-        step("health", "monitoring", tools=("git",), cargo=False),
+        step(
+            "security",
+            "security",
+            "ci",
+            tools=(),
+            cargo=False,
+            ci=SECURITY_JOBS,
+            covers_tag="security",
+        ),
+        step("publish", "release", tools=("git",), cargo=False, ci=PUBLISH_JOBS),
+        step(
+            "health",
+            "monitoring",
+            tools=("git",),
+            cargo=False,
+            ci=(CiJob(workflow="monitoring"),),
+        ),
     )
 
 

@@ -67,7 +67,7 @@ def test_a_broken_noxfile_is_a_tool_error(ferrox: Call, project: Path) -> None:
 def test_composite_and_required_steps_count_as_called() -> None:
     steps = registry(
         step("audit", "rust", "security", "ci"),
-        step("security", "security", "ci"),
+        step("security", "security", "ci", covers_tag="security"),
         step("report", "ci"),
     )
     steps["lint-all"] = replace(step("lint-all", "ci"), requires=("fmt", "clippy"))

@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
-from ci_helpers import default_inputs, full_inputs, registry, step
+from ci_helpers import PUBLISH_JOBS, default_inputs, full_inputs, registry, step
 
 from ferrox.ci.actions import action_pins
-from ferrox.ci.model import Step, nox_session
-from ferrox.ci.plan import Inputs, install_lines, placement, plan
+from ferrox.ci.model import JobStep, nox_session
+from ferrox.ci.plan import Inputs, install_lines, plan
 from ferrox.ci.render import render_workflow, yaml_flow, yaml_scalar
-from ferrox.ci.settings import CiSettings
+from ferrox.ci.settings import CiSettings, OptionalWorkflow, Target
+from ferrox.ci.workflows import WORKFLOWS
 from ferrox.errors import ConfigError
+from ferrox.steps.ci_placement import CarriedFile, CiJob
 
 PINNED_USES = re.compile(r"^uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d[\w.]*$")
 ALL = {"default": default_inputs, "full": full_inputs}
@@ -59,22 +61,16 @@ def test_every_workflow_keeps_the_rules(scenario: str) -> None:
                 assert nox_session(run) or run in allowed_setup, run
 
 
-def test_release_has_no_cache_and_publish_needs_every_build() -> None:
+def test_release_has_no_cache_and_publish_may_write_the_release() -> None:
     _text, doc = documents(full_inputs())["release.yml"]
     steps = [s for job in doc["jobs"].values() for s in job["steps"]]
     assert not any("actions/cache@" in s.get("uses", "") for s in steps)
     publish = doc["jobs"]["publish"]
-    assert publish["needs"] == ["build"]
+    assert "needs" not in publish
     assert publish["permissions"] == {"contents": "write"}
+    assert publish["environment"] == "release"
     assert triggers(doc) == {"push": {"tags": ["v*"]}}
     assert doc["concurrency"]["cancel-in-progress"] is False
-    build = doc["jobs"]["build"]
-    assert build["runs-on"] == "${{ matrix.runner }}"
-    assert [row["target"] for row in build["strategy"]["matrix"]["include"]] == [
-        "x86_64-unknown-linux-gnu",
-        "aarch64-unknown-linux-musl",
-        "aarch64-apple-darwin",
-    ]
 
 
 def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
@@ -96,7 +92,7 @@ def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
 def test_ci_yml_jobs_follow_the_registry() -> None:
     _text, doc = documents(full_inputs())["ci.yml"]
     assert list(doc["jobs"]) == [
-        "fmt", "clippy", "test", "coverage", "build", "bench", "bench-history", "lint"
+        "fmt", "clippy", "test", "coverage", "bench", "bench-history", "lint"
     ]  # fmt: skip
     assert doc["jobs"]["bench-history"]["if"] == "github.event_name == 'push'"
     assert doc["jobs"]["bench"]["if"] == "github.event_name == 'pull_request'"
@@ -104,8 +100,6 @@ def test_ci_yml_jobs_follow_the_registry() -> None:
         {"os": "ubuntu-latest"},
         {"os": "windows-latest"},
     ]
-    # Data from the matrix reaches the command through env, never through ${{ }} in run:.
-    assert doc["jobs"]["build"]["env"]["FERROX_TARGET"] == "${{ matrix.target }}"
 
 
 def test_the_weekly_baseline_job_carries_history_and_baseline_in_the_cache() -> None:
@@ -142,7 +136,7 @@ def test_the_weekly_baseline_job_needs_the_bench_step_and_the_config() -> None:
     without_bench = {k: v for k, v in full_inputs().steps.items() if k != "bench"}
     result = plan(replace(full_inputs(), steps=without_bench))
     assert "bench-baseline.yml" not in [wf.file for wf in result.workflows]
-    assert "bench-baseline.yml: not generated (no `bench` step in this ferrox)" in result.notes
+    assert "bench-baseline.yml: not generated (no step in this ferrox runs in it)" in result.notes
     left_out = replace(full_inputs(), ci=CiSettings(workflows=("security",)))
     result = plan(left_out)
     assert "bench-baseline.yml" not in [wf.file for wf in result.workflows]
@@ -152,27 +146,62 @@ def test_the_weekly_baseline_job_needs_the_bench_step_and_the_config() -> None:
 def test_optional_workflows_need_their_session_and_the_config() -> None:
     result = plan(default_inputs())
     assert [wf.file for wf in result.workflows] == ["ci.yml"]
-    assert any("no `security` step" in note for note in result.notes)
+    assert "security.yml: not generated (no step in this ferrox runs in it)" in result.notes
     without = replace(full_inputs(), ci=CiSettings(workflows=("security",)))
     result = plan(without)
     assert [wf.file for wf in result.workflows] == ["ci.yml", "security.yml"]
     assert any("release.yml: not generated ([ci] workflows" in note for note in result.notes)
 
 
-def test_release_without_a_build_step_publishes_alone() -> None:
-    steps = registry(step("publish", "release", cargo=False))
-    inputs = Inputs(steps, CiSettings(), pinned_tools=())
+def test_release_publishes_alone_on_the_host_without_native_targets() -> None:
+    steps = registry(step("publish", "release", cargo=False, ci=PUBLISH_JOBS))
+    cross_only = (Target("aarch64-unknown-linux-musl", "ubuntu-latest", cross="zigbuild"),)
+    inputs = Inputs(steps, CiSettings(targets=cross_only), pinned_tools=())
     release = next(wf for wf in plan(inputs).workflows if wf.file == "release.yml")
-    assert [job.id for job in release.jobs] == ["publish"]
-    assert release.jobs[0].needs == ()
+    assert release.purpose == "on v* tags, build the host target and publish the release"
+    (job,) = release.jobs
+    assert (job.id, job.needs, job.matrix, job.runs_on) == ("publish", (), None, "ubuntu-latest")
+    (run,) = [s for s in job.steps if s.id == "ferrox"]
+    assert run.run == "nox -s publish"
+    assert run.env == (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
 
 
-def test_placement_reads_names_and_tags() -> None:
-    assert placement(step("audit", "rust", "security")) == "security"
-    assert placement(step("publish")) == "release"
-    assert placement(step("health")) == "monitoring"
-    assert placement(step("fmt", "ci")) == "ci"
-    assert placement(step("tools", "setup")) is None
+def test_a_new_step_gets_its_jobs_from_its_placement_alone() -> None:
+    nightly = CarriedFile("fuzz corpus", "**/.ferrox/corpus", "ferrox-fuzz-corpus-")
+    fuzz = step(
+        "fuzz", "rust", tools=("cargo", "cargo-fuzz"),
+        ci=(
+            CiJob(events=("pull_request",), run_args="-- --quick", matrix="os"),
+            CiJob(workflow="monitoring", job="fuzz-long", carries=(nightly,), full_history=True),
+        ),
+    )  # fmt: skip
+    inputs = Inputs(registry(fuzz), CiSettings(), pinned_tools=("cargo-fuzz",))
+    docs = documents(inputs)
+    assert list(docs) == ["ci.yml", "monitoring.yml"]
+    _text, ci = docs["ci.yml"]
+    job = ci["jobs"]["fuzz"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["runs-on"] == "${{ matrix.os }}"
+    runs = [s.get("run") for s in job["steps"]]
+    assert "nox -s tools -- cargo-fuzz" in runs
+    assert runs[-2] == "nox -s fuzz -- --quick"
+    assert job["steps"][-1]["with"]["name"] == "ferrox-fuzz-${{ matrix.os }}"
+    _text, monitoring = docs["monitoring.yml"]
+    (long_job,) = monitoring["jobs"].values()
+    assert long_job["name"] == "fuzz-long"
+    assert long_job["steps"][0]["with"]["fetch-depth"] == "0"
+    assert any(s.get("with", {}).get("path") == "**/.ferrox/corpus" for s in long_job["steps"])
+
+
+def test_the_optional_workflows_of_the_settings_are_those_of_the_table() -> None:
+    optional = {name for name, kind in WORKFLOWS.items() if kind.optional}
+    assert set(get_args(OptionalWorkflow)) == optional
+
+
+def test_a_step_placed_in_an_unknown_workflow_is_refused() -> None:
+    stray = step("stray", ci=(CiJob(workflow="nightly"),))
+    with pytest.raises(ValueError, match="unknown workflow 'nightly'"):
+        plan(Inputs(registry(stray), CiSettings()))
 
 
 def test_checkout_source_installs_ferrox_from_the_repository() -> None:
@@ -184,7 +213,7 @@ def test_checkout_source_installs_ferrox_from_the_repository() -> None:
 
 def test_model_and_scalars() -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        Step(name="neither")
+        JobStep(name="neither")
     assert nox_session("nox -s test -- -- x") == "test"
     assert nox_session("python -m pip install x") is None
     assert yaml_scalar("3.12") == '"3.12"'
@@ -202,13 +231,12 @@ def test_action_table_rejects_a_short_sha(tmp_path: Path) -> None:
     assert all(len(pin.sha) == 40 for pin in action_pins().values())
 
 
-def test_without_a_build_step_each_native_runner_publishes_its_own_target(
+def test_each_native_runner_publishes_its_own_target(
     tmp_path: Path,
 ) -> None:
     from ci_helpers import actionlint, findings, zizmor
 
     inputs = full_inputs()
-    inputs = replace(inputs, steps={k: v for k, v in inputs.steps.items() if k != "build"})
     text, doc = documents(inputs)["release.yml"]
     job = doc["jobs"]["publish"]
     assert job["runs-on"] == "${{ matrix.runner }}"

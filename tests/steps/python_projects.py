@@ -69,11 +69,11 @@ def check_readme_table(
         for f in result.report["findings"]
     )
     assert found == expected
-    assert result.report["tool"] == all_steps()[step].tool
+    assert result.report["tool"] == all_steps()[step].report_tool
     sarif = json.loads((result.report_dir / f"{step}.sarif").read_text())
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
     [run] = sarif["runs"]
-    assert run["tool"]["driver"]["name"] == all_steps()[step].tool
+    assert run["tool"]["driver"]["name"] == all_steps()[step].report_tool
     assert sorted(r["ruleId"] for r in run["results"]) == sorted(e[0] for e in expected)
     if step in ("pip-audit", "safety") and expected:
         # GitHub ranks code-scanning alerts by the CVSS score carried into the rule.

@@ -45,7 +45,7 @@ def _scanner(
     return Step(
         name=name,
         description=f"fake {name}",
-        tool=f"{name}-tool",
+        report_tool=f"{name}-tool",
         settings=security.SecuritySettings,
         run=outcome,
         tags=("security",),
@@ -210,7 +210,7 @@ def test_a_bare_nox_runs_the_composite_instead_of_its_parts(
     import ferrox.steps as registry
 
     scanner = _scanner("alpha", _passes("alpha"))
-    lint = Step(name="lint", description="", tool="x", settings=object, run=_passes("lint"))
+    lint = Step(name="lint", description="", report_tool="x", settings=object, run=_passes("lint"))
     monkeypatch.setattr(
         registry, "all_steps", lambda: {"lint": lint, "alpha": scanner, "security": security.STEP}
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ferrox.ci.plan import build_matrix, test_matrix
+from ferrox.ci.plan import os_matrix, target_matrix
 from ferrox.ci.settings import CiSettings
 
 
 def matrices(ci: CiSettings) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """``{"test": {"include": [...]}, "build": {"include": [...]}}`` as the workflows embed them."""
     return {
-        "test": {"include": [dict(row) for row in test_matrix(ci.test_os).include]},
-        "build": {"include": [dict(row) for row in build_matrix(ci.targets).include]},
+        "test": {"include": [dict(row) for row in os_matrix(ci.test_os).include]},
+        "build": {"include": [dict(row) for row in target_matrix(ci.targets).include]},
     }

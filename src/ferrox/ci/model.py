@@ -1,4 +1,4 @@
-"""The typed workflow model the templates render: workflows, jobs, steps (all frozen data).
+"""The typed workflow model the templates render: workflows, jobs, job steps (frozen data).
 
 Only what ferrox's workflows need is modelled; every field maps to one GitHub Actions key.
 """
@@ -13,8 +13,8 @@ Pairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
-class Step:
-    """A job step: either an action (``uses``, setup only) or one ``run`` line."""
+class JobStep:
+    """One step of a workflow job: either an action (``uses``, setup only) or one ``run`` line."""
 
     name: str
     uses: ActionPin | None = None
@@ -46,7 +46,7 @@ class Job:
     name: str
     runs_on: str
     timeout_minutes: int
-    steps: tuple[Step, ...]
+    steps: tuple[JobStep, ...]
     permissions: Pairs = (("contents", "read"),)
     needs: tuple[str, ...] = ()
     matrix: Matrix | None = None

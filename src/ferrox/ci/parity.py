@@ -2,7 +2,7 @@
 
 Every ``nox -s X`` in ``.github/workflows/*.yml`` must be a session ``nox --list --json`` knows, and
 every session tagged ``ci`` must be run by some workflow: directly, as a ``requires=`` of a called
-step, or (steps tagged ``security``) through the composite ``security`` step.
+step, or (steps with the tag a composite covers, e.g. `security`) through that composite step.
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def _covered(called: set[str], steps: Mapping[str, Step]) -> set[str]:
             if name not in covered:
                 covered.add(name)
                 pending.append(name)
-    if "security" in covered:  # the composite runs every security step that applies
-        covered |= {name for name, step in steps.items() if "security" in step.tags}
+    # A composite (e.g. `security`) runs every step with the tag it covers that applies.
+    tags = {steps[name].covers_tag for name in covered if name in steps}
+    covered |= {name for name, step in steps.items() if tags & set(step.tags)}
     return covered

@@ -1,48 +1,33 @@
-"""Registry + ``[ci]`` -> the workflows to generate. Nothing here knows a fixed list of sessions.
+"""Registry + ``[ci]`` -> the workflows to generate. Nothing here knows a step by name.
 
-Where a step goes is read from its name and tags:
+Each step declares its jobs as data (``Step.ci``, a tuple of ``CiJob``): the workflow each one
+runs in (a key of ``ferrox.ci.workflows``), on which events, over which matrix axis
+(``os`` from ``[ci] test_os``, ``native-target`` from ``[ci] targets``), with what run
+arguments, checkout depth, permissions, cached files and SARIF upload. A step that covers a
+tag (the ``security`` composite) installs the tools of every step it runs.
 
-* tagged ``security`` -> ``security.yml``, generated when the composite ``security`` step exists:
-  one job runs it (it runs the other scanners) and uploads its SARIF;
-* named ``publish`` (or tagged ``release``) -> ``release.yml``; ``build`` also builds there;
-* named ``health`` (or tagged ``monitoring``) -> ``monitoring.yml``;
-* ``bench`` -> also ``bench-baseline.yml``: weekly (and on demand) ``nox -s bench-baseline``;
-* any other step tagged ``ci`` -> a job of ``ci.yml``; ``test`` fans out over ``[ci] test_os``,
-  ``build`` over ``[ci] targets``, ``bench`` runs on pull requests only.
-
-Plus ``[ci] extra_sessions``: the project's own nox sessions, one ``ci.yml`` job each.
+Plus ``[ci] extra_sessions``: the project's own nox sessions, one ``ci.yml`` job each. An
+optional workflow is written when ``[ci] workflows`` lists it and some step runs in it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ferrox.ci.actions import ActionPin, action_pins
-from ferrox.ci.model import Job, Matrix, Pairs, Step, Triggers, Workflow
+from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
 from ferrox.ci.settings import CiSettings, Target
-from ferrox.steps.interface import Step as FerroxStep
-
-SECURITY = "security"
-PUBLISH = "publish"
-HEALTH = "health"
-BUILD = "build"
-BENCH = "bench"
-BENCH_BASELINE = "bench-baseline"  # the nox session ferrox.nox.register() adds beside bench
-# Benchmark files carried from run to run in the Actions cache (the same path in every job that
-# carries one: the cache's version is derived from it, so jobs share the chain only then).
-HISTORY_FILES = "**/.ferrox/bench-history.jsonl"
-BASELINE_FILES = "**/.ferrox/bench-baseline.json"
-# Jobs that run in ci.yml only for some events.
-PR_ONLY = {"bench"}
+from ferrox.ci.workflows import WORKFLOWS, WorkflowKind
+from ferrox.steps.ci_placement import CarriedFile, CiJob
+from ferrox.steps.interface import Step
 
 
 @dataclass(frozen=True)
 class Inputs:
     """Everything the generator reads: the registry, the [ci] settings and project facts."""
 
-    steps: Mapping[str, FerroxStep]
+    steps: Mapping[str, Step]
     ci: CiSettings
     report_dir: str = "target/ferrox"
     pinned_tools: tuple[str, ...] = ()  # the tools ci/tools.toml pins (cargo and Python)
@@ -59,191 +44,94 @@ class Plan:
 
 def plan(inputs: Inputs) -> Plan:
     """The workflows for this registry and configuration."""
-    workflows = [ci_workflow(inputs)]
+    placed = placements(inputs.steps)
+    workflows: list[Workflow] = []
     notes: list[str] = []
-    optional = {
-        "security": (SECURITY, security_workflow),
-        "release": (PUBLISH, release_workflow),
-        "monitoring": (HEALTH, monitoring_workflow),
-        "bench-baseline": (BENCH, bench_baseline_workflow),
-    }
-    for kind, (session, build) in optional.items():
-        if kind not in inputs.ci.workflows:
-            notes.append(f"{kind}.yml: not generated ([ci] workflows leaves it out)")
-        elif session not in inputs.steps:
-            notes.append(f"{kind}.yml: not generated (no `{session}` step in this ferrox)")
+    for kind in WORKFLOWS.values():
+        if kind.optional and kind.name not in inputs.ci.workflows:
+            notes.append(f"{kind.file}: not generated ([ci] workflows leaves it out)")
+        elif kind.optional and not placed.get(kind.name):
+            notes.append(f"{kind.file}: not generated (no step in this ferrox runs in it)")
         else:
-            workflows.append(build(inputs))
+            workflows.append(workflow(inputs, kind, placed.get(kind.name, [])))
     return Plan(tuple(workflows), tuple(notes))
 
 
-def placement(step: FerroxStep) -> str | None:
-    """The workflow a step's job belongs to (ci, security, release, monitoring) or None."""
-    if SECURITY in step.tags:
-        return "security"
-    if step.name == PUBLISH or "release" in step.tags:
-        return "release"
-    if step.name == HEALTH or "monitoring" in step.tags:
-        return "monitoring"
-    if "ci" in step.tags:
-        return "ci"
-    return None
+def placements(steps: Mapping[str, Step]) -> dict[str, list[tuple[Step, CiJob]]]:
+    """Each workflow's jobs, as the steps declare them, in registry order."""
+    placed: dict[str, list[tuple[Step, CiJob]]] = {}
+    for step in steps.values():
+        for ci_job in step.ci:
+            if ci_job.workflow not in WORKFLOWS:
+                known = ", ".join(WORKFLOWS)
+                raise ValueError(
+                    f"step {step.name!r} runs in unknown workflow {ci_job.workflow!r} ({known})"
+                )
+            placed.setdefault(ci_job.workflow, []).append((step, ci_job))
+    return placed
 
 
-def ci_workflow(inputs: Inputs) -> Workflow:
-    """``ci.yml``: one job per CI step and extra session, on pushes and pull requests."""
-    jobs: list[Job] = []
-    for step in inputs.steps.values():
-        if placement(step) != "ci":
-            continue
-        if step.name == "test":
-            jobs.append(_test_job(inputs, step))
-        elif step.name == BUILD:
-            jobs.append(_build_job(inputs, step, upload_dist=False))
-        else:
-            job = _session_job(
-                inputs, step.name, rust=_needs_rust(step), tools=_tools(inputs, step),
-                **_pr_only_args(step.name),
-            )  # fmt: skip
-            if step.name in PR_ONLY:
-                job = _with(job, if_="github.event_name == 'pull_request'")
-            jobs.append(job)
-            if step.name == "bench":
-                jobs.append(_bench_history_job(inputs, step))
-    for session in inputs.ci.extra_sessions:
+def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]]) -> Workflow:
+    """One workflow: a job per placed step job, then (ci.yml) the extra sessions."""
+    jobs = [step_job(inputs, step, ci_job) for step, ci_job in placed]
+    if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
-        jobs.append(_session_job(inputs, session, rust=True, tools=tools))
+        jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
+    fanned = kind.matrix_purpose and any(job.matrix for job in jobs)
     return Workflow(
-        file="ci.yml",
-        name="ci",
-        purpose="every CI step on pushes and pull requests",
-        on=Triggers(push_branches=inputs.ci.branches, pull_request=True),
+        file=kind.file,
+        name=kind.name,
+        purpose=kind.matrix_purpose if fanned else kind.purpose,
+        on=kind.triggers(inputs.ci),
         jobs=tuple(jobs),
+        cancel_superseded=kind.cancel_superseded,
     )
 
 
-def security_workflow(inputs: Inputs) -> Workflow:
-    """``security.yml``: the security steps on pull requests and daily; SARIF to code scanning."""
-    # The composite `security` step runs every scanner that applies: its job installs their tools.
-    scanners = [s for s in inputs.steps.values() if placement(s) == "security"]
-    tools = tuple(dict.fromkeys(t for s in scanners for t in _tools(inputs, s)))
-    jobs = []
-    for step in (inputs.steps[SECURITY],):
-        sarif = f"{inputs.report_dir}/{step.name}.sarif"
-        upload = Step(
-            name="Upload SARIF to code scanning",
-            uses=_pin("upload-sarif"),
-            with_=(("sarif_file", sarif), ("category", f"ferrox-{step.name}")),
-            # A pull request from a fork gets a read-only token: the upload would fail there.
-            if_="always() && hashFiles('" + sarif + "') != '' && "
-            "(github.event_name != 'pull_request' || "
-            "github.event.pull_request.head.repo.full_name == github.repository)",
-        )
-        job = _session_job(inputs, step.name, rust=True, tools=tools, cache=False, after=(upload,))
-        permissions = (("actions", "read"), ("contents", "read"), ("security-events", "write"))
-        jobs.append(_with(job, permissions=permissions))
-    return Workflow(
-        file="security.yml",
-        name="security",
-        purpose="security scanners on pull requests and daily, SARIF uploaded to code scanning",
-        on=Triggers(pull_request=True, schedules=(inputs.ci.security_cron,)),
-        jobs=tuple(jobs),
-    )
-
-
-def release_workflow(inputs: Inputs) -> Workflow:
-    """``release.yml``: on ``v*`` tags, a build per target on its runner, then one publish job."""
-    jobs: list[Job] = []
-    download: tuple[Step, ...] = ()
-    if BUILD in inputs.steps:
-        jobs.append(_build_job(inputs, inputs.steps[BUILD], upload_dist=True))
-        download = (
-            Step(
-                name="Download the built artifacts",
-                uses=_pin("download-artifact"),
-                with_=(("pattern", "dist-*"), ("path", "target/dist"), ("merge-multiple", "true")),
-            ),
-        )
-    native = tuple(t for t in inputs.ci.targets if t.cross == "cargo")
-    per_runner = not download and bool(native)
-    publish = _session_job(
-        inputs, PUBLISH, rust=True, tools=_tools(inputs, inputs.steps[PUBLISH]), cache=False,
-        before=download, fetch_all=True, targets=per_runner,
-        run_args='-- --target "$FERROX_TARGET"' if per_runner else "",
-        artifact_suffix="-${{ matrix.target }}" if per_runner else "",
-    )  # fmt: skip
-    publish = _with(
-        publish,
-        permissions=(("contents", "write"),),
-        needs=(BUILD,) if download else (),
-        environment="release",
-        steps=_with_env(
-            publish.steps,
-            PUBLISH,
-            (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
-            + ((("FERROX_TARGET", "${{ matrix.target }}"),) if per_runner else ()),
-        ),
-    )
-    if per_runner:
-        # Without a build step each native runner builds its own target and adds its assets to
-        # the one release; one runner at a time, so the release is created exactly once.
-        matrix = replace(build_matrix(native), max_parallel=1)
-        publish = _with(publish, runs_on="${{ matrix.runner }}", matrix=matrix)
-    jobs.append(publish)
-    return Workflow(
-        file="release.yml",
-        name="release",
-        purpose=(
-            "build every target on its native runner, then publish, on v* tags"
-            if download
-            else "on v* tags, each native runner builds its target and publishes to the release"
-            if per_runner
-            else "on v* tags, build the host target and publish the release"
-        ),
-        on=Triggers(push_tags=("v*",), workflow_dispatch=False),
-        jobs=tuple(jobs),
-        cancel_superseded=False,
-    )
-
-
-def monitoring_workflow(inputs: Inputs) -> Workflow:
-    """``monitoring.yml``: the health report, daily and weekly."""
-    step = inputs.steps[HEALTH]
-    job = _session_job(inputs, HEALTH, rust=_needs_rust(step), tools=_tools(inputs, step))
-    return Workflow(
-        file="monitoring.yml",
-        name="monitoring",
-        purpose="the repository health report, daily and weekly",
-        on=Triggers(schedules=(inputs.ci.daily_cron, inputs.ci.weekly_cron)),
-        jobs=(job,),
-    )
-
-
-def bench_baseline_workflow(inputs: Inputs) -> Workflow:
-    """``bench-baseline.yml``: weekly (and on demand), record the stored benchmark baseline.
-
-    ``nox -s bench-baseline`` appends the run to the history and writes the baseline file, which
-    compare mode (and the pre-push hook) reads. Both files travel in the Actions cache: each run
-    restores the newest (``restore-keys`` prefix) and saves under its own key. The history
-    shares its key prefix and path with the post-merge ``bench-history`` job, so the two extend
-    one history. Scheduled runs use the default branch, whose caches every branch can restore.
-    """
-    carried = (
-        _carried("benchmark history", HISTORY_FILES, "ferrox-bench-history-"),
-        _carried("benchmark baseline", BASELINE_FILES, "ferrox-bench-baseline-file-"),
-    )
+def step_job(inputs: Inputs, step: Step, ci_job: CiJob) -> Job:
+    """The job one ``CiJob`` of a step describes."""
+    session = ci_job.session or step.name
+    matrix = _matrix(inputs.ci, ci_job)
+    axis = ci_job.matrix if matrix else None
+    run_args = ci_job.run_args
+    env = ci_job.env
+    if axis and ci_job.matrix_run_args:
+        run_args = f"{run_args} {ci_job.matrix_run_args}".strip()
+    if axis == "native-target":
+        env = (*env, ("FERROX_TARGET", "${{ matrix.target }}"))
+    rust = ci_job.rust if ci_job.rust is not None else step.needs_cargo or "rust" in step.tags
     job = _session_job(
-        inputs, BENCH_BASELINE, rust=True, tools=_tools(inputs, inputs.steps[BENCH]),
-        before=carried,
+        inputs, session, rust=rust, tools=_tools(inputs, step), job_id=ci_job.job,
+        cache=ci_job.cargo_cache, run_args=run_args, targets=axis == "native-target",
+        before=tuple(_carried(f) for f in ci_job.carries),
+        after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
+        fetch_all=ci_job.full_history, env=env,
+        artifact_suffix=f"-${{{{ matrix.{_AXIS_ROW[axis]} }}}}" if axis else "",
     )  # fmt: skip
-    return Workflow(
-        file="bench-baseline.yml",
-        name="bench-baseline",
-        purpose="weekly and on demand, re-record the stored benchmark baseline (history appended)",
-        on=Triggers(schedules=(inputs.ci.bench_baseline_cron,)),
-        jobs=(job,),
-        cancel_superseded=False,  # a measurement half done is worth nothing
+    events = " || ".join(f"github.event_name == '{event}'" for event in ci_job.events)
+    job = replace(
+        job, permissions=ci_job.permissions, environment=ci_job.environment, if_=events or None
     )
+    if axis and matrix:
+        if ci_job.one_row_at_a_time:
+            matrix = replace(matrix, max_parallel=1)
+        job = replace(job, runs_on=f"${{{{ matrix.{_AXIS_RUNNER[axis]} }}}}", matrix=matrix)
+    return job
+
+
+# The matrix key naming each row (in artifact names) and the one holding its runner.
+_AXIS_ROW = {"os": "os", "native-target": "target"}
+_AXIS_RUNNER = {"os": "os", "native-target": "runner"}
+
+
+def _matrix(ci: CiSettings, ci_job: CiJob) -> Matrix | None:
+    """The job's matrix; None without an axis, or when ``[ci]`` gives the axis no rows."""
+    if ci_job.matrix == "os":
+        return os_matrix(ci.test_os)
+    if ci_job.matrix == "native-target":
+        native = tuple(t for t in ci.targets if t.cross == "cargo")
+        return target_matrix(native) if native else None
+    return None
 
 
 def install_lines(ci: CiSettings) -> tuple[str, ...]:
@@ -254,7 +142,7 @@ def install_lines(ci: CiSettings) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def build_matrix(targets: tuple[Target, ...]) -> Matrix:
+def target_matrix(targets: tuple[Target, ...]) -> Matrix:
     """One row per target: triple, runner, cross tool, features."""
     return Matrix(
         tuple(
@@ -269,51 +157,9 @@ def build_matrix(targets: tuple[Target, ...]) -> Matrix:
     )
 
 
-def test_matrix(test_os: tuple[str, ...]) -> Matrix:
-    """One row per runner of the test step."""
+def os_matrix(test_os: tuple[str, ...]) -> Matrix:
+    """One row per runner label."""
     return Matrix(tuple((("os", os_label),) for os_label in test_os))
-
-
-def _test_job(inputs: Inputs, step: FerroxStep) -> Job:
-    job = _session_job(
-        inputs,
-        step.name,
-        rust=True,
-        tools=_tools(inputs, step),
-        artifact_suffix="-${{ matrix.os }}",
-    )
-    return _with(job, runs_on="${{ matrix.os }}", matrix=test_matrix(inputs.ci.test_os))
-
-
-def _build_job(inputs: Inputs, step: FerroxStep, *, upload_dist: bool) -> Job:
-    # The target arrives through env, never as ${{ }} inside the run line.
-    features = any(t.features for t in inputs.ci.targets)
-    run_args = '-- -- --target "$FERROX_TARGET"' + (
-        ' --features "$FERROX_FEATURES"' if features else ""
-    )
-    after: tuple[Step, ...] = ()
-    if upload_dist:
-        after = (
-            Step(
-                name="Upload the build",
-                uses=_pin("upload-artifact"),
-                with_=(
-                    ("name", "dist-${{ matrix.target }}"),
-                    ("path", "target/dist/"),
-                    ("if-no-files-found", "error"),
-                ),
-            ),
-        )
-    job = _session_job(
-        inputs, step.name, rust=True, tools=_tools(inputs, step), run_args=run_args,
-        artifact_suffix="-${{ matrix.target }}", targets=True, cache=not upload_dist, after=after,
-    )  # fmt: skip
-    env: Pairs = (("FERROX_TARGET", "${{ matrix.target }}"),)
-    if features:
-        env = (*env, ("FERROX_FEATURES", "${{ matrix.features }}"))
-    return _with(
-        job, runs_on="${{ matrix.runner }}", matrix=build_matrix(inputs.ci.targets), env=env
-    )
 
 
 def _session_job(
@@ -322,21 +168,24 @@ def _session_job(
     *,
     rust: bool,
     tools: tuple[str, ...],
+    job_id: str = "",
     cache: bool = True,
     run_args: str = "",
     artifact_suffix: str = "",
     targets: bool = False,
-    before: tuple[Step, ...] = (),
-    after: tuple[Step, ...] = (),
+    before: tuple[JobStep, ...] = (),
+    after: tuple[JobStep, ...] = (),
     fetch_all: bool = False,
+    env: Pairs = (),
 ) -> Job:
     """A job that sets up Python (and Rust), installs nox + ferrox, and runs one session."""
+    job_id = job_id or session
     checkout: Pairs = (("persist-credentials", "false"),)
     if fetch_all:
         checkout = (*checkout, ("fetch-depth", "0"))
     steps = [
-        Step(name="Check out", uses=_pin("checkout"), with_=checkout),
-        Step(
+        JobStep(name="Check out", uses=_pin("checkout"), with_=checkout),
+        JobStep(
             name="Set up Python",
             uses=_pin("setup-python"),
             with_=(("python-version", inputs.ci.python),),
@@ -348,28 +197,28 @@ def _session_job(
             toolchain = (*toolchain, ("components", ", ".join(inputs.components)))
         if targets:
             toolchain = (*toolchain, ("targets", "${{ matrix.target }}"))
-        steps.append(Step(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
+        steps.append(JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
         if cache:
             steps.append(_cache_step(session))
     steps.extend(
-        Step(
+        JobStep(
             name="Install nox and ferrox" if i == 0 else "Install ferrox from this checkout",
             run=line,
         )
         for i, line in enumerate(install_lines(inputs.ci))
     )
     if tools:
-        steps.append(Step(name="Install pinned tools", run=f"nox -s tools -- {' '.join(tools)}"))
+        steps.append(JobStep(name="Install pinned tools", run=f"nox -s tools -- {' '.join(tools)}"))
     steps.extend(before)
     run = f"nox -s {session}" + (f" {run_args}" if run_args else "")
-    steps.append(Step(name=session, run=run, id="ferrox"))
+    steps.append(JobStep(name=session, run=run, id="ferrox", env=env))
     steps.extend(after)
     steps.append(
-        Step(
+        JobStep(
             name="Upload reports",
             uses=_pin("upload-artifact"),
             with_=(
-                ("name", f"ferrox-{session}{artifact_suffix}"),
+                ("name", f"ferrox-{job_id}{artifact_suffix}"),
                 ("path", f"{inputs.report_dir}/"),
                 ("if-no-files-found", "ignore"),
             ),
@@ -377,18 +226,18 @@ def _session_job(
         )
     )
     return Job(
-        id=session,
-        name=session,
+        id=job_id,
+        name=job_id,
         runs_on="ubuntu-latest",
         timeout_minutes=inputs.ci.timeout_minutes,
         steps=tuple(steps),
     )
 
 
-def _cache_step(session: str) -> Step:
+def _cache_step(session: str) -> JobStep:
     # The same inputs as `ferrox cache-key`, hashed by Actions itself (no extra run line).
     files = "'**/Cargo.lock', 'rust-toolchain.toml', 'rust-toolchain', 'ci/tools.toml'"
-    return Step(
+    return JobStep(
         name="Cache cargo",
         uses=_pin("cache"),
         with_=(
@@ -399,64 +248,43 @@ def _cache_step(session: str) -> Step:
     )
 
 
-def _bench_history_job(inputs: Inputs, step: FerroxStep) -> Job:
-    """After a merge: append to the benchmark history and look for change points.
+def _sarif_upload(inputs: Inputs, session: str) -> JobStep:
+    """Uploads the session's SARIF report to code scanning."""
+    sarif = f"{inputs.report_dir}/{session}.sarif"
+    return JobStep(
+        name="Upload SARIF to code scanning",
+        uses=_pin("upload-sarif"),
+        with_=(("sarif_file", sarif), ("category", f"ferrox-{session}")),
+        # A pull request from a fork gets a read-only token: the upload would fail there.
+        if_="always() && hashFiles('" + sarif + "') != '' && "
+        "(github.event_name != 'pull_request' || "
+        "github.event.pull_request.head.repo.full_name == github.repository)",
+    )
 
-    A fresh runner has no history, so the file travels in the Actions cache: every run saves
-    it under a new key and the next run restores the newest one (``restore-keys`` prefix).
+
+def _carried(carried: CarriedFile) -> JobStep:
+    """A file carried across runs: the newest cached copy is restored, and saved anew by key.
+
+    A fresh runner has nothing, so every run saves under a new key (the run id) and the next
+    one restores the newest by the ``restore-keys`` prefix.
     """
-    history = _carried("benchmark history", HISTORY_FILES, "ferrox-bench-history-")
-    job = _session_job(
-        inputs, step.name, rust=True, tools=_tools(inputs, step), run_args="-- --mode history",
-        artifact_suffix="-history", before=(history,),
-    )  # fmt: skip
-    return _with(job, id="bench-history", name="bench-history", if_="github.event_name == 'push'")
-
-
-def _carried(what: str, path: str, prefix: str) -> Step:
-    """A file carried across runs: the newest cached copy is restored, and saved anew by key."""
-    return Step(
-        name=f"Restore the {what}",
+    return JobStep(
+        name=f"Restore the {carried.what}",
         uses=_pin("cache"),
         with_=(
-            ("path", path),
-            ("key", prefix + "${{ github.run_id }}"),
-            ("restore-keys", prefix),
+            ("path", carried.path),
+            ("key", carried.key_prefix + "${{ github.run_id }}"),
+            ("restore-keys", carried.key_prefix),
         ),
     )
 
 
-def _pr_only_args(session: str) -> dict[str, Any]:
-    """bench compares the PR with its target branch: full history, and that branch as the base.
-
-    ``GITHUB_BASE_REF`` is read by the shell from the environment, never expanded by Actions
-    into the script, so a branch name cannot inject code.
-    """
-    if session != "bench":
-        return {}
-    return {"fetch_all": True, "run_args": '-- --base "origin/${GITHUB_BASE_REF}"'}
-
-
-def _needs_rust(step: FerroxStep) -> bool:
-    return step.needs_cargo or "rust" in step.tags
-
-
-def _tools(inputs: Inputs, step: FerroxStep) -> tuple[str, ...]:
-    return tuple(t for t in step.tools if t in inputs.pinned_tools)
+def _tools(inputs: Inputs, step: Step) -> tuple[str, ...]:
+    """The pinned tools its job installs; a composite's include those of every step it runs."""
+    runs = [s for s in inputs.steps.values() if s is step or (step.covers_tag in s.tags)]
+    wanted = dict.fromkeys(t for s in runs for t in s.required_tools)
+    return tuple(t for t in wanted if t in inputs.pinned_tools)
 
 
 def _pin(name: str) -> ActionPin:
     return action_pins()[name]
-
-
-def _with(job: Job, **changes: Any) -> Job:
-    return replace(job, **changes)
-
-
-def _with_env(steps: tuple[Step, ...], session: str, env: Pairs) -> tuple[Step, ...]:
-    """``env`` on the job's session step (the one `nox -s session ...` line, id ``ferrox``)."""
-    return tuple(
-        replace(s, env=env) if s.id == "ferrox" and (s.run or "").startswith(f"nox -s {session}")
-        else s
-        for s in steps
-    )  # fmt: skip

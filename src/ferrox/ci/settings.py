@@ -46,7 +46,7 @@ class CiSettings:
     branches: tuple[str, ...] = setting(("main",), "branches whose pushes run ci.yml")
     workflows: tuple[OptionalWorkflow, ...] = setting(
         ("security", "release", "monitoring", "bench-baseline"),
-        "optional workflows to generate (each only when its session exists)",
+        "optional workflows to generate (each only when some step runs in it)",
     )
     extra_sessions: tuple[str, ...] = setting(
         (), "your own nox sessions (not ferrox steps) that ci.yml runs, one job each"

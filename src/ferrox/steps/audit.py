@@ -367,9 +367,9 @@ def _db_age_days(ctx: Context, db: Path | None) -> float:
 STEP = Step(
     name="audit",
     description="Audit Cargo.lock against the RustSec advisory database (cargo-audit).",
-    tool=TOOL,
+    report_tool=TOOL,
     settings=AuditSettings,
     run=run,
     tags=("rust", "security", "ci"),
-    tools=("cargo", "cargo-audit"),
+    required_tools=("cargo", "cargo-audit"),
 )

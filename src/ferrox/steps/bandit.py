@@ -159,11 +159,11 @@ def _has_python_sources(root: Path) -> bool:
 STEP = Step(
     name="bandit",
     description="Scan the Python sources for security issues with bandit.",
-    tool="bandit",
+    report_tool="bandit",
     settings=BanditSettings,
     run=run,
     tags=("python", "security", "ci"),
     needs_cargo=False,
-    tools=("bandit",),
+    required_tools=("bandit",),
     applies=_has_python_sources,
 )

@@ -30,6 +30,7 @@ from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.model import Finding, GateCheck, Level, Status, StepResult
+from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
 
 # The levels that fail for each setting of paired_fail / compare_fail.
@@ -832,14 +833,38 @@ def _result(
     )
 
 
+# The benchmark files carried in the Actions cache (the same path and prefix in every job that
+# carries one, so the post-merge and weekly jobs extend one history).
+_HISTORY = CarriedFile(
+    "benchmark history", "**/.ferrox/bench-history.jsonl", "ferrox-bench-history-"
+)
+_BASELINE = CarriedFile(
+    "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
+)
+
 STEP = Step(
     name="bench",
     description="Benchmarks with a trusted regression gate (paired A/B, instructions, history).",
-    tool="bench",
+    report_tool="bench",
     settings=BenchSettings,
     run=run,
     tags=("rust", "bench", "ci"),
     parallel=False,  # timing runs must not share the CPU with other sessions
-    tools=("cargo", "git", "valgrind"),
+    required_tools=("cargo", "git", "valgrind"),
     default=False,  # minutes of measuring: run on purpose (`nox -s bench`), not by plain `nox`
+    ci=(
+        # A pull request is compared with its target branch: full history, that branch as the
+        # base (GITHUB_BASE_REF is read by the shell, never expanded into the script by Actions).
+        CiJob(
+            events=("pull_request",),
+            full_history=True,
+            run_args='-- --base "origin/${GITHUB_BASE_REF}"',
+        ),
+        # After a merge: append to the history (carried in the cache) and look for change points.
+        CiJob(
+            job="bench-history", events=("push",), run_args="-- --mode history", carries=(_HISTORY,)
+        ),
+        # Weekly: re-record the stored baseline that compare mode and the pre-push hook read.
+        CiJob(workflow="bench-baseline", session="bench-baseline", carries=(_HISTORY, _BASELINE)),
+    ),
 )

@@ -13,6 +13,7 @@ from ferrox.model import Level, StepResult
 from ferrox.rust.cargo_messages import parse_cargo_messages
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
+from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
 
 
@@ -103,9 +104,10 @@ def _relative(ctx: Context, path: str) -> str:
 STEP = Step(
     name="clippy",
     description="Lint Rust code with clippy, security lints included.",
-    tool="clippy",
+    report_tool="clippy",
     settings=ClippySettings,
     run=run,
     tags=("rust", "ci", "lint"),
-    tools=("cargo", "clippy"),
+    required_tools=("cargo", "clippy"),
+    ci=(CiJob(),),
 )

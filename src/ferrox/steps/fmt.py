@@ -12,6 +12,7 @@ from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
+from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
 from ferrox.tools import Completed
 
@@ -102,9 +103,10 @@ def _unformatted(ctx: Context, done: Completed) -> list[Finding]:
 STEP = Step(
     name="fmt",
     description="Check Rust formatting with cargo fmt (`-- --fix` to format).",
-    tool="rustfmt",
+    report_tool="rustfmt",
     settings=FmtSettings,
     run=run,
     tags=("rust", "ci", "lint"),
-    tools=("cargo", "rustfmt"),
+    required_tools=("cargo", "rustfmt"),
+    ci=(CiJob(),),
 )

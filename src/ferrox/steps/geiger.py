@@ -360,9 +360,9 @@ def write_baseline(path: Path, crates: dict[str, dict[str, int]]) -> None:
 STEP = Step(
     name="geiger",
     description="Count unsafe Rust in the workspace's crates (budgeted) and its dependencies.",
-    tool=TOOL,
+    report_tool=TOOL,
     settings=GeigerSettings,
     run=run,
     tags=("rust", "security", "ci"),
-    tools=("cargo", "cargo-geiger"),
+    required_tools=("cargo", "cargo-geiger"),
 )

@@ -11,6 +11,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.model import StepResult
 from ferrox.project_kind import has_rust_project
+from ferrox.steps.ci_placement import CiJob
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class Step:
 
     name: str
     description: str
-    tool: str
+    # The tool its results are reported under (StepResult.tool, SARIF's driver name).
+    report_tool: str
     settings: type[Any]
     run: Callable[[Context], StepResult]
     tags: tuple[str, ...] = ()
@@ -28,7 +30,8 @@ class Step:
     # Whether nox's --parallel may run it beside other sessions.
     parallel: bool = True
     needs_cargo: bool = True
-    tools: tuple[str, ...] = ("cargo",)
+    # The pinned tools (ci/tools.toml) to install before it runs.
+    required_tools: tuple[str, ...] = ("cargo",)
     # Whether the step has anything to look at in a project (composite steps such as `security`
     # skip the ones that do not apply: Rust scanners need a Cargo.toml, Python ones Python files).
     applies: Callable[[Path], bool] = has_rust_project
@@ -36,6 +39,8 @@ class Step:
     covers_tag: str | None = None
     # Whether plain `nox` (and `nox -s demo`) runs it; slow opt-in steps such as bench say no.
     default: bool = True
+    # The jobs it contributes to the generated CI workflows; none: it runs in no workflow itself.
+    ci: tuple[CiJob, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -344,11 +344,11 @@ def _applies(root: Path) -> bool:
 STEP = Step(
     name="licenses",
     description="Check every Rust and Python dependency's license against an allowlist.",
-    tool=TOOL,
+    report_tool=TOOL,
     settings=LicensesSettings,
     run=run,
     tags=("rust", "python", "security", "ci"),
     needs_cargo=False,
-    tools=("cargo",),
+    required_tools=("cargo",),
     applies=_applies,
 )

@@ -207,11 +207,11 @@ def summary(dependencies: int, metrics: dict[str, float]) -> str:
 STEP = Step(
     name="pip-audit",
     description="Audit pinned Python dependencies with pip-audit (OSV, offline-capable).",
-    tool="pip-audit",
+    report_tool="pip-audit",
     settings=PipAuditSettings,
     run=run,
     tags=("python", "security", "ci"),
     needs_cargo=False,
-    tools=("pip-audit",),
+    required_tools=("pip-audit",),
     applies=has_python_dependencies,
 )

@@ -183,11 +183,11 @@ def _score(severity: Any) -> float | None:
 STEP = Step(
     name="safety",
     description="Check pinned Python dependencies with safety 2.3.5 against a local database.",
-    tool="safety",
+    report_tool="safety",
     settings=SafetySettings,
     run=run,
     tags=("python", "security", "ci"),
     needs_cargo=False,
-    tools=("safety",),
+    required_tools=("safety",),
     applies=has_python_dependencies,
 )

@@ -298,11 +298,11 @@ def _redacted(hit: Hit) -> str:
 STEP = Step(
     name="secrets",
     description="Find committed secrets with detect-secrets (baseline, extra patterns, history).",
-    tool="detect-secrets",
+    report_tool="detect-secrets",
     settings=SecretsSettings,
     run=run,
     tags=("security", "python", "rust", "ci"),
     needs_cargo=False,
-    tools=("detect-secrets", "git"),
+    required_tools=("detect-secrets", "git"),
     applies=lambda _root: True,  # every project can leak a secret
 )

@@ -19,6 +19,7 @@ from ferrox.executor import execute
 from ferrox.model import GateCheck, Status, StepResult
 from ferrox.project_kind import has_python_project, has_rust_project
 from ferrox.steps import all_steps
+from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 
 SECURITY_TAG = "security"
@@ -158,12 +159,21 @@ def _part_context(ctx: Context, step: Step) -> Context:
 STEP = Step(
     name=NAME,
     description="Run every security scanner that applies (Rust and Python) as one gate.",
-    tool="ferrox",
+    report_tool="ferrox",
     settings=SecuritySettings,
     run=run,
     tags=("security", "ci"),
     needs_cargo=False,
-    tools=(),
+    required_tools=(),
     applies=lambda _root: True,
     covers_tag=SECURITY_TAG,
+    ci=(
+        CiJob(
+            workflow="security",
+            rust=True,  # the Rust scanners it runs need cargo
+            cargo_cache=False,
+            uploads_sarif=True,
+            permissions=(("actions", "read"), ("contents", "read"), ("security-events", "write")),
+        ),
+    ),
 )

@@ -19,6 +19,7 @@ from ferrox.rust.libtest import (
     parse_libtest,
     parse_nextest_junit,
 )
+from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
 
 NEXTEST_PROFILE = "ferrox"
@@ -226,9 +227,10 @@ def _failure_finding(ctx: Context, case: TestCase) -> Finding:
 STEP = Step(
     name="test",
     description="Run the Rust test suite (nextest or cargo test) and doc tests.",
-    tool="cargo-nextest",
+    report_tool="cargo-nextest",
     settings=TestSettings,
     run=run,
     tags=("rust", "ci", "test"),
-    tools=("cargo", "cargo-nextest"),
+    required_tools=("cargo", "cargo-nextest"),
+    ci=(CiJob(matrix="os"),),
 )

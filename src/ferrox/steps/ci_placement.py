@@ -1,0 +1,62 @@
+"""Where a step runs in the generated CI: the jobs it contributes, as data on its ``STEP``.
+
+The workflow generator (``ferrox.ci.plan``) reads only this: a new step gets its jobs by
+declaring them here, never by being named in the planner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Pairs = tuple[tuple[str, str], ...]
+# `os`: one row per `[ci] test_os` runner. `native-target`: one row per `[ci] targets` entry that
+# plain cargo builds on its own runner (the row's triple reaches the command as $FERROX_TARGET).
+MatrixAxis = Literal["os", "native-target"]
+READ_CONTENTS: Pairs = (("contents", "read"),)
+
+
+@dataclass(frozen=True)
+class CarriedFile:
+    """A file carried from run to run in the Actions cache: the newest restored, saved by key.
+
+    Jobs that share ``path`` and ``key_prefix`` extend one chain (the cache's version is derived
+    from the path, so only then do they see each other's copies).
+    """
+
+    what: str
+    path: str
+    key_prefix: str
+
+
+@dataclass(frozen=True)
+class CiJob:
+    """One job a step contributes to a generated workflow (a key of ``ferrox.ci.workflows``)."""
+
+    workflow: str = "ci"
+    # The job's id (and name); empty: the session's name.
+    job: str = ""
+    # The nox session the job runs; empty: the step's own session.
+    session: str = ""
+    # Only on these events of the workflow (`github.event_name`); empty: on all of them.
+    events: tuple[str, ...] = ()
+    matrix: MatrixAxis | None = None
+    run_args: str = ""
+    # Added to run_args when the matrix applies (its values arrive through env, never ${{ }}).
+    matrix_run_args: str = ""
+    # Whether the job sets up Rust; None: when the step needs cargo or is tagged `rust`.
+    rust: bool | None = None
+    # Whether the job restores and saves the cargo cache (with Rust only).
+    cargo_cache: bool = True
+    # Whether the checkout has the whole git history (fetch-depth 0).
+    full_history: bool = False
+    carries: tuple[CarriedFile, ...] = ()
+    permissions: Pairs = READ_CONTENTS
+    environment: str | None = None
+    # Environment of the session's run line (secrets, for instance).
+    env: Pairs = ()
+    # Whether the job uploads the session's SARIF report to code scanning (needs
+    # `security-events: write`).
+    uploads_sarif: bool = False
+    # Whether the matrix rows run one after another instead of side by side.
+    one_row_at_a_time: bool = False
