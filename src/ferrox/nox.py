@@ -24,6 +24,7 @@ from ferrox.engine import run_step
 from ferrox.errors import FerroxError
 from ferrox.sessions import PUBLISH
 from ferrox.steps import Step, all_steps, default_steps
+from ferrox.steps.interface import Variant
 
 
 def register(root: str | Path | None = None, *, steps: Iterable[str] | None = None) -> list[str]:
@@ -41,10 +42,10 @@ def register(root: str | Path | None = None, *, steps: Iterable[str] | None = No
         _define(available[name], root, default=name in defaults)
     _define_tools(root)
     _define_publish(root)
-    if "bench" in chosen:
-        _define_bench_baseline(root)
-        return [*chosen, "tools", "publish", "bench-baseline"]
-    return [*chosen, "tools", "publish"]
+    variants = [(name, variant) for name in chosen for variant in available[name].variants]
+    for name, variant in variants:
+        _define_variant(name, variant, root)
+    return [*chosen, "tools", "publish", *(variant.name for _, variant in variants)]
 
 
 def _define(step: Step, root: str | Path | None, *, default: bool) -> None:
@@ -96,19 +97,18 @@ def _define_publish(root: str | Path | None) -> None:
     )
 
 
-def _define_bench_baseline(root: str | Path | None) -> None:
+def _define_variant(step: str, variant: Variant, root: str | Path | None) -> None:
     def session(session: nox.Session) -> None:
-        code = main(
-            ["run", "bench", "-C", str(_root(root)), "--mode", "baseline", *session.posargs]
-        )
+        code = main(["run", step, "-C", str(_root(root)), *variant.options, *session.posargs])
         if code:
-            session.error(f"ferrox run bench --mode baseline failed (exit {code})")
+            shown = " ".join(["run", step, *variant.options])
+            session.error(f"ferrox {shown} failed (exit {code})")
 
     _register(
         session,
-        name="bench-baseline",
-        doc="Refresh the stored benchmark baseline and append it to the history (run weekly).",
-        tags=["bench"],
+        name=variant.name,
+        doc=variant.description,
+        tags=[step],
         requires=[],
         allow_parallel=False,
         default=False,

@@ -31,7 +31,7 @@ from ferrox.context import Context
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.model import Finding, GateCheck, Level, Status, StepResult
 from ferrox.steps.ci_placement import CarriedFile, CiJob
-from ferrox.steps.interface import Step
+from ferrox.steps.interface import Step, Variant
 
 # The levels that fail for each setting of paired_fail / compare_fail.
 FAIL_LEVELS: dict[str, tuple[str, ...]] = {
@@ -866,5 +866,12 @@ STEP = Step(
         ),
         # Weekly: re-record the stored baseline that compare mode and the pre-push hook read.
         CiJob(workflow="bench-baseline", session="bench-baseline", carries=(_HISTORY, _BASELINE)),
+    ),
+    variants=(
+        Variant(
+            "bench-baseline",
+            "Refresh the stored benchmark baseline and append it to the history (run weekly).",
+            ("--mode", "baseline"),
+        ),
     ),
 )

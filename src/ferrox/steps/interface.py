@@ -15,6 +15,16 @@ from ferrox.steps.ci_placement import CiJob
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A named way to run a step with fixed options: its own nox session (``bench-baseline``)."""
+
+    name: str
+    description: str
+    # Options given to ``ferrox run STEP`` before the session's own arguments.
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """A named pipeline step and how the adapters should present it."""
 
@@ -41,6 +51,8 @@ class Step:
     default: bool = True
     # The jobs it contributes to the generated CI workflows; none: it runs in no workflow itself.
     ci: tuple[CiJob, ...] = ()
+    # Extra sessions that run it with fixed options; never run by a bare `nox`.
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
