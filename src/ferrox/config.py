@@ -25,7 +25,7 @@ import importlib
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -68,10 +68,11 @@ def setting(
 class SettingError(ValueError):
     """Raised by a settings dataclass's ``__post_init__`` when a value's format is wrong."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str, *, choices: Sequence[str] = ()) -> None:
         super().__init__(f"{key}: {message}")
         self.key = key
         self.message = message
+        self.choices = tuple(choices)
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,10 @@ def parse_settings(
         return settings_type(**values)
     except SettingError as exc:  # a settings class's own cross-field or format check
         raise ConfigError(
-            exc.message, file=source.describe(), key=source.key(*where, exc.key)
+            exc.message,
+            file=source.describe(),
+            key=source.key(*where, exc.key),
+            choices=exc.choices,
         ) from None
 
 
