@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,72 @@ def test_doctor_shows_tools_against_pins(
     assert result.code == (0 if all(row["status"] == "ok" for row in data["tools"]) else 3)
     table = ferrox("doctor", "-C", str(shared_crates / "clean"))
     assert "cargo-nextest" in table.out
+
+
+@pytest.fixture
+def no_step_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records every step the engine would execute (none should: the config is checked first)."""
+    ran: list[str] = []
+
+    def refuse(step: object, ctx: object) -> object:
+        ran.append(str(getattr(step, "name", step)))
+        raise AssertionError("a step ran despite a bad configuration")
+
+    monkeypatch.setattr("ferrox.engine.execute", refuse)
+    return ran
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "licenses",
+            "licenses",
+            'allow = ["MIT", "Apache2"]',
+            "allow",
+            "'Apache2' is not a known SPDX license identifier",
+        ),
+        ("licenses", "licenses", 'allow = ["MIT OR Apache-2.0"]', "allow", "single license"),
+        ("security", "security", 'skip = ["bandid"]', "skip", "unknown scanner(s) 'bandid'"),
+        ("security", "security", 'steps = ["audit", "x"]', "steps", "unknown scanner(s) 'x'"),
+        ("fmt", "release", 'gates = ["docker"]', "gates", "gate(s) docker are not ferrox steps"),
+        ("fmt", "release", 'publishers = ["pypi"]', "publishers", "unknown publisher(s) pypi"),
+        ("fmt", "release", 'extra_files = ["v.txt:("]', "extra_files", "bad regex '('"),
+        ("fmt", "release", 'extra_files = ["v.txt:v=\\\\S+"]', "extra_files", "has no group"),
+        (
+            "fmt",
+            "ci",
+            'ferrox_source = "wheel"\nferrox_wheel = "https://x.invalid/f.whl"',
+            "ferrox_wheel",
+            "must end in #sha256=<64 hex digits>",
+        ),
+    ],
+    ids=[
+        "licenses-typo",
+        "licenses-expression",
+        "security-skip",
+        "security-steps",
+        "release-gates",
+        "release-publishers",
+        "release-extra-regex",
+        "release-extra-group",
+        "ci-wheel",
+    ],
+)
+def test_a_bad_setting_value_is_exit_2_before_any_step_runs(
+    ferrox: Callable[..., Any],
+    tmp_path: Path,
+    no_step_runs: list[str],
+    case: tuple[str, str, str, str, str],
+) -> None:
+    step, table, body, key, message = case
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f"[tool.ferrox.{table}]\n{body}\n")
+    result = ferrox("run", step, "-C", str(project))
+    err = result.err.replace("\n", "")
+    assert result.code == 2
+    assert f"pyproject.toml, key 'tool.ferrox.{table}.{key}': " in err
+    assert message in err
+    assert "Traceback" not in result.err
+    assert no_step_runs == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from ferrox.config import describe_settings, find_source
+from ferrox.config import describe_settings, find_source, load_config, setting
 from ferrox.engine import load_project
 from ferrox.errors import ConfigError
 from ferrox.steps.clippy import ClippySettings
@@ -142,3 +145,34 @@ def test_settings_describe_themselves() -> None:
     assert rows["runner"][1] == "'auto' | 'nextest' | 'cargo'"
     assert rows["features"][1] == "list of strings"
     assert rows["timeout"][2] == 3600.0
+
+
+@dataclass(frozen=True)
+class _Renaming:
+    """A test-only settings table whose ``unknown-severity`` key was once ``unknown_level``."""
+
+    RENAMED: ClassVar[Mapping[str, str]] = {"unknown-level": "unknown_severity"}
+
+    unknown_severity: str = setting("high", "the severity of findings without one")
+
+
+@pytest.mark.parametrize("old", ["unknown_level", "unknown-level"])
+def test_a_renamed_key_is_an_error_naming_the_new_full_key(tmp_path: Path, old: str) -> None:
+    write(tmp_path / "pyproject.toml", f'[tool.ferrox.pip-audit]\n{old} = "low"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, {"pip-audit": _Renaming})
+    assert raised.value.exit_code == 2
+    assert raised.value.file == "pyproject.toml"
+    assert raised.value.key == f"tool.ferrox.pip-audit.{old}"
+    assert "renamed: use 'tool.ferrox.pip-audit.unknown_severity'" in str(raised.value)
+
+
+def test_the_new_key_of_a_renamed_one_is_accepted(tmp_path: Path) -> None:
+    write(tmp_path / "ferrox.toml", '[pip-audit]\nunknown-severity = "low"\n')
+    config = load_config(tmp_path, {"pip-audit": _Renaming})
+    assert config.for_step("pip-audit", _Renaming).unknown_severity == "low"
+
+
+def test_the_renamed_map_is_not_a_setting() -> None:
+    assert [f.name for f in fields(_Renaming)] == ["unknown_severity"]
+    assert [row[0] for row in describe_settings(_Renaming)] == ["unknown_severity"]

@@ -9,7 +9,11 @@ project root:
   in a single-crate repository), for pure Rust repositories.
 
 Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]`` and
-``Literal`` choices) and the ``min``/``max`` metadata drive validation.
+``Literal`` choices) and the ``min``/``max`` metadata drive validation. A class's ``__post_init__``
+checks value formats (regexes, expressions) by raising ``SettingError``, so a bad value stops
+``load_config`` before any tool runs. A key that was renamed stays known to its class as
+``RENAMED: ClassVar[Mapping[str, str]] = {"old_key": "new_key"}``: the old key is an error that
+names the new one, never silently ignored nor silently accepted.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import importlib
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -64,10 +68,11 @@ def setting(
 class SettingError(ValueError):
     """Raised by a settings dataclass's ``__post_init__`` when a value's format is wrong."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str, *, choices: Sequence[str] = ()) -> None:
         super().__init__(f"{key}: {message}")
         self.key = key
         self.message = message
+        self.choices = tuple(choices)
 
 
 @dataclass(frozen=True)
@@ -194,9 +199,16 @@ def parse_settings(
     """Builds a settings dataclass from a TOML table, rejecting anything it does not declare."""
     fields = {f.name: f for f in dataclasses.fields(settings_type)}  # type: ignore[arg-type]
     hints = typing.get_type_hints(settings_type)
+    renamed = _renamed(settings_type)
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         name = _normal(raw_key)
+        if name in renamed and name not in fields:
+            raise ConfigError(
+                f"renamed: use {source.key(*where, renamed[name])!r}",
+                file=source.describe(),
+                key=source.key(*where, raw_key),
+            )
         if name not in fields:
             raise _unknown(raw_key, where, sorted(fields), source)
         values[name] = _check(value, hints[name], fields[name], source, (*where, raw_key))
@@ -213,8 +225,17 @@ def parse_settings(
         return settings_type(**values)
     except SettingError as exc:  # a settings class's own cross-field or format check
         raise ConfigError(
-            exc.message, file=source.describe(), key=source.key(*where, exc.key)
+            exc.message,
+            file=source.describe(),
+            key=source.key(*where, exc.key),
+            choices=exc.choices,
         ) from None
+
+
+def _renamed(settings_type: type[Any]) -> dict[str, str]:
+    """The class's ``RENAMED`` map (old key -> new key), both sides in normal (snake) form."""
+    declared: Mapping[str, str] = getattr(settings_type, "RENAMED", {})
+    return {_normal(old): _normal(new) for old, new in declared.items()}
 
 
 def describe_settings(settings_type: type[Any]) -> list[tuple[str, str, Any, str]]:

@@ -108,10 +108,14 @@ def test_unknown_publisher_and_nothing_to_resume(
 ) -> None:
     repo = make_repo(release_config(github, 'publishers = ["git", "pypi"]\n'))
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
-    assert "pypi" in capsys.readouterr().err
+    assert "key 'release.publishers': unknown publisher(s) pypi" in capsys.readouterr().err
+    # The configuration is checked before anything else, --resume included.
     assert main(["release", "--resume", "-C", str(repo.path)]) == 2
+    assert "unknown publisher(s) pypi" in capsys.readouterr().err
+    valid = make_repo(release_config(github), name="valid")
+    assert main(["release", "--resume", "-C", str(valid.path)]) == 2
     assert "nothing to resume" in capsys.readouterr().err
-    assert main(["release", "-C", str(repo.path)]) == 2
+    assert main(["release", "-C", str(valid.path)]) == 2
     assert "latest release: none" in capsys.readouterr().err
 
 

@@ -17,7 +17,6 @@ own repository, or a project vendoring it).
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -30,6 +29,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from ferrox.ci.settings import wheel_problem
 from ferrox.config import ConfigSource
 from ferrox.errors import ConfigError, ToolError
 
@@ -106,14 +106,7 @@ def wheel_line(name: str, spec: str, source: ConfigSource) -> str:
     """``name @ URL --hash=sha256:HEX`` from ``URL#sha256=HEX``; a clear error otherwise."""
     url, _, fragment = spec.partition("#sha256=")
     digest = fragment.lower()
-    problem = None
-    if not spec:
-        problem = "is empty"
-    elif not re.fullmatch(r"[0-9a-f]{64}", digest):
-        problem = "must end in #sha256=<64 hex digits>"
-    elif not (url.startswith(("https://", "file://")) and url.endswith(".whl")):
-        problem = "must be an https:// (or file://) URL of a .whl file"
-    if problem:
+    if problem := wheel_problem(spec):
         raise ConfigError(
             f"ferrox_wheel {problem} (expected URL#sha256=HEX of a wheel)",
             file=source.describe(),

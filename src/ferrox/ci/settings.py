@@ -5,10 +5,11 @@ Kept free of heavy imports: ``load_project`` validates this table on every ``fer
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 
 OptionalWorkflow = Literal["security", "release", "monitoring", "bench-baseline"]
 
@@ -74,3 +75,22 @@ class CiSettings:
         "with ferrox_source = 'wheel': URL#sha256=HEX of a ferrox wheel, e.g. a release asset",
     )
     docker: bool = setting(False, "write a Dockerfile (a static binary on FROM scratch)")
+
+    def __post_init__(self) -> None:
+        # At load, so every `ferrox run` (not only `ferrox init`) names a bad wheel spec.
+        if self.ferrox_source == "wheel" and (problem := wheel_problem(self.ferrox_wheel)):
+            raise SettingError(
+                "ferrox_wheel", f"ferrox_wheel {problem} (expected URL#sha256=HEX of a wheel)"
+            )
+
+
+def wheel_problem(spec: str) -> str | None:
+    """What is wrong with a ``URL#sha256=HEX`` wheel spec, or None when it is well formed."""
+    url, _, fragment = spec.partition("#sha256=")
+    if not spec:
+        return "is empty"
+    if not re.fullmatch(r"[0-9a-f]{64}", fragment.lower()):
+        return "must end in #sha256=<64 hex digits>"
+    if not (url.startswith(("https://", "file://")) and url.endswith(".whl")):
+        return "must be an https:// (or file://) URL of a .whl file"
+    return None

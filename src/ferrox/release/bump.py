@@ -15,6 +15,7 @@ import tomlkit.items
 from tomlkit.toml_document import TOMLDocument
 
 from ferrox.errors import ConfigError, ToolOutputError
+from ferrox.release import actions
 from ferrox.tools import ToolRunner
 
 # `__version__ = "1.2.0"` or `version = '1.2.0'` at the start of a line.
@@ -103,12 +104,13 @@ def expected_lock(text: str, crates: Mapping[str, Crate], new: str) -> str:
 
 def update_lock(runner: ToolRunner, root: Path, expected: str, timeout: float) -> None:
     """Lets cargo rewrite Cargo.lock offline, then insists it wrote exactly ``expected``."""
+    action = actions.update_lock()
     done = runner.run(
-        "cargo", ["update", "--workspace", "--offline"], cwd=root, timeout=timeout,
+        action.program, list(action.args), cwd=root, timeout=timeout,
         hint="install Rust with rustup",
     )  # fmt: skip
     if done.returncode != 0:
-        raise ToolOutputError.of(done, "cargo update --workspace --offline failed", "cargo")
+        raise ToolOutputError.of(done, f"{action.shown} failed", "cargo")
     written = (root / "Cargo.lock").read_text(encoding="utf-8")
     if written != expected:
         raise ToolOutputError(

@@ -18,7 +18,7 @@ from rich.console import Console
 from ferrox.engine import RunOptions, run_step
 from ferrox.errors import EXIT_GATE_FAILED, EXIT_TOOL, FerroxError, UsageError
 from ferrox.masking import Masker
-from ferrox.release import artifacts, bench_gate, journal
+from ferrox.release import actions, artifacts, bench_gate, journal
 from ferrox.release.faults import checkpoint
 from ferrox.release.git import Git
 from ferrox.release.journal import Journal
@@ -262,9 +262,9 @@ def rollback(release: Release, state: Journal) -> None:
 def _is_release_commit(git: Git, state: Journal) -> bool:
     """Whether HEAD is this release's commit, right on top of where the release started."""
     parent = git.run("rev-parse", "--verify", "--quiet", "HEAD^", check=False).stdout.strip()
-    return parent == state.head_before and git.out("log", "-1", "--format=%s") == (
-        f"chore(release): {state.tag}"
-    )
+    return parent == state.head_before and git.out(
+        "log", "-1", "--format=%s"
+    ) == actions.commit_message(state.tag)
 
 
 def _is_publishing(release: Release, state: Journal) -> bool:
@@ -316,14 +316,12 @@ def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal
             (root / edit.path).write_bytes(edit.after.encode("utf-8"))
     release.checkpoint("changelog")
     state = _record(release, state, "commit")
-    git.run("add", "--", *[edit.path for edit in plan.edits])
-    git.run("commit", "--quiet", "-m", plan.commit_message)
+    git.run(*actions.stage([edit.path for edit in plan.edits]).args)
+    git.run(*actions.commit(plan.tag).args)
     release.say(f"committed {plan.commit_message}")
     release.checkpoint("commit")
     state = _record(release, state, "tag")
-    sign = ["-s"] if release.settings.sign else ["-a"]
-    # verbatim: the default cleanup would strip the notes' "### Features" lines as comments.
-    git.run("tag", *sign, "--cleanup=verbatim", plan.tag, "-m", f"{plan.tag}\n\n{plan.notes}")
+    git.run(*actions.tag(plan.tag, plan.notes, sign=release.settings.sign).args)
     release.say(f"tagged {plan.tag}")
     release.checkpoint("tag")
     if plan.archives or plan.python_dist:

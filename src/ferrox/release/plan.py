@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox.errors import ConfigError, UsageError
-from ferrox.release import bench_gate, bump, changelog
+from ferrox.release import actions, bench_gate, bump, changelog
 from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
@@ -91,17 +91,10 @@ class ReleasePlan:
 def resolve_gates(settings: ReleaseSettings, root: Path) -> tuple[str, ...]:
     """The gates to run: the configured list, or the defaults that are registered and apply to
     the project (a pure Python project has nothing for fmt, clippy or test)."""
-    steps = all_steps()
     if settings.gates == ("default",):
+        steps = all_steps()
         return tuple(name for name in DEFAULT_GATES if name in steps and steps[name].applies(root))
-    unknown = [name for name in settings.gates if name not in steps]
-    if unknown:
-        raise ConfigError(
-            f"gate(s) {', '.join(unknown)} are not ferrox steps",
-            key="release.gates",
-            choices=list(steps),
-        )
-    return settings.gates
+    return settings.gates  # every one a registered step: ReleaseSettings checks that at load
 
 
 def read_text(path: Path) -> str | None:
@@ -124,6 +117,7 @@ def compute_plan(
     git = Git(runner, root, settings.timeout)
     prefix = settings.tag_prefix
     latest = latest_version(git.tags(), prefix)
+    previous_tag = latest.tag(prefix) if latest else None
     workspace = load_workspace(runner, root) if (root / "Cargo.toml").is_file() else None
     # Before the first tag, --bump starts from the version the manifests carry.
     base = latest or _manifest_version(workspace)
@@ -131,6 +125,51 @@ def compute_plan(
         git, requested, bump_kind=bump_kind, latest=latest, base=base, prefix=prefix
     )
     tag = version.tag(prefix)
+    publishers = ("git",) if ci else settings.publishers
+    branch = _check_repository(git, settings, tag, latest, publishers=publishers, ignore=ignore)
+    gates = resolve_gates(settings, root)
+    edits, lock_expected = _version_edits(root, settings, workspace, version, git.tracked())
+    section = _changelog_section(git, settings, tag, previous_tag, today)
+    edits.append(_changelog_edit(root, settings, section))
+    build = settings.artifacts and not ci
+    archives = _archives(root, settings, runner, workspace, tag) if build else []
+    python_dist = build and _has_python_build(root)
+    commands = [
+        *_gate_commands(gates, previous_tag),
+        *_local_commands(settings, tag, edits, lock_update=lock_expected is not None),
+        *_build_commands(settings, archives, python_dist=python_dist),
+    ]
+    return ReleasePlan(
+        version=version.text,
+        tag=tag,
+        previous_tag=previous_tag,
+        prerelease=version.prerelease,
+        branch=branch,
+        head=git.head(),
+        gates=gates,
+        edits=tuple(edits),
+        lock_expected=lock_expected,
+        notes=section.split("\n", 1)[1].strip() + "\n",
+        commit_message=actions.commit_message(tag),
+        archives=tuple(archives),
+        python_dist=python_dist,
+        commands=tuple(commands),
+        assets=tuple(_assets(root, version, archives, python_dist=python_dist)),
+        publishers=publishers,
+        ci=ci,
+    )
+
+
+def _check_repository(
+    git: Git,
+    settings: ReleaseSettings,
+    tag: str,
+    latest: Version | None,
+    *,
+    publishers: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> str:
+    """The checked-out branch, after refusing a dirty tree, another branch or a taken tag."""
     dirty = git.dirty(ignore)
     if dirty:
         raise UsageError(
@@ -146,82 +185,87 @@ def compute_plan(
         )
     if git.tag_commit(tag) is not None:
         raise UsageError(
-            f"tag {tag} already exists locally (latest release: {_latest(latest, prefix)})"
+            f"tag {tag} already exists locally (latest release: "
+            f"{_latest(latest, settings.tag_prefix)})"
         )
-    publishers = ("git",) if ci else settings.publishers
     if "git" in publishers:
         if git.remote_url(settings.remote) is None:
             raise UsageError(f"git remote {settings.remote!r} is not configured ([release] remote)")
         if git.remote_has_tag(settings.remote, tag):
             raise UsageError(f"tag {tag} already exists on {settings.remote}")
-    gates = resolve_gates(settings, root)
-    edits, lock_expected = _version_edits(root, settings, workspace, version, git.tracked())
-    commits = git.commits(latest.tag(prefix) if latest else None)
+    return branch
+
+
+def _changelog_section(
+    git: Git, settings: ReleaseSettings, tag: str, previous_tag: str | None, today: dt.date | None
+) -> str:
+    """The changelog section of the release: its heading, then the notes."""
     link_base = web_url(settings, git.remote_url(settings.remote))
-    section = changelog.render(
+    return changelog.render(
         tag,
         (today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
-        changelog.entries(commits),
+        changelog.entries(git.commits(previous_tag)),
         commit_url=f"{link_base}/commit" if link_base else None,
         compare_url=(
-            f"{link_base}/compare/{latest.tag(prefix)}...{tag}" if link_base and latest else None
+            f"{link_base}/compare/{previous_tag}...{tag}" if link_base and previous_tag else None
         ),
     )
-    notes = section.split("\n", 1)[1].strip() + "\n"
-    changelog_path = root / settings.changelog
-    edits.append(
-        FileEdit(
-            settings.changelog,
-            read_text(changelog_path),
-            changelog.prepend(read_text(changelog_path), section),
-        )
-    )
-    build = settings.artifacts and not ci
-    archives: list[ArchivePlan] = []
-    if build and workspace is not None:
-        targets = settings.targets or (host_target(runner, root),)
-        archives = plan_archives(workspace, tag, targets)
-    python_dist = build and _has_python_build(root)
-    message = f"chore(release): {tag}"
-    paths = " ".join(edit.path for edit in edits)
-    commands = _gate_commands(gates, latest.tag(prefix) if latest else None)
-    if lock_expected is not None:
-        commands.append("cargo update --workspace --offline")
-    commands += [
-        f"git add -- {paths}",
-        f"git commit -m {message!r}",
-        f"git tag {'-s' if settings.sign else '-a'} {tag} -m <release notes>",
+
+
+def _changelog_edit(root: Path, settings: ReleaseSettings, section: str) -> FileEdit:
+    before = read_text(root / settings.changelog)
+    return FileEdit(settings.changelog, before, changelog.prepend(before, section))
+
+
+def _archives(
+    root: Path,
+    settings: ReleaseSettings,
+    runner: ToolRunner,
+    workspace: Workspace | None,
+    tag: str,
+) -> list[ArchivePlan]:
+    """The binary archives to build: one per binary crate and target (host by default)."""
+    if workspace is None:
+        return []
+    targets = settings.targets or (host_target(runner, root),)
+    return plan_archives(workspace, tag, targets)
+
+
+def _local_commands(
+    settings: ReleaseSettings, tag: str, edits: list[FileEdit], *, lock_update: bool
+) -> list[str]:
+    """The plan's lines of the commands ``flow`` runs on the repository (see ``actions``)."""
+    steps = [actions.update_lock()] if lock_update else []
+    steps += [
+        actions.stage([edit.path for edit in edits]),
+        actions.commit(tag),
+        actions.tag(tag, "", sign=settings.sign),
     ]
-    commands += [" ".join(archive.command) for archive in archives]
+    return [step.shown for step in steps]
+
+
+def _build_commands(
+    settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
+) -> list[str]:
+    commands = [" ".join(archive.command) for archive in archives]
     if python_dist:
         commands.append(
             "python -m build --sdist --wheel"
             + ("" if settings.python_isolation else " --no-isolation")
         )
+    return commands
+
+
+def _assets(
+    root: Path, version: Version, archives: list[ArchivePlan], *, python_dist: bool
+) -> list[str]:
+    """The release assets' names (globs for the wheel), SHA256SUMS last when there are any."""
     assets = [archive.name for archive in archives]
     if python_dist:
         assets += _python_assets(root, version)
     if assets:
         assets.append(CHECKSUMS)
-    return ReleasePlan(
-        version=version.text,
-        tag=tag,
-        previous_tag=latest.tag(prefix) if latest else None,
-        prerelease=version.prerelease,
-        branch=branch,
-        head=git.head(),
-        gates=gates,
-        edits=tuple(edits),
-        lock_expected=lock_expected,
-        notes=notes,
-        commit_message=message,
-        archives=tuple(archives),
-        python_dist=python_dist,
-        commands=tuple(commands),
-        assets=tuple(assets),
-        publishers=publishers,
-        ci=ci,
-    )
+    return assets
 
 
 def _gate_commands(gates: tuple[str, ...], previous_tag: str | None) -> list[str]:

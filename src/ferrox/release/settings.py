@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -48,3 +49,40 @@ class ReleaseSettings:
         "", "web URL for commit links in the changelog (default: from the remote's URL)"
     )
     timeout: float = setting(1800.0, "seconds before a build or push is killed", minimum=1)
+
+    def __post_init__(self) -> None:
+        # At load, so `ferrox run` and the release stop on a typo before any tool or git runs.
+        # Imported here: the step registry and the publishers build on this module.
+        from ferrox.release.publishers import PUBLISHER_NAMES  # noqa: PLC0415
+        from ferrox.steps import all_steps  # noqa: PLC0415
+
+        if self.gates != ("default",):
+            steps = all_steps()
+            if unknown := [name for name in self.gates if name not in steps]:
+                raise SettingError(
+                    "gates",
+                    f"gate(s) {', '.join(unknown)} are not ferrox steps",
+                    choices=list(steps),
+                )
+        if unknown := [name for name in self.publishers if name not in PUBLISHER_NAMES]:
+            raise SettingError(
+                "publishers", f"unknown publisher(s) {', '.join(unknown)}", choices=PUBLISHER_NAMES
+            )
+        for spec in self.extra_files:
+            _check_version_pattern(spec)
+
+
+def _check_version_pattern(spec: str) -> None:
+    """An extra file's own pattern (``path:regex``) must compile and capture the version."""
+    _, _, pattern = spec.partition(":")
+    if not pattern:
+        return  # the default pattern
+    try:
+        groups = re.compile(pattern).groups
+    except re.error as exc:
+        raise SettingError("extra_files", f"bad regex {pattern!r}: {exc}") from None
+    if groups < 1:
+        raise SettingError(
+            "extra_files",
+            f"{pattern!r} has no group: write 'path:REGEX' with the version in group 1",
+        )

@@ -6,6 +6,7 @@ import json as _json
 from collections.abc import Mapping
 from pathlib import Path
 
+from ferrox.files import write_text_atomic
 from ferrox.masking import Masker
 from ferrox.model import StepResult
 from ferrox.report import github, json, junit, markdown, sarif
@@ -29,14 +30,14 @@ def write_reports(
         paths["junit"] = report_dir / f"{result.step}.junit.xml"
     prefix = github.repository_prefix(root, env)
     md = markdown.render(result)
-    json.write_text_atomic(paths["markdown"], masker.mask(md))
+    write_text_atomic(paths["markdown"], masker.mask(md))
     log = sarif.render(result.parts or [result], path_prefix=prefix)
-    json.write_text_atomic(paths["sarif"], _json.dumps(masker.mask_data(log), indent=2) + "\n")
+    write_text_atomic(paths["sarif"], _json.dumps(masker.mask_data(log), indent=2) + "\n")
     if "junit" in paths:
-        json.write_text_atomic(paths["junit"], masker.mask(junit.render(result.tests, result.step)))
+        write_text_atomic(paths["junit"], masker.mask(junit.render(result.tests, result.step)))
     names = {kind: path.name for kind, path in paths.items() if kind != "json"}
     document = masker.mask_data(json.to_dict(result, root, names))
-    json.write_text_atomic(paths["json"], _json.dumps(document, indent=2) + "\n")
+    write_text_atomic(paths["json"], _json.dumps(document, indent=2) + "\n")
     summary = github.append_step_summary(masker.mask(md), env)
     if summary is not None:
         paths["step_summary"] = summary

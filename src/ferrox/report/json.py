@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox import __version__
+from ferrox.files import write_text_atomic
 from ferrox.model import StepResult
 
 SCHEMA_VERSION = 1
@@ -59,11 +60,3 @@ def to_dict(result: StepResult, root: Path, reports: Mapping[str, str]) -> dict[
 def write(path: Path, result: StepResult, root: Path, reports: Mapping[str, str]) -> None:
     """Writes the JSON report atomically (a reader never sees half a file)."""
     write_text_atomic(path, json.dumps(to_dict(result, root, reports), indent=2) + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Writes ``text`` to a temporary sibling, then renames it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

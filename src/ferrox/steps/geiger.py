@@ -20,8 +20,8 @@ from ferrox import gates
 from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
+from ferrox.files import write_text_atomic
 from ferrox.model import Finding, Level, StepResult
-from ferrox.report.json import write_text_atomic
 from ferrox.rust.cargo_subcommand import check_subcommand
 from ferrox.rust.lockfile import package_lines
 from ferrox.rust.workspace import CARGO_HINT, Package

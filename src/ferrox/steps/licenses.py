@@ -19,7 +19,7 @@ import tomlkit.exceptions
 from license_expression import ExpressionError
 
 from ferrox import gates
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
@@ -76,6 +76,13 @@ class LicensesSettings:
         METADATA_TIMEOUT_S, "seconds before cargo metadata is killed", minimum=1, maximum=86400
     )
 
+    def __post_init__(self) -> None:
+        # At load, so a typo ("Apache2", which would allow nothing) stops `ferrox run` first.
+        try:
+            normalise_allowlist(self.allow)
+        except ExpressionError as exc:
+            raise SettingError("allow", str(exc)) from None
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -93,10 +100,7 @@ class Subject:
 def run(ctx: Context) -> StepResult:
     """Judges every Rust and Python dependency's license against the allowlist."""
     settings: LicensesSettings = ctx.settings
-    try:
-        allow = normalise_allowlist(settings.allow)
-    except ExpressionError as exc:
-        raise ConfigError(str(exc), key="licenses.allow") from exc
+    allow = normalise_allowlist(settings.allow)  # valid: checked when the settings were loaded
     subjects: list[Subject] = []
     if has_rust_project(ctx.root):
         subjects += rust_subjects(ctx, settings)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox import gates
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
@@ -52,6 +52,16 @@ class SecretsSettings:
     history: bool = setting(False, "also scan every line ever added in git history")
     max_secrets: int = setting(0, "secrets allowed", minimum=0)
 
+    def __post_init__(self) -> None:
+        # At load, so a typo stops `ferrox run` before any tool (or scan) starts.
+        for index, pattern in enumerate(self.extra_patterns):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SettingError(
+                    "extra_patterns", f"pattern {index + 1} is not a regular expression: {exc}"
+                ) from None
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -68,7 +78,7 @@ class Hit:
 def run(ctx: Context) -> StepResult:
     """Scans the tree (and history if configured) and gates on the secrets found."""
     settings: SecretsSettings = ctx.settings
-    patterns = _compile(settings.extra_patterns)
+    patterns = list(settings.extra_patterns)  # valid: checked when the settings were loaded
     baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
     version = scanners.check_version(ctx, "detect-secrets", SUPPORTED)
     files = [f for f in _files(ctx) if not _excluded(f, settings)]
@@ -93,18 +103,6 @@ def run(ctx: Context) -> StepResult:
         gates=(check,),
         tool_version=version,
     )
-
-
-def _compile(patterns: tuple[str, ...]) -> list[str]:
-    for index, pattern in enumerate(patterns):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(
-                f"pattern {index + 1} is not a regular expression: {exc}",
-                key="secrets.extra_patterns",
-            ) from exc
-    return list(patterns)
 
 
 def _baseline(path: Path) -> dict[tuple[str, str, str], bool]:

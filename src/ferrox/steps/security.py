@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, UsageError
 from ferrox.executor import execute
@@ -38,6 +38,19 @@ class SecuritySettings:
         min(4, os.cpu_count() or 1), "scanners run at the same time", minimum=1, maximum=64
     )
 
+    def __post_init__(self) -> None:
+        # At load, so a misspelt scanner stops `ferrox run` before any scanner starts.
+        if not (self.steps or self.skip):
+            return
+        available = security_steps()
+        for key, names in (("steps", self.steps), ("skip", self.skip)):
+            if unknown := [name for name in names if name not in available]:
+                raise SettingError(
+                    key,
+                    f"unknown scanner(s) {', '.join(map(repr, unknown))}",
+                    choices=list(available),
+                )
+
 
 def security_steps() -> dict[str, Step]:
     """The registered steps tagged ``security``, in registry order."""
@@ -51,14 +64,7 @@ def security_steps() -> dict[str, Step]:
 def select(ctx: Context) -> tuple[list[Step], list[str]]:
     """The scanners to run on this project, and the names of those that do not apply."""
     settings: SecuritySettings = ctx.settings
-    available = security_steps()
-    for key, names in (("steps", settings.steps), ("skip", settings.skip)):
-        unknown = [name for name in names if name not in available]
-        if unknown:
-            raise ConfigError(
-                f"security.{key}: unknown scanner(s) {', '.join(map(repr, unknown))} "
-                f"(valid: {', '.join(available)})"
-            )
+    available = security_steps()  # `steps` and `skip` name only these: checked at load
     wanted = [name for name in (settings.steps or available) if name not in settings.skip]
     # applies() reads the tree (bandit walks it for sources): ask each scanner once.
     applies = {name: available[name].applies(ctx.root) for name in wanted}

@@ -8,6 +8,8 @@ from ferrox.errors import ConfigError
 from ferrox.release.publishers.interface import Publisher, PublishJob
 
 _MODULES = {"git": "git_remote", "github": "github"}
+# The names ``[release] publishers`` accepts (checked when the configuration is loaded).
+PUBLISHER_NAMES = tuple(_MODULES)
 
 
 def get_publishers(names: tuple[str, ...]) -> list[Publisher]:
@@ -25,4 +27,4 @@ def get_publishers(names: tuple[str, ...]) -> list[Publisher]:
     ]
 
 
-__all__ = ["PublishJob", "Publisher", "get_publishers"]
+__all__ = ["PUBLISHER_NAMES", "PublishJob", "Publisher", "get_publishers"]
