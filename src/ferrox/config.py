@@ -269,8 +269,13 @@ def _check(
         # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
         item_type = typing.get_args(hint)[0]
         if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            # Name the table form and its keys: a list of strings here is often an old spelling.
+            keys = ", ".join(f.name for f in dataclasses.fields(item_type))
             raise ConfigError(
-                f"expected a list of tables, got {_toml_type(value)}", file=file, key=dotted
+                f"expected a list of tables, got {_toml_type(value)}: write each entry as a "
+                f"[[{dotted}]] table with {keys}",
+                file=file,
+                key=dotted,
             )
         return tuple(
             parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))

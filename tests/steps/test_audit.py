@@ -275,7 +275,6 @@ def test_aliases_are_named_in_the_message(
     assert "in memchr (CVE-2099-0001) [vulnerability, high 7.5]" in finding["message"]
 
 
-@pytest.mark.xfail(strict=False, reason="needs config RENAMED")
 def test_the_old_unscored_severity_key_names_its_replacement(
     ferrox: Callable[..., object], audit_project: Callable[[str], Path]
 ) -> None:
