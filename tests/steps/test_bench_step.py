@@ -278,17 +278,3 @@ def test_renaming_benchmarks_cannot_hide_a_regression(
     none_left = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~2")
     assert none_left.code == 1, none_left.out + none_left.err
     assert "head has none of the base's 3 benchmark(s)" in none_left.report["summary"]
-
-
-def test_intervals_wider_than_the_target_are_reported() -> None:
-    from ferrox.bench.paired import PairedPlan, Verdict
-    from ferrox.bench.stats import PairedChange
-    from ferrox.steps.bench import _imprecise
-
-    def verdict(key: str, low: float, high: float) -> Verdict:
-        return Verdict(key, 1.0, 1.0, PairedChange(40, 0.0, low, high, 0.5, 0.01), 0.5, "ok")
-
-    plan = PairedPlan(target_halfwidth=0.015)
-    found = _imprecise([verdict("s/narrow", -0.01, 0.01), verdict("s/wide", -0.03, 0.05)], plan)
-    assert [f.rule for f in found] == ["bench-imprecise"]
-    assert "s/wide: the interval is ±4.0% after 40 pairs" in found[0].message

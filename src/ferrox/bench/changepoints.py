@@ -16,8 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
+
+from ferrox.bench.numeric import FloatArray
+
+Index = npt.NDArray[np.intp] | int
+"""Split positions: one, or an array of them (every candidate tau at once)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ def e_divisive(
     seed: int = 0,
 ) -> list[ChangePoint]:
     """Change points of ``values`` in index order (empty when there are none)."""
-    x = np.asarray(values, dtype=float)
+    x = np.asarray(values, dtype=np.float64)
     rng = np.random.default_rng(seed)
     found: list[tuple[int, float]] = []
     segments = [(0, x.size)]
@@ -82,7 +89,7 @@ def e_divisive(
     ]
 
 
-def _best_split(x: np.ndarray, min_size: int) -> tuple[float, int]:
+def _best_split(x: FloatArray, min_size: int) -> tuple[float, int]:
     """The largest Q(tau) over allowed splits of ``x`` and its tau (0 when none allowed)."""
     n = x.size
     distances = np.abs(x[:, None] - x[None, :])
@@ -92,10 +99,9 @@ def _best_split(x: np.ndarray, min_size: int) -> tuple[float, int]:
     if taus.size == 0:
         return 0.0, 0
 
-    def block(
-        a: np.ndarray | int, b: np.ndarray | int, c: np.ndarray | int, d: np.ndarray | int
-    ) -> np.ndarray:
-        return prefix[b, d] - prefix[a, d] - prefix[b, c] + prefix[a, c]  # type: ignore[no-any-return]
+    def block(a: Index, b: Index, c: Index, d: Index) -> FloatArray:
+        # numpy types fancy indexing as Any: four float64 blocks summed are a float64 array
+        return cast("FloatArray", prefix[b, d] - prefix[a, d] - prefix[b, c] + prefix[a, c])
 
     left = block(0, taus, 0, taus)  # both orders of each pair: 2 * sum over i < k
     right = block(taus, n, taus, n)

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from ferrox.bench.numeric import (
+    FloatArray,
+    mann_whitney_greater_p,
+    normal_cdf,
+    normal_ppf,
+    wilcoxon_greater_p,
+)
 
 
 @dataclass(frozen=True)
@@ -42,19 +49,19 @@ class PairedChange:
         return (self.high - self.low) / 2
 
 
-def log_ratios(base: Sequence[float], head: Sequence[float]) -> np.ndarray:
+def log_ratios(base: Sequence[float], head: Sequence[float]) -> FloatArray:
     """``log(head_i / base_i)`` for each pair; both must be positive and equally long."""
-    a = np.asarray(base, dtype=float)
-    b = np.asarray(head, dtype=float)
+    a = np.asarray(base, dtype=np.float64)
+    b = np.asarray(head, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"unpaired samples: {a.size} base vs {b.size} head")
     if np.any(a <= 0) or np.any(b <= 0):
         raise ValueError("benchmark values must be positive")
-    return cast("np.ndarray", np.log(b / a))
+    return cast("FloatArray", np.log(b / a))
 
 
 def paired_change(
-    ratios: Sequence[float] | np.ndarray, *, confidence: float, margin: float
+    ratios: Sequence[float] | FloatArray, *, confidence: float, margin: float
 ) -> PairedChange:
     """The change estimated from per-pair log ratios, with a two-sided ``confidence`` interval.
 
@@ -64,16 +71,12 @@ def paired_change(
     test of "the change is at most ``margin``" (0.01 = 1%). Under no change, A and B are
     exchangeable within a pair, so the log ratios are symmetric about zero as the test assumes.
     """
-    values = np.asarray(ratios, dtype=float)
+    values = np.asarray(ratios, dtype=np.float64)
     n = int(values.size)
     estimate, low, high = _walsh_interval(values, confidence)
     shifted = values - math.log1p(margin)
-    if np.all(np.abs(shifted) < 1e-12):  # no information either way
-        p_value = 1.0
-    else:
-        p_value = float(
-            scipy_stats.wilcoxon(shifted, alternative="greater", zero_method="zsplit").pvalue
-        )
+    no_information = bool(np.all(np.abs(shifted) < 1e-12))  # every value on the margin
+    p_value = 1.0 if no_information else wilcoxon_greater_p(shifted)
     return PairedChange(
         pairs=n,
         estimate=math.expm1(estimate),
@@ -84,14 +87,14 @@ def paired_change(
     )
 
 
-def halfwidth(ratios: Sequence[float] | np.ndarray, *, confidence: float) -> float:
+def halfwidth(ratios: Sequence[float] | FloatArray, *, confidence: float) -> float:
     """Half the width of :func:`paired_change`'s interval, without its test (cheaper: sampling
     asks after every pair whether to stop)."""
-    _, low, high = _walsh_interval(np.asarray(ratios, dtype=float), confidence)
+    _, low, high = _walsh_interval(np.asarray(ratios, dtype=np.float64), confidence)
     return (math.expm1(high) - math.expm1(low)) / 2
 
 
-def _walsh_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+def _walsh_interval(values: FloatArray, confidence: float) -> tuple[float, float, float]:
     """Hodges-Lehmann estimate and Wilcoxon signed-rank interval, in log-ratio units."""
     n = int(values.size)
     if n < 2:
@@ -99,16 +102,16 @@ def _walsh_interval(values: np.ndarray, confidence: float) -> tuple[float, float
     upper = np.triu_indices(n)
     walsh = np.sort(((values[:, None] + values[None, :]) / 2)[upper])
     estimate = float(np.median(walsh))
-    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    z = normal_ppf(0.5 + confidence / 2)
     count = walsh.size  # n (n + 1) / 2
     k = math.floor(count / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24))
     k = min(max(k, 0), (count - 1) // 2)
     return estimate, float(walsh[k]), float(walsh[count - 1 - k])
 
 
-def robust_spread(values: Sequence[float] | np.ndarray) -> float:
+def robust_spread(values: Sequence[float] | FloatArray) -> float:
     """The scaled median absolute deviation: a standard deviation that ignores outliers."""
-    x = np.asarray(values, dtype=float)
+    x = np.asarray(values, dtype=np.float64)
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
 
 
@@ -174,8 +177,8 @@ def criterion_verdict(
     and a percentile bootstrap 95% interval of the relative change of the mean.
     """
     rng = np.random.default_rng(seed)
-    a = np.asarray(base, dtype=float)
-    b = np.asarray(head, dtype=float)
+    a = np.asarray(base, dtype=np.float64)
+    b = np.asarray(head, dtype=np.float64)
     t_observed = _welch_t(a, b)
     pooled = np.concatenate([a, b])
     draws_a = rng.choice(pooled, size=(resamples, a.size))
@@ -196,16 +199,16 @@ def criterion_verdict(
     return CriterionVerdict(verdict, change, low, high, p_value)
 
 
-def _welch_t(a: np.ndarray, b: np.ndarray) -> float:
+def _welch_t(a: FloatArray, b: FloatArray) -> float:
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     return float((b.mean() - a.mean()) / se) if se > 0 else 0.0
 
 
-def _welch_t_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _welch_t_rows(a: FloatArray, b: FloatArray) -> FloatArray:
     se = np.sqrt(a.var(axis=1, ddof=1) / a.shape[1] + b.var(axis=1, ddof=1) / b.shape[1])
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (b.mean(axis=1) - a.mean(axis=1)) / se
-    return cast("np.ndarray", np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0))
+    return cast("FloatArray", np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0))
 
 
 class TooFewSamples(ValueError):
@@ -253,7 +256,7 @@ def shift_change(
     if np.all(shifted == shifted[0]) and np.all(b == shifted[0]):  # no information either way
         p_value = 1.0
     else:
-        p_value = float(scipy_stats.mannwhitneyu(shifted, b, alternative="greater").pvalue)
+        p_value = mann_whitney_greater_p(shifted, b)
     return ShiftChange(
         pairs=min(m, n),
         estimate=math.expm1(float(np.median(differences))),
@@ -266,7 +269,7 @@ def shift_change(
     )
 
 
-def mann_whitney_cdf(m: int, n: int) -> np.ndarray:
+def mann_whitney_cdf(m: int, n: int) -> FloatArray:
     """``P(U <= u)`` for ``u = 0 .. m n`` under the null (exact; normal beyond 2500 pairs).
 
     Exact by the recursion on the last observation: the largest of all m + n values belongs to
@@ -277,7 +280,7 @@ def mann_whitney_cdf(m: int, n: int) -> np.ndarray:
     if m * n > 2500:
         u = np.arange(m * n + 1)
         sd = math.sqrt(m * n * (m + n + 1) / 12)
-        return cast("np.ndarray", scipy_stats.norm.cdf((u + 0.5 - m * n / 2) / sd))
+        return normal_cdf((u + 0.5 - m * n / 2) / sd)
     previous = [np.ones(1) for _ in range(n + 1)]  # i = 0: U is 0 whatever j
     for i in range(1, m + 1):
         current = [np.ones(1)]  # j = 0: U is 0
@@ -288,11 +291,11 @@ def mann_whitney_cdf(m: int, n: int) -> np.ndarray:
             current.append(counts)
         previous = current
     counts = previous[n]
-    return cast("np.ndarray", np.cumsum(counts) / counts.sum())
+    return cast("FloatArray", np.cumsum(counts) / counts.sum())
 
 
-def _positive(values: Sequence[float], side: str) -> np.ndarray:
-    x = np.asarray(values, dtype=float)
+def _positive(values: Sequence[float], side: str) -> FloatArray:
+    x = np.asarray(values, dtype=np.float64)
     if x.size == 0:
         raise ValueError(f"no {side} values")
     if np.any(x <= 0) or not np.all(np.isfinite(x)):

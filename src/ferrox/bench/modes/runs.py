@@ -1,0 +1,107 @@
+"""Building and running the benches for the gate modes: both checkouts, one run of a side."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ferrox.bench import harness
+from ferrox.bench import runner as bench_runner
+from ferrox.bench.schema import Measurement
+from ferrox.context import Context
+from ferrox.errors import UsageError
+
+if TYPE_CHECKING:
+    from ferrox.steps.bench import BenchSettings
+
+
+def checkouts(
+    ctx: Context, settings: BenchSettings, out: Path
+) -> tuple[bench_runner.Checkout, bench_runner.Checkout]:
+    """Builds head here and base in a worktree at the merge-base; returns both checkouts."""
+    if not settings.base:
+        raise UsageError("the bench step needs a base ref (--base REF or the `base` setting)")
+    head_bins = bench_runner.build_benches(
+        ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
+    )
+    head_commit = bench_runner.git(ctx.runner, ["rev-parse", "HEAD"], ctx.root, settings.timeout)
+    base_root, base_commit = bench_runner.base_worktree(
+        ctx.runner, ctx.root, settings.base, out / "base-worktree", settings.timeout
+    )
+    base_bins = bench_runner.build_benches(
+        ctx.runner,
+        base_root,
+        benches=settings.benches,
+        target_dir=out / "base-target",
+        timeout=settings.timeout,
+        allow_none=True,
+    )
+    return (
+        bench_runner.Checkout(
+            "base", base_root, base_commit, base_bins,
+            harness.detect_criterion(ctx.runner, base_root, base_bins, settings.timeout),
+        ),
+        bench_runner.Checkout(
+            "head", ctx.root, head_commit, head_bins,
+            harness.detect_criterion(ctx.runner, ctx.root, head_bins, settings.timeout),
+        ),
+    )  # fmt: skip
+
+
+def run_suite(
+    ctx: Context,
+    settings: BenchSettings,
+    side: bench_runner.Checkout,
+    suite: str,
+    filters: Sequence[str] = (),
+) -> tuple[Measurement, ...]:
+    """One run of one suite: criterion's CLI for criterion suites, else ``--bench run_args``."""
+    binary = side.binaries[suite]
+    if suite in side.criterion:
+        return harness.run_criterion(
+            ctx.runner, suite, binary, args=settings.criterion_args, wanted=filters,
+            home=ctx.report_dir / "bench" / "criterion" / side.label / suite,
+            timeout=settings.timeout, cwd=side.root,
+        )  # fmt: skip
+    return bench_runner.run_suite(
+        ctx.runner, suite, binary, args=settings.run_args, filters=filters,
+        timeout=settings.timeout, cwd=side.root,
+    )  # fmt: skip
+
+
+def run_side(
+    ctx: Context,
+    settings: BenchSettings,
+    side: bench_runner.Checkout,
+    keys: Collection[str] | None = None,
+) -> dict[str, float]:
+    """One run of every suite of a side (only the suites and benchmarks in ``keys``, if given)."""
+    values: dict[str, float] = {}
+    for suite in sorted(side.binaries):
+        filters: list[str] = []
+        if keys is not None:
+            filters = [k.split("/", 1)[1] for k in keys if k.startswith(f"{suite}/")]
+            if not filters:
+                continue
+        found = run_suite(ctx, settings, side, suite, filters)
+        values.update({m.key: m.value for m in found})
+    return values
+
+
+def run_head(
+    ctx: Context, settings: BenchSettings
+) -> tuple[dict[str, list[float]], frozenset[str]]:
+    """Builds head's benches and runs every suite ``history_runs`` times: values per benchmark,
+    and which suites are criterion's."""
+    binaries = bench_runner.build_benches(
+        ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
+    )
+    criterion = harness.detect_criterion(ctx.runner, ctx.root, binaries, settings.timeout)
+    head = bench_runner.Checkout("head", ctx.root, "", binaries, criterion)
+    samples: dict[str, list[float]] = {}
+    for _ in range(settings.history_runs):
+        for suite in sorted(binaries):
+            for m in run_suite(ctx, settings, head, suite):
+                samples.setdefault(m.key, []).append(m.value)
+    return samples, frozenset(criterion)
