@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import RELEASE_FIXTURES, git
+from release_repo import RELEASE_FIXTURES, git
 
 
 def messages() -> list[str]:

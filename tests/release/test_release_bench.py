@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 from github_fake import FakeGitHub
+from release_repo import Repo, git, release_config
 
-from conftest import Repo, git, release_config
 from demo_knob import set_slowdown
 from ferrox.cli import main
 

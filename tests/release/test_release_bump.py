@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
+from release_repo import RELEASE_FIXTURES, Repo, git, release_config, write_config
 
-from conftest import RELEASE_FIXTURES, Repo, git, release_config, write_config
 from ferrox.cli import main
 from ferrox.errors import ConfigError, UsageError
 from ferrox.release import bump

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import changelog_repo
 import pytest
+from release_repo import RELEASE_FIXTURES
 
-from conftest import RELEASE_FIXTURES
 from ferrox.release import changelog
 from ferrox.release.changelog import Commit, classify, prepend, render
 from ferrox.release.git import Git

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
-
-from conftest import TOKEN, Repo, git, release_config, run_cli
+from release_repo import TOKEN, Repo, git, release_config, run_cli
 
 ARCHIVE = "demo-cli-v0.2.0-x86_64-unknown-linux-gnu.tar.gz"
 LOCAL_STEPS = ("plan", "bump", "changelog", "commit", "tag", "artifacts")

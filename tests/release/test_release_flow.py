@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 from github_fake import FakeGitHub
+from release_repo import TOKEN, Repo, git, release_config
 
-from conftest import TOKEN, Repo, git, release_config
 from ferrox.cli import main
 
 
@@ -232,7 +232,7 @@ def test_interrupted_release_is_not_rolled_back_on_another_branch(
     git_env: dict[str, str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from conftest import run_cli
+    from release_repo import run_cli
 
     repo = make_repo(release_config(github))
     killed = run_cli(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
+from release_repo import TOKEN, Repo, git, release_config, run_cli
 
-from conftest import TOKEN, Repo, git, release_config, run_cli
 from ferrox.cli import main
 
 
