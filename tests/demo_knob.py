@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
+
+from gitrepo import git
 
 BENCH_RS = Path("crates/demo-core/benches/checksum.rs")
 
@@ -16,3 +20,15 @@ def set_slowdown(demo: Path, pct: int) -> None:
     )
     assert count == 1, "the demo bench has no SLOWDOWN_PCT constant"
     path.write_text(text)
+
+
+def commit_slowdown(repo: Path, pct: int) -> None:
+    """Sets the knob in the git repository ``repo`` and commits it."""
+    set_slowdown(repo, pct)
+    git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
+
+
+def bench_summary(result: Any) -> dict[str, Any]:
+    """The ``summary.json`` a bench run wrote beside its reports."""
+    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
+    return data

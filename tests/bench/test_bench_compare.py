@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from demo_knob import set_slowdown
+from demo_knob import bench_summary, commit_slowdown
 from ferrox.bench import compare, environment
 from ferrox.bench.schema import BenchRun, Environment, Measurement
 from ferrox.bench.thresholds import ThresholdTable
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
-from gitrepo import git as _git
 from gitrepo import init_committed
 
 TINY = """
@@ -161,16 +160,6 @@ def _demo(fresh_crate: Callable[[str], Path], settings: str = TINY) -> Path:
     return demo
 
 
-def _slow_down(repo: Path, pct: int) -> None:
-    set_slowdown(repo, pct)
-    _git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
-
-
-def _summary(result: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
-    return data
-
-
 def test_refusals_come_before_any_build(
     ferrox: Callable[..., Any],
     fresh_crate: Callable[[str], Path],
@@ -219,7 +208,7 @@ def test_compare_passes_the_baseline_itself_and_fails_only_a_critical_slowdown(
     assert keys == {"checksum/adler32_64k"}
     same = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert same.code == 0, same.out + same.err
-    summary = _summary(same)
+    summary = bench_summary(same)
     assert {v["benchmark"] for v in summary["verdicts"]} == keys
     assert summary["fail_levels"] == ["critical"] and summary["blocks_release"] is False
     assert all(v["base_runs"] == v["head_runs"] == 5 for v in summary["verdicts"])
@@ -230,16 +219,16 @@ def test_compare_passes_the_baseline_itself_and_fails_only_a_critical_slowdown(
     # 60% slower: critical. The same slowdown held under a 1000% critical threshold is only
     # major: it warns by default (unpaired runs cannot be trusted at 10%) and fails with
     # compare_fail = "major".
-    _slow_down(demo, 60)
+    commit_slowdown(demo, 60)
     slow = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert slow.code == 1, slow.out + slow.err
-    assert {v["level"] for v in _summary(slow)["verdicts"]} == {"critical"}
-    assert _summary(slow)["blocks_release"] is True
+    assert {v["level"] for v in bench_summary(slow)["verdicts"]} == {"critical"}
+    assert bench_summary(slow)["blocks_release"] is True
     config = demo / "ferrox.toml"
     config.write_text(config.read_text() + 'thresholds = ["checksum=5,10,1000"]\n')
     major = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert major.code == 0, major.out + major.err
-    assert {v["level"] for v in _summary(major)["verdicts"]} == {"major"}
+    assert {v["level"] for v in bench_summary(major)["verdicts"]} == {"major"}
     assert {f["level"] for f in major.report["findings"]} == {"warning"}
     config.write_text(config.read_text() + 'compare_fail = "major"\n')
     strict = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
@@ -267,7 +256,7 @@ def test_a_stale_baseline_warns_and_missing_benchmarks_are_reported(
     assert "30 days old" in rules["bench-baseline-stale"]["message"]
     assert rules["bench-removed"]["level"] == "warning"
     assert "checksum/retired" in rules["bench-removed"]["message"]
-    summary = _summary(stale)
+    summary = bench_summary(stale)
     assert summary["new_benchmarks"] == ["checksum/fibonacci_x100", "checksum/parse_list_1k"]
     table = (stale.report_dir / "bench" / "comparison.md").read_text()
     assert "missing on head (renamed or removed): checksum/retired" in table

@@ -97,3 +97,19 @@ def run_with_config(ferrox: Callable[..., Any], project: Path, step: str, table:
     (project / "requirements.txt").write_text("packaging==24.1\n")
     (project / "ferrox.toml").write_text(table)
     return ferrox("run", step, "-C", str(project))
+
+
+def check_nothing_to_scan(ferrox: Callable[..., Any], step: str) -> None:
+    """A Rust-only workspace gives the Python scanner nothing to scan: a pass that says so."""
+    result = ferrox("run", step, "-C", str(DEMO))
+    assert result.code == 0
+    assert "skipped" in result.out
+    assert result.report["summary"].startswith("skipped: no ")
+    assert not all_steps()[step].applies(DEMO)
+
+
+def check_security_tags(step: str) -> None:
+    """The scanner is part of the security composite and needs no cargo."""
+    found = all_steps()[step]
+    assert {"security", "python"} <= set(found.tags)
+    assert found.needs_cargo is False

@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from python_projects import DEMO, cases, check_readme_table, run_with_config
-
-from ferrox.steps import all_steps
+from python_projects import (
+    cases,
+    check_nothing_to_scan,
+    check_readme_table,
+    check_security_tags,
+    run_with_config,
+)
 
 
 @pytest.mark.parametrize(("fixture", "exit_code"), cases("bandit"))
@@ -21,17 +25,11 @@ def test_fixtures_produce_their_readme_table(
 
 
 def test_a_rust_only_workspace_has_nothing_to_scan(ferrox: Callable[..., Any]) -> None:
-    result = ferrox("run", "bandit", "-C", str(DEMO))
-    assert result.code == 0
-    assert "skipped" in result.out
-    assert result.report["summary"].startswith("skipped: no ")
-    assert not all_steps()["bandit"].applies(DEMO)
+    check_nothing_to_scan(ferrox, "bandit")
 
 
 def test_is_tagged_for_the_security_composite() -> None:
-    step = all_steps()["bandit"]
-    assert {"security", "python"} <= set(step.tags)
-    assert step.needs_cargo is False
+    check_security_tags("bandit")
 
 
 def test_a_missing_path_is_a_config_error(ferrox: Callable[..., Any], tmp_path: Path) -> None:

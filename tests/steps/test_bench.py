@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from demo_knob import BENCH_RS, set_slowdown
+from demo_knob import BENCH_RS, bench_summary, commit_slowdown
 from gitrepo import git as _git
 from gitrepo import init_committed
 
@@ -37,18 +37,8 @@ def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
     return demo
 
 
-def _slow_down(repo: Path, pct: int) -> None:
-    set_slowdown(repo, pct)
-    _git(repo, "commit", "-q", "-am", f"slow down by {pct}%")
-
-
-def _summary(result: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
-    return data
-
-
 def _levels(result: Any) -> dict[str, str]:
-    return {v["benchmark"]: v["level"] for v in _summary(result)["verdicts"]}
+    return {v["benchmark"]: v["level"] for v in bench_summary(result)["verdicts"]}
 
 
 @pytest.mark.slow
@@ -60,7 +50,7 @@ def test_paired_gate_passes_an_unchanged_head_and_fails_a_real_slowdown(
     # 6 to 8 pairs on a shared 2-core machine: a warning can happen (seen once), a failure not.
     assert not set(_levels(same).values()) & {"major", "critical"}
     # 4x slower: beyond this VM's 2x speed switching, so even 8 pairs cannot hide it.
-    _slow_down(demo_repo, 300)
+    commit_slowdown(demo_repo, 300)
     slow = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~1")
     assert slow.code == 1, slow.out + slow.err
     report = slow.report
@@ -69,8 +59,8 @@ def test_paired_gate_passes_an_unchanged_head_and_fails_a_real_slowdown(
         "checksum/fibonacci_x100": "critical",
         "checksum/parse_list_1k": "critical",
     }
-    assert _summary(slow)["blocks_release"] is True
-    assert _summary(slow)["base_commit"] == _git(demo_repo, "rev-parse", "main~1")
+    assert bench_summary(slow)["blocks_release"] is True
+    assert bench_summary(slow)["base_commit"] == _git(demo_repo, "rev-parse", "main~1")
     # 8 pairs at most (TINY): the intervals may stay wider than the target, which is said.
     assert {f["rule"] for f in report["findings"]} - {"bench-imprecise"} == {
         "bench-regression-critical"
@@ -92,17 +82,17 @@ def test_instruction_gate_catches_two_percent_and_passes_no_change(
 ) -> None:
     same = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "instructions", "--base", "main")
     assert same.code == 0, same.out + same.err
-    counts = _summary(same)["counts"]
+    counts = bench_summary(same)["counts"]
     table = (same.report_dir / "bench" / "instructions.md").read_text()
     assert "One callgrind run per side" in table and "| `checksum/adler32_64k` |" in table
     assert counts["base"] == counts["head"]  # deterministic
-    _slow_down(demo_repo, 2)
+    commit_slowdown(demo_repo, 2)
     slow = ferrox(
         "run", "bench", "-C", str(demo_repo), "--mode", "instructions", "--base", "main~1"
     )
     assert slow.code == 1, slow.out + slow.err
     assert set(_levels(slow).values()) == {"major"}
-    for verdict in _summary(slow)["verdicts"]:
+    for verdict in bench_summary(slow)["verdicts"]:
         assert verdict["change"] == 0.02  # the knob adds exactly 2 calls per 100 iterations
 
 
@@ -241,7 +231,7 @@ def test_a_base_without_benchmarks_has_nothing_to_compare(
     result = ferrox("run", "bench", "-C", str(demo), "--base", "main~1")
     assert result.code == 0, result.out + result.err
     assert "nothing to compare" in result.report["summary"]
-    assert _summary(result)["new_benchmarks"] == [
+    assert bench_summary(result)["new_benchmarks"] == [
         "checksum/adler32_64k",
         "checksum/fibonacci_x100",
         "checksum/parse_list_1k",

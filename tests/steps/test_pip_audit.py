@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from python_projects import DEMO, PYTHON, cases, check_readme_table, run_with_config
+from python_projects import (
+    PYTHON,
+    cases,
+    check_nothing_to_scan,
+    check_readme_table,
+    check_security_tags,
+    run_with_config,
+)
 
 from ferrox.python import osv_local, scanners
 from ferrox.python.osv_local import load as load_osv
-from ferrox.steps import all_steps
 
 OSV = PYTHON / "vulnerable" / "advisories" / "osv"
 
@@ -29,17 +35,11 @@ def test_fixtures_produce_their_readme_table(
 
 
 def test_a_rust_only_workspace_has_nothing_to_scan(ferrox: Callable[..., Any]) -> None:
-    result = ferrox("run", "pip-audit", "-C", str(DEMO))
-    assert result.code == 0
-    assert "skipped" in result.out
-    assert result.report["summary"].startswith("skipped: no ")
-    assert not all_steps()["pip-audit"].applies(DEMO)
+    check_nothing_to_scan(ferrox, "pip-audit")
 
 
 def test_is_tagged_for_the_security_composite() -> None:
-    step = all_steps()["pip-audit"]
-    assert {"security", "python"} <= set(step.tags)
-    assert step.needs_cargo is False
+    check_security_tags("pip-audit")
 
 
 def test_declared_dependencies_without_a_lock_are_a_usage_error(

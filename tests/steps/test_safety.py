@@ -10,10 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from python_projects import DEMO, PYTHON, cases, check_readme_table, run_with_config
+from python_projects import (
+    PYTHON,
+    cases,
+    check_nothing_to_scan,
+    check_readme_table,
+    check_security_tags,
+    run_with_config,
+)
 
 from ferrox.errors import ToolError
-from ferrox.steps import all_steps, safety
+from ferrox.steps import safety
 
 
 @pytest.mark.parametrize(("fixture", "exit_code"), cases("safety"))
@@ -24,17 +31,11 @@ def test_fixtures_produce_their_readme_table(
 
 
 def test_a_rust_only_workspace_has_nothing_to_scan(ferrox: Callable[..., Any]) -> None:
-    result = ferrox("run", "safety", "-C", str(DEMO))
-    assert result.code == 0
-    assert "skipped" in result.out
-    assert result.report["summary"].startswith("skipped: no ")
-    assert not all_steps()["safety"].applies(DEMO)
+    check_nothing_to_scan(ferrox, "safety")
 
 
 def test_is_tagged_for_the_security_composite() -> None:
-    step = all_steps()["safety"]
-    assert {"security", "python"} <= set(step.tags)
-    assert step.needs_cargo is False
+    check_security_tags("safety")
 
 
 def test_a_missing_requirements_file_is_exit_2(ferrox: Callable[..., Any], tmp_path: Path) -> None:

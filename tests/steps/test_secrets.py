@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from python_projects import DEMO, PLANTED, cases, check_readme_table
+from python_projects import DEMO, PLANTED, cases, check_readme_table, check_security_tags
 
 from ferrox.steps import all_steps
 
@@ -142,6 +142,4 @@ def test_secrets_applies_everywhere_and_passes_on_the_demo(ferrox: Callable[...,
 
 
 def test_is_tagged_for_the_security_composite() -> None:
-    step = all_steps()["secrets"]
-    assert {"security", "python"} <= set(step.tags)
-    assert step.needs_cargo is False
+    check_security_tags("secrets")
