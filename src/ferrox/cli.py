@@ -26,6 +26,10 @@ from ferrox.tools import ToolRunner
 
 EXIT_INTERRUPTED = 130
 
+# Run options that override a step setting of the same name; they apply to the steps whose
+# settings have that key (the invoke adapter gives those steps' tasks the same flags).
+SETTING_OPTIONS = ("base", "mode", "create_issue")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
@@ -188,7 +192,7 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
         extra_args=extra,
         overrides=tuple(
             (key, value)
-            for key in ("base", "mode", "create_issue")
+            for key in SETTING_OPTIONS
             if (value := getattr(namespace, key, None)) is not None
         ),
     )
