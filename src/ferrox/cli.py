@@ -164,8 +164,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
     bench.add_argument(
         "--mode",
-        choices=("paired", "instructions", "history", "baseline", "compare"),
-        help="bench: gate mode",
+        metavar="MODE",
+        # Any step with a `mode` setting takes it; the engine checks the value against its choices.
+        help="bench: gate mode (paired, instructions, history, baseline, compare)",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
