@@ -104,6 +104,9 @@ def test_register_rejects_unknown_steps() -> None:
 THREE_ADAPTER_STEPS = [name for name in all_steps() if name != "bench"]
 # A value that must never reach a report: a tool argument carries it, the config masks it.
 SECRET = "s3cr3t-adapter-token-42"  # noqa: S105 - a planted test value
+# Runs with tool arguments, each to its own report folder: a test filter holding the secret (the
+# step runs it, each report masks it), and a flag nextest refuses (a tool error, exit 3).
+EXTRA_RUNS = {"masked": ("test", SECRET), "broken": ("test", "--no-such-nextest-flag")}
 
 
 def _normalised(value: Any, reports: Path) -> Any:
@@ -167,14 +170,15 @@ def test_cli_nox_and_invoke_write_the_same_reports(
     for adapter, run in _adapter_runs(project).items():
         reports = tmp_path / adapter
         codes[adapter] = {step: run(step, reports / "steps") for step in THREE_ADAPTER_STEPS}
-        # A test filter holding the secret: the step runs it, and the report masks it.
-        codes[adapter]["test-masked"] = run("test", reports / "masked", SECRET)
+        for folder, (step, argument) in EXTRA_RUNS.items():
+            codes[adapter][folder] = run(step, reports / folder, argument)
     expected = codes["cli"]
     assert expected["fmt"] == 1 and expected["test"] == 0 and expected["security"] == 0
+    assert expected["broken"] == 3
     assert codes["invoke"] == expected  # invoke exits with the step's own code
     assert codes["nox"] == {step: min(code, 1) for step, code in expected.items()}  # nox: 0 or 1
-    for name in [*THREE_ADAPTER_STEPS, "masked"]:
-        folder, step = ("masked", "test") if name == "masked" else ("steps", name)
+    for name in [*THREE_ADAPTER_STEPS, *EXTRA_RUNS]:
+        folder, step = (name, EXTRA_RUNS[name][0]) if name in EXTRA_RUNS else ("steps", name)
         documents = {
             adapter: (tmp_path / adapter / folder / f"{step}.json").read_text() for adapter in codes
         }
