@@ -173,3 +173,19 @@ def test_check_exits_with_the_worst_code(
         program.run(["invoke", "check", "--root", str(tmp_path)])
     assert exited.value.code == 3
     assert [argv[1] for argv in calls] == ["fmt", "clippy", "test"]  # all ran despite failures
+
+
+def test_shell_completion_offers_the_tasks_and_their_flags(fake_project: Path) -> None:
+    names = invoke(fake_project, "--complete", "--", "invoke").stdout.split()
+    assert {"clippy", "bench-baseline", fake_step.NAME, "check"} <= set(names)
+    flags = invoke(fake_project, "--complete", "--", "invoke", "bench", "-").stdout.split()
+    assert {"--base", "--mode", "--report-dir", "--root"} <= set(flags)
+
+
+def test_the_readme_shows_the_real_task_list() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("$ invoke --list\nAvailable tasks:\n\n", 1)[1].split("\n\n", 1)[0]
+    shown = dict(line.strip().split(maxsplit=1) for line in block.splitlines())
+    namespace = ferrox.tasks.build_namespace()
+    real = {name: (task.__doc__ or "").splitlines()[0] for name, task in namespace.tasks.items()}
+    assert {name: " ".join(text.split()) for name, text in shown.items()} == real

@@ -152,6 +152,8 @@ def _variant_doc(step: Step, variant: Variant) -> str:
 
 
 def _doc(step: Step, description: str, cli: str, nox: str) -> str:
+    # nox takes ferrox's options after `--` (`nox -s fmt -- --fix`), invoke as flags (`--fix`).
+    description = description.replace("`-- --", "`--")
     # invoke --list shows the first line; --help shows it all.
     return "\n".join(
         [
