@@ -189,3 +189,13 @@ def test_the_readme_shows_the_real_task_list() -> None:
     namespace = ferrox.tasks.build_namespace()
     real = {name: (task.__doc__ or "").splitlines()[0] for name, task in namespace.tasks.items()}
     assert {name: " ".join(text.split()) for name, text in shown.items()} == real
+
+
+def test_a_namespace_built_for_a_root_runs_there(fake_registered: None, tmp_path: Path) -> None:
+    # As ferrox.nox.register(root=...): ferrox's own tasks.py points the tasks at examples/demo.
+    program = Program(namespace=ferrox.tasks.build_namespace(root=tmp_path))
+    program.run(["invoke", fake_step.NAME])
+    assert (tmp_path / "target" / "ferrox" / f"{fake_step.NAME}.json").is_file()
+    with pytest.raises(SystemExit) as exited:
+        program.run(["invoke", "check", "--root", str(tmp_path / "missing")])
+    assert exited.value.code == 2  # --root still wins: not a directory, a usage error

@@ -5,6 +5,7 @@ same registry as the nox sessions, so a step added later gets its task with no c
 takes the options ``ferrox run STEP`` takes for that step, and tool arguments after ``--``
 (``invoke test -- my_filter``). ``invoke check`` runs what a bare ``nox`` runs; ``invoke release
 v1.2.0`` cuts a release; ``doctor`` and ``tools`` check and install the pinned tools.
+``build_namespace(root=...)`` points the step tasks at another project directory.
 
 invoke sorts ``--list`` by name, so each task's one-line help starts with its group (the tag nox
 groups it under: lint, test, security, bench, release, setup): ``clippy  [lint] Lint Rust ...``.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -60,7 +62,17 @@ def group_of(step: Step) -> str:
     return next((tag for tag in step.tags if tag not in _PLACE_TAGS), "other")
 
 
-def step_flags(step: Step, fixed: tuple[str, ...] = ()) -> tuple[Flag, ...]:
+def common_flags(root: str | Path | None = None) -> tuple[Flag, ...]:
+    """The options of every step task; ``root`` is the default of ``--root``."""
+    if root is None:
+        return _COMMON_FLAGS
+    given = Flag("root", str(root), f"project directory (default: {root})")
+    return (given, *_COMMON_FLAGS[1:])
+
+
+def step_flags(
+    step: Step, fixed: tuple[str, ...] = (), root: str | Path | None = None
+) -> tuple[Flag, ...]:
     """The options of a step's task: the common run options, then the settings it lets a run
     override (``--base``, ``--mode`` ...) with the settings' own help, minus those ``fixed``."""
     hints = typing.get_type_hints(step.settings)
@@ -75,19 +87,25 @@ def step_flags(step: Step, fixed: tuple[str, ...] = ()) -> tuple[Flag, ...]:
             text += f" (one of: {', '.join(str(choice) for choice in typing.get_args(hint))})"
         text += f"; default: [{step.name}] {spec.name} in the config, else {spec.default}"
         own.append(Flag(spec.name, False if hint is bool else None, text))
-    return (*_COMMON_FLAGS, *own)
+    return (*common_flags(root), *own)
 
 
-def build_namespace() -> Collection:
-    """The collection a tasks.py exposes: a task per registered step and variant, and the rest."""
+def build_namespace(root: str | Path | None = None) -> Collection:
+    """The collection a tasks.py exposes: a task per registered step and variant, and the rest.
+
+    ``root`` is the project directory the step tasks and ``check`` default to (as
+    ``ferrox.nox.register(root=...)``); without it, the directory invoke runs in.
+    """
     collection = Collection()
     for step in all_steps().values():
-        collection.add_task(_step_task(step.name, step.name, (), step_flags(step), _step_doc(step)))
+        flags = step_flags(step, root=root)
+        collection.add_task(_step_task(step.name, step.name, (), flags, _step_doc(step)))
         for variant in step.variants:
-            flags = step_flags(step, fixed=variant.options)
+            flags = step_flags(step, fixed=variant.options, root=root)
             doc = _variant_doc(step, variant)
             collection.add_task(_step_task(variant.name, step.name, variant.options, flags, doc))
-    for fixed in (_check_task(check_steps()), doctor, install_tools, release):
+    checked = _check_task(check_steps(), common_flags(root))
+    for fixed in (checked, doctor, install_tools, release):
         if fixed.name in collection.tasks:  # a step may not take a built-in task's name
             raise ValueError(f"the ferrox step {fixed.name!r} clashes with the invoke task")
         collection.add_task(fixed)
@@ -101,13 +119,17 @@ def _step_task(
         argv = ["run", step, *preset, *_run_arguments(flags, given)]
         _exit_with(_call([*argv, "--", *tool_arguments(c)]))
 
+    body.__doc__ = doc
+    body.__name__ = body.__qualname__ = name
+    return _task(body, name, flags)
+
+
+def _task(body: Callable[..., None], name: str, flags: tuple[Flag, ...]) -> Task[Any]:
     parameters = [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
         inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default) for f in flags
     ]
     # invoke reads a task's options from its signature: this one is made from the registry.
     body.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    body.__doc__ = doc
-    body.__name__ = body.__qualname__ = name
     return Task(body, name=name, help={f.name: f.help for f in flags})
 
 
@@ -187,13 +209,10 @@ def check_steps() -> list[str]:
     return [name for name, step in default_steps().items() if "ci" in step.tags]
 
 
-def _check_task(names: list[str]) -> Task[Any]:
-    flags = tuple(f for f in _COMMON_FLAGS if f.name != "fix")
+def _check_task(names: list[str], common: tuple[Flag, ...]) -> Task[Any]:
+    flags = tuple(f for f in common if f.name != "fix")
 
-    def check(
-        _: Context, root: str = ".", report_dir: str | None = None, verbose: bool = False
-    ) -> None:
-        given = {"root": root, "report_dir": report_dir, "verbose": verbose}
+    def check(_: Context, **given: Any) -> None:
         codes = [_call(["run", name, *_run_arguments(flags, given)]) for name in names]
         _exit_with(max(codes, default=0))
 
@@ -206,7 +225,7 @@ def _check_task(names: list[str]) -> Task[Any]:
             EXIT_CODES,
         ]
     )
-    return Task(check, help={f.name: f.help for f in flags})
+    return _task(check, "check", flags)
 
 
 @task(help={"root": "project directory"})  # type: ignore[untyped-decorator,unused-ignore]
