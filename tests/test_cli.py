@@ -267,3 +267,12 @@ def test_a_bad_setting_value_is_exit_2_before_any_step_runs(
     assert message in err
     assert "Traceback" not in result.err
     assert no_step_runs == []
+
+
+def test_a_setting_option_is_checked_against_the_step_own_choices(
+    ferrox: Callable[..., Any], shared_crates: Path
+) -> None:
+    # --mode is shared by every step with a `mode` setting; the step's setting names the choices.
+    result = ferrox("run", "bench", "-C", str(shared_crates / "clean"), "--mode", "fastest")
+    assert result.code == 2
+    assert "--mode 'fastest' is not a bench mode; choose from paired, instructions" in result.err

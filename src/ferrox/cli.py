@@ -26,6 +26,10 @@ from ferrox.tools import ToolRunner
 
 EXIT_INTERRUPTED = 130
 
+# Run options that override a step setting of the same name; they apply to the steps whose
+# settings have that key (the invoke adapter gives those steps' tasks the same flags).
+SETTING_OPTIONS = ("base", "mode", "create_issue")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
@@ -160,8 +164,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench.add_argument("--base", metavar="REF", help="bench: compare against this git ref")
     bench.add_argument(
         "--mode",
-        choices=("paired", "instructions", "history", "baseline", "compare"),
-        help="bench: gate mode",
+        metavar="MODE",
+        # Any step with a `mode` setting takes it; the engine checks the value against its choices.
+        help="bench: gate mode (paired, instructions, history, baseline, compare)",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
@@ -188,7 +193,7 @@ def run_options(namespace: argparse.Namespace, extra: tuple[str, ...] = ()) -> R
         extra_args=extra,
         overrides=tuple(
             (key, value)
-            for key in ("base", "mode", "create_issue")
+            for key in SETTING_OPTIONS
             if (value := getattr(namespace, key, None)) is not None
         ),
     )

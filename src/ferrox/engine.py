@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -119,7 +120,16 @@ def _with_overrides(step: Step, settings: Any, options: RunOptions) -> Any:
     if not options.overrides:
         return settings
     known = {f.name for f in fields(settings)}
-    for key, _ in options.overrides:
+    hints = typing.get_type_hints(type(settings))
+    for key, value in options.overrides:
+        option = f"--{key.replace('_', '-')}"
         if key not in known:
-            raise UsageError(f"--{key.replace('_', '-')} does not apply to the {step.name} step")
+            raise UsageError(f"{option} does not apply to the {step.name} step")
+        # The option is shared by every step with that setting, so its choices are the step's.
+        choices = typing.get_args(hints[key]) if typing.get_origin(hints[key]) is Literal else ()
+        if choices and value not in choices:
+            raise UsageError(
+                f"{option} {value!r} is not a {step.name} {key}; choose from "
+                + ", ".join(map(str, choices))
+            )
     return replace(settings, **dict(options.overrides))
