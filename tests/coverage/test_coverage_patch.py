@@ -10,7 +10,7 @@ from ferrox.coverage import patch
 from ferrox.coverage.model import FileCoverage
 from ferrox.errors import UsageError
 from ferrox.tools import ToolRunner
-from tests.gitrepo import git, init_committed
+from gitrepo import git, init_committed
 
 DIFF = """\
 diff --git a/src/lib.rs b/src/lib.rs
