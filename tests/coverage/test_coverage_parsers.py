@@ -66,5 +66,5 @@ def test_malformed_lcov_is_refused(text: str, message: str) -> None:
 
 @pytest.mark.parametrize("text", ["{", "[]", '{"files": {"a.py": {"executed_lines": "x"}}}'])
 def test_malformed_coverage_py_json_is_refused(text: str) -> None:
-    with pytest.raises(CoverageFormatError, match="not a coverage.py JSON report"):
+    with pytest.raises(CoverageFormatError, match=r"not a coverage\.py JSON report"):
         parse_coverage_py_json(text)

@@ -17,7 +17,10 @@ def test_files_go_to_the_deepest_crate_directory() -> None:
     ]
     groups = tables.group_by_crate(files, {"root": ".", "inner": "crates/inner"})
     by_name = {g.name: [f.path for f in g.files] for g in groups}
-    assert by_name == {"inner": ["crates/inner/src/lib.rs"], "root": ["src/lib.rs", "build/outside.rs"]}
+    assert by_name == {
+        "inner": ["crates/inner/src/lib.rs"],
+        "root": ["src/lib.rs", "build/outside.rs"],
+    }
     only_members = tables.group_by_crate(files, {"inner": "crates/inner"})
     assert [g.name for g in only_members] == ["inner"]
 
@@ -31,7 +34,14 @@ def test_thresholds_parse_and_refuse_bad_entries() -> None:
 
 @pytest.mark.parametrize(
     ("percent", "colour"),
-    [(95.0, "brightgreen"), (80.0, "green"), (64.3, "yellow"), (55.0, "orange"), (10, "red"), (None, "lightgrey")],
+    [
+        (95.0, "brightgreen"),
+        (80.0, "green"),
+        (64.3, "yellow"),
+        (55.0, "orange"),
+        (10, "red"),
+        (None, "lightgrey"),
+    ],
 )
 def test_badge_is_a_shields_endpoint(percent: float | None, colour: str) -> None:
     badge = tables.badge(percent)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import git, init_committed
 
 from ferrox.tools import ToolRunner
+from gitrepo import git, init_committed
 
 LLVM_COV = '[coverage]\nbackend = "llvm-cov"\n'
 UNCOVERED = "\npub fn sub(left: u64, right: u64) -> u64 {\n    left - right\n}\n"
@@ -50,14 +50,16 @@ def test_the_workspace_gate_is_per_crate_and_can_fail(
 ) -> None:
     demo = fresh_crate("demo")
     config = demo / "ferrox.toml"
-    config.write_text(config.read_text() + "\n" + LLVM_COV)
+    held = 'crate_thresholds = ["demo-cli=0"]\n'
+    assert held in config.read_text()  # the demo holds its binary crate at 0%
+    config.write_text(config.read_text().replace(held, 'backend = "llvm-cov"\n'))
     result = ferrox("run", "coverage", "-C", str(demo))
     assert result.code == 1, result.out
     failed = [g["name"] for g in result.report["gates"] if not g["passed"]]
     assert failed == ["line_coverage:demo-cli"]  # the binary's main() runs in no test
     metrics = result.report["metrics"]
     assert metrics["line_percent:demo-core"] >= 80
-    config.write_text(config.read_text() + 'crate_thresholds = ["demo-cli=0"]\n')
+    config.write_text(config.read_text() + held)
     assert ferrox("run", "coverage", "-C", str(demo)).code == 0
 
 
@@ -103,7 +105,9 @@ def test_patch_coverage_gates_the_lines_a_change_adds(
     assert again.code == 1
     assert "since main" in again.report["summary"]
     # A test for the new function makes the change covered.
-    lib.write_text(lib.read_text().replace("fn adds() {", "fn adds() {\n        assert_eq!(sub(3, 1), 2);"))
+    lib.write_text(
+        lib.read_text().replace("fn adds() {", "fn adds() {\n        assert_eq!(sub(3, 1), 2);")
+    )
     covered = ferrox("run", "coverage", "-C", str(crate), "--base", "main")
     assert covered.code == 0, covered.out
     assert covered.report["metrics"]["patch_percent"] == 100.0
@@ -159,7 +163,9 @@ def test_configuration_mistakes_are_exit_2(
 
 
 def test_an_lcov_report_that_does_not_parse_is_exit_3(
-    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path], fake_cargo: Callable[[str], Path]
+    ferrox: Callable[..., Any],
+    fresh_crate: Callable[[str], Path],
+    fake_cargo: Callable[[str], Path],
 ) -> None:
     crate = fresh_crate("clean")
     (crate / "ferrox.toml").write_text(LLVM_COV + "require_pinned_version = false\n")
@@ -178,7 +184,9 @@ def test_an_lcov_report_that_does_not_parse_is_exit_3(
 
 
 def test_tarpaulin_unable_to_trace_is_exit_3_with_the_hint(
-    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path], fake_cargo: Callable[[str], Path]
+    ferrox: Callable[..., Any],
+    fresh_crate: Callable[[str], Path],
+    fake_cargo: Callable[[str], Path],
 ) -> None:
     crate = fresh_crate("clean")
     (crate / "ferrox.toml").write_text("[coverage]\nrequire_pinned_version = false\n")

@@ -26,9 +26,7 @@ def parse_thresholds(entries: Iterable[str]) -> dict[str, float]:
     return parsed
 
 
-def group_by_crate(
-    files: Iterable[FileCoverage], crates: Mapping[str, str]
-) -> list[Group]:
+def group_by_crate(files: Iterable[FileCoverage], crates: Mapping[str, str]) -> list[Group]:
     """Files assigned to the crate whose directory (root-relative, "." for the root) holds them.
 
     The deepest directory wins, so a member nested in another member's folder keeps its files.
@@ -89,7 +87,9 @@ def as_data(groups: Sequence[Group]) -> list[dict[str, Any]]:
             "files": [
                 {
                     "path": item.path,
-                    **_totals(Totals(item.covered, item.total, item.branches_hit, item.branches_found)),
+                    **_totals(
+                        Totals(item.covered, item.total, item.branches_hit, item.branches_found)
+                    ),
                     "uncovered_lines": list(item.uncovered_lines),
                 }
                 for item in group.files
@@ -103,7 +103,10 @@ def badge(percent: float | None, label: str = "coverage") -> dict[str, Any]:
     """A shields.io endpoint document (https://shields.io/badges/endpoint-badge)."""
     colour = "lightgrey" if percent is None else "red"
     if percent is not None:
-        colour = next((c for limit, c in BADGE_COLOURS if percent >= limit), "orange" if percent >= 50 else "red")
+        colour = next(
+            (c for limit, c in BADGE_COLOURS if percent >= limit),
+            "orange" if percent >= 50 else "red",
+        )
     return {"schemaVersion": 1, "label": label, "message": percent_text(percent), "color": colour}
 
 

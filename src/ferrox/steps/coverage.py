@@ -109,7 +109,9 @@ def run(ctx: Context) -> StepResult:
                 )
             )  # fmt: skip
     rust = totals(f for g in groups if g.language == "rust" for f in g.files)
-    _write_outputs(out, groups, required, rust.percent, change, base)
+    _write_outputs(
+        out, groups=groups, required=required, rust_percent=rust.percent, change=change, base=base
+    )
     return StepResult(
         step="coverage",
         tool=backend.tool,
@@ -304,6 +306,7 @@ def _summary(
 
 def _write_outputs(
     out: Path,
+    *,
     groups: list[Group],
     required: dict[str, float],
     rust_percent: float | None,
