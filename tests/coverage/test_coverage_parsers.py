@@ -12,6 +12,7 @@ from ferrox.coverage.python_json import parse_coverage_py_json
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "coverage"
 LLVM_COV = FIXTURES / "cargo-llvm-cov-0.9.1" / "demo.lcov"
+TARPAULIN = FIXTURES / "cargo-tarpaulin-0.37.5" / "demo.lcov"
 COVERAGE_PY = FIXTURES / "coverage.py-7.17.3" / "calc.json"
 
 
@@ -24,6 +25,16 @@ def test_llvm_cov_lcov_of_the_demo() -> None:
     assert core.uncovered_lines == (30, 31, 32)
     assert totals([cli, core]).percent == pytest.approx(100 * 36 / 56)
     assert cli.branches_found == 0  # stable llvm-cov measures no branches
+
+
+def test_tarpaulin_lcov_of_the_demo() -> None:
+    files = {f.path.split("/cov-demo/")[1]: f for f in parse_lcov(TARPAULIN.read_text())}
+    # tarpaulin leaves test code out (#[cfg(test)]) and lists the never-built bench too.
+    assert {name: (f.covered, f.total) for name, f in files.items()} == {
+        "crates/demo-cli/src/main.rs": (0, 12),
+        "crates/demo-core/benches/checksum.rs": (0, 33),
+        "crates/demo-core/src/lib.rs": (16, 18),
+    }
 
 
 def test_coverage_py_json_with_branches() -> None:

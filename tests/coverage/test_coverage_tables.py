@@ -25,6 +25,18 @@ def test_files_go_to_the_deepest_crate_directory() -> None:
     assert [g.name for g in only_members] == ["inner"]
 
 
+def test_excluded_files_are_matched_inside_their_crate() -> None:
+    files = [
+        FileCoverage("crates/core/benches/speed.rs", {1: 0}),
+        FileCoverage("crates/core/src/benches/x.rs", {1: 1}),
+        FileCoverage("benches/top.rs", {1: 0}),
+    ]
+    groups = tables.group_by_crate(files, {"core": "crates/core", "top": "."}, ["benches/*"])
+    assert {g.name: [f.path for f in g.files] for g in groups} == {
+        "core": ["crates/core/src/benches/x.rs"]
+    }
+
+
 def test_thresholds_parse_and_refuse_bad_entries() -> None:
     assert tables.parse_thresholds(["a=50", " b = 0"]) == {"a": 50.0, "b": 0.0}
     for bad in ("a", "=5", "a=x", "a=101", "a=-1"):

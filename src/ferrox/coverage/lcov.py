@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ferrox.coverage.model import CoverageFormatError, FileCoverage, merge_files
 
 # Records we do not need but must accept: test names, functions, summaries, versions.
+# Records that may stand before the first file record (tarpaulin starts with an empty TN:).
+_HEADER = {"TN", "VER"}
 _IGNORED = {"TN", "FN", "FNDA", "FNF", "FNH", "LF", "LH", "BRF", "BRH", "VER", "FNL", "FNA"}
 
 
@@ -60,6 +62,8 @@ def parse_lcov(text: str) -> list[FileCoverage]:
                 )
             record = _Record(value)
         elif record is None:
+            if key in _HEADER:  # a test name or format version before the first file
+                continue
             raise CoverageFormatError(f"line {number}: {key} outside a file record")
         else:
             record.add(key, value, number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,11 +27,14 @@ def parse_thresholds(entries: Iterable[str]) -> dict[str, float]:
     return parsed
 
 
-def group_by_crate(files: Iterable[FileCoverage], crates: Mapping[str, str]) -> list[Group]:
+def group_by_crate(
+    files: Iterable[FileCoverage], crates: Mapping[str, str], exclude: Sequence[str] = ()
+) -> list[Group]:
     """Files assigned to the crate whose directory (root-relative, "." for the root) holds them.
 
     The deepest directory wins, so a member nested in another member's folder keeps its files.
-    Files in no crate's directory are left out: they are not the workspace's own code.
+    Files in no crate's directory are left out: they are not the workspace's own code; so are
+    files whose path inside their crate matches an ``exclude`` pattern (fnmatch: ``benches/*``).
     """
     ordered = sorted(crates.items(), key=lambda item: -len(PurePosixPath(item[1]).parts))
     grouped: dict[str, list[FileCoverage]] = {name: [] for name in crates}
@@ -38,7 +42,9 @@ def group_by_crate(files: Iterable[FileCoverage], crates: Mapping[str, str]) -> 
         path = PurePosixPath(item.path)
         for name, directory in ordered:
             if directory in ("", ".") or path.is_relative_to(directory):
-                grouped[name].append(item)
+                inside = path.as_posix() if directory in ("", ".") else path.relative_to(directory)
+                if not any(fnmatch.fnmatchcase(str(inside), p) for p in exclude):
+                    grouped[name].append(item)
                 break
     return [Group(name, "rust", tuple(found)) for name, found in sorted(grouped.items()) if found]
 

@@ -64,6 +64,11 @@ class CoverageSettings:
     python_threshold: float = setting(
         80.0, "line coverage in percent of the Python code", minimum=0, maximum=100
     )
+    exclude: tuple[str, ...] = setting(
+        ("benches/*", "examples/*"),
+        "files left out, as fnmatch patterns on the path inside their crate (no test runs "
+        "benchmark or example code)",
+    )
     features: tuple[str, ...] = setting((), "features to enable (--features)")
     all_features: bool = setting(False, "enable every feature (--all-features)")
     require_pinned_version: bool = setting(True, "refuse a backend other than the pinned one")
@@ -88,7 +93,7 @@ def run(ctx: Context) -> StepResult:
         return _failed_tests(backend)
     own = _own_files(ctx, _parse(backend.lcov, backend.tool, "LCOV"))
     crates = {p.name: ctx.relative(p.directory) for p in ctx.workspace.members}
-    groups = tables.group_by_crate(own, crates)
+    groups = tables.group_by_crate(own, crates, settings.exclude)
     required = _crate_thresholds(ctx, settings, crates)
     python = _python_group(ctx, settings)
     if python is not None:
