@@ -73,6 +73,7 @@ def test_failing_tests_fail_the_gate_naming_them(
     [finding] = result.report["findings"]
     assert finding["rule"] == "test-failure"
     assert "tests::expects_the_wrong_product" in finding["message"]
+    assert (finding["path"], finding["line"], finding["column"]) == ("src/lib.rs", 23, 9)
     assert "no coverage measured" in result.report["summary"]
     assert "line_percent" not in result.report["metrics"]
 
@@ -218,3 +219,14 @@ def test_tarpaulin_measures_the_clean_crate(
     assert result.report["metrics"]["line_percent"] == 100.0
     out = result.report_dir / "coverage"
     assert (out / "tarpaulin-report.json").is_file() and (out / "cobertura.xml").is_file()
+
+
+@pytest.mark.skipif(not _tarpaulin_installed(), reason="cargo-tarpaulin is not installed")
+def test_tarpaulin_failing_tests_fail_the_gate_naming_them(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
+) -> None:
+    crate = fresh_crate("failing_test")
+    result = ferrox("run", "coverage", "-C", str(crate))
+    assert result.code == 1, result.out
+    [finding] = result.report["findings"]
+    assert "tests::expects_the_wrong_product" in finding["message"]

@@ -26,6 +26,7 @@ from ferrox.coverage.python_json import parse_coverage_py_json
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.files import write_text_atomic
 from ferrox.model import Finding, GateCheck, Level, StepResult, TestCase
+from ferrox.rust.libtest import panic_location
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 
@@ -90,7 +91,7 @@ def run(ctx: Context) -> StepResult:
     out = ctx.report_dir / "coverage"
     backend = run_backend(ctx, _options(settings), out)
     if backend.lcov is None:
-        return _failed_tests(backend)
+        return _failed_tests(ctx, backend)
     own = _own_files(ctx, _parse(backend.lcov, backend.tool, "LCOV"))
     crates = {p.name: ctx.relative(p.directory) for p in ctx.workspace.members}
     groups = tables.group_by_crate(own, crates, settings.exclude)
@@ -143,7 +144,7 @@ def _options(settings: CoverageSettings) -> BackendOptions:
     )
 
 
-def _failed_tests(backend: BackendRun) -> StepResult:
+def _failed_tests(ctx: Context, backend: BackendRun) -> StepResult:
     """Tests that fail give no coverage number: the gate fails, naming them."""
     failed = backend.failed_tests
     check = gates.at_most("failed_tests", len(failed), 0, "tests failing under coverage")
@@ -154,17 +155,27 @@ def _failed_tests(backend: BackendRun) -> StepResult:
         summary=f"{len(failed)} test(s) failed: {', '.join(c.name for c in failed[:5])}"
         + (" …" if len(failed) > 5 else "")
         + "; no coverage measured",
-        findings=tuple(_test_finding(case) for case in failed),
+        findings=tuple(_test_finding(ctx, case) for case in failed),
         gates=(check,),
         tests=backend.tests,
         tool_version=backend.version,
     )
 
 
-def _test_finding(case: TestCase) -> Finding:
+def _test_finding(ctx: Context, case: TestCase) -> Finding:
+    """The failing test, located at its panic (relative to its crate, as libtest prints it)."""
+    path: str | None = None
+    line = column = None
+    if (panic := panic_location(case.output)) is not None:
+        members = [p.directory for p in ctx.workspace.members]
+        path = ctx.relative(panic.path, ctx.workspace.root, *members)
+        line, column = panic.line, panic.column
     return Finding(
         rule="test-failure",
         message=f"test {case.name} failed" + (f": {case.message}" if case.message else ""),
+        path=path if path and not Path(path).is_absolute() else None,
+        line=line,
+        column=column,
         detail=case.output or None,
     )
 
