@@ -106,7 +106,7 @@ def _llvm_cov(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
             argv=done.argv,
             hint=LLVM_TOOLS_HINT,
         )
-    return _finish(done, tool, version, lcov, ())
+    return _finish(ctx, done, tool, version, lcov=lcov, extra=())
 
 
 def _tarpaulin(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
@@ -134,7 +134,7 @@ def _tarpaulin(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
             hint=PTRACE_HINT,
         )
     extra = (out / "tarpaulin-report.json", out / "cobertura.xml")
-    return _finish(done, tool, version, out / LCOV_NAME, extra)
+    return _finish(ctx, done, tool, version, lcov=out / LCOV_NAME, extra=extra)
 
 
 def ptrace_denied(stderr: str) -> bool:
@@ -143,7 +143,7 @@ def ptrace_denied(stderr: str) -> bool:
 
 
 def _finish(
-    done: Completed, tool: str, version: str, lcov: Path, extra: Sequence[Path]
+    ctx: Context, done: Completed, tool: str, version: str, *, lcov: Path, extra: Sequence[Path]
 ) -> BackendRun:
     """Failing tests, a report, or no honest verdict (exit 3)."""
     try:
@@ -161,7 +161,8 @@ def _finish(
         )
     if not lcov.is_file():
         raise ToolOutputError.of(done, f"{tool} exited 0 but wrote no {lcov.name}", tool)
-    text = lcov.read_text(encoding="utf-8", errors="replace")
+    # Masked on the data, like every file a tool wrote, before any report sees its paths.
+    text = ctx.runner.masker.mask(lcov.read_text(encoding="utf-8", errors="replace"))
     return BackendRun(tool, version, text, cases, tuple(p for p in extra if p.is_file()))
 
 

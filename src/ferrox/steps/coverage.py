@@ -221,7 +221,7 @@ def _python_group(ctx: Context, settings: CoverageSettings) -> Group | None:
     report = ctx.root / settings.python_report
     if not report.is_file():
         return None
-    text = report.read_text(encoding="utf-8", errors="replace")
+    text = ctx.runner.masker.mask(report.read_text(encoding="utf-8", errors="replace"))
     files = [
         FileCoverage(ctx.relative(f.path), f.lines, f.branches_found, f.branches_hit)
         for f in _parse(text, "coverage.py", "JSON")
