@@ -123,6 +123,7 @@ def test_a_missing_base_ref_is_exit_2_naming_it(
     result = ferrox("run", "coverage", "-C", str(crate), "--base", "origin/nope")
     assert result.code == 2
     assert "base ref 'origin/nope' does not exist" in result.err
+    assert not (crate / "target" / "llvm-cov-target").exists()  # refused before any build
 
 
 def test_python_coverage_joins_the_table_with_its_own_gate(
@@ -230,3 +231,31 @@ def test_tarpaulin_failing_tests_fail_the_gate_naming_them(
     assert result.code == 1, result.out
     [finding] = result.report["findings"]
     assert "tests::expects_the_wrong_product" in finding["message"]
+
+
+def test_a_missing_backend_is_exit_3_with_the_install_hint(
+    ferrox: Callable[..., Any],
+    fresh_crate: Callable[[str], Path],
+    fake_cargo: Callable[[str], Path],
+) -> None:
+    crate = fresh_crate("clean")
+    fake_cargo(
+        """
+        print("error: no such command: `tarpaulin`", file=sys.stderr)
+        sys.exit(101)
+        """
+    )
+    result = ferrox("run", "coverage", "-C", str(crate))
+    assert result.code == 3
+    assert "ferrox tools install cargo-tarpaulin" in result.report["error"]
+
+
+def test_ci_runs_patch_coverage_on_pull_requests_only() -> None:
+    ci_yml = (Path(__file__).parents[2] / ".github" / "workflows" / "ci.yml").read_text()
+    job = ci_yml.split("\n  coverage-patch:\n", 1)[1].split("\n\n", 1)[0]
+    assert "if: github.event_name == 'pull_request'" in job
+    assert 'fetch-depth: "0"' in job  # the merge base must be in the checkout
+    assert 'run: nox -s coverage -- --base "origin/${GITHUB_BASE_REF}"' in job
+    push_job = ci_yml.split("\n  coverage:\n", 1)[1].split("\n\n", 1)[0]
+    assert "if: github.event_name == 'push'" in push_job
+    assert "nox -s tools -- cargo-tarpaulin" in push_job

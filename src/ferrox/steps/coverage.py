@@ -88,32 +88,27 @@ class CoverageSettings:
 def run(ctx: Context) -> StepResult:
     """Measures coverage, gates it per crate, on the change and per language."""
     settings: CoverageSettings = ctx.settings
+    # The user's mistakes (an unknown crate, a missing base ref) stop the step before the
+    # backend's minutes of instrumented build and tests.
+    crates = {p.name: ctx.relative(p.directory) for p in ctx.workspace.members}
+    required = _crate_thresholds(settings, crates)
+    base = patch.resolve_base(ctx.runner, ctx.root, settings.base)
     out = ctx.report_dir / "coverage"
     backend = run_backend(ctx, _options(settings), out)
     if backend.lcov is None:
         return _failed_tests(ctx, backend)
     own = _own_files(ctx, _parse(backend.lcov, backend.tool, "LCOV"))
-    crates = {p.name: ctx.relative(p.directory) for p in ctx.workspace.members}
     groups = tables.group_by_crate(own, crates, settings.exclude)
-    required = _crate_thresholds(ctx, settings, crates)
     python = _python_group(ctx, settings)
     if python is not None:
         groups.append(python)
         required[python.name] = settings.python_threshold
-    checks = _coverage_gates(groups, required)
-    checks += _branch_gate(groups, settings)
-    base = patch.resolve_base(ctx.runner, ctx.root, settings.base)
-    measured = [f for g in groups for f in g.files]
+    checks = _coverage_gates(groups, required) + _branch_gate(groups, settings)
     change = None
     if base is not None:
-        change = patch.measure(measured, patch.changed_lines(ctx.runner, ctx.root, base))
-        if change.percent is not None:
-            checks.append(
-                gates.at_least(
-                    "patch_coverage", round(change.percent, 2), settings.patch_threshold,
-                    f"coverage of the lines changed since {base.ref} (%)",
-                )
-            )  # fmt: skip
+        changed = patch.changed_lines(ctx.runner, ctx.root, base)
+        change = patch.measure([f for g in groups for f in g.files], changed)
+        checks += _patch_gate(change, base, settings)
     rust = totals(f for g in groups if g.language == "rust" for f in g.files)
     _write_outputs(
         out, groups=groups, required=required, rust_percent=rust.percent, change=change, base=base
@@ -130,6 +125,20 @@ def run(ctx: Context) -> StepResult:
         tool_version=backend.version,
         extra={"reports": [str(p) for p in backend.files]},
     )
+
+
+def _patch_gate(
+    change: patch.PatchCoverage, base: patch.PatchBase, settings: CoverageSettings
+) -> list[GateCheck]:
+    """The changed lines' gate; a change without an instrumented line has none."""
+    if change.percent is None:
+        return []
+    return [
+        gates.at_least(
+            "patch_coverage", round(change.percent, 2), settings.patch_threshold,
+            f"coverage of the lines changed since {base.ref} (%)",
+        )
+    ]  # fmt: skip
 
 
 def _options(settings: CoverageSettings) -> BackendOptions:
@@ -201,9 +210,7 @@ def _own_files(ctx: Context, files: list[FileCoverage]) -> list[FileCoverage]:
     return own
 
 
-def _crate_thresholds(
-    ctx: Context, settings: CoverageSettings, crates: dict[str, str]
-) -> dict[str, float]:
+def _crate_thresholds(settings: CoverageSettings, crates: dict[str, str]) -> dict[str, float]:
     overrides = tables.parse_thresholds(settings.crate_thresholds)
     unknown = sorted(set(overrides) - set(crates))
     if unknown:
