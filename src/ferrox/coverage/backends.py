@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ferrox.context import Context
 from ferrox.errors import ToolError, ToolMissing, ToolOutputError
 from ferrox.model import TestCase, TestOutcome
 from ferrox.rust.cargo_subcommand import check_subcommand, install_hint
 from ferrox.rust.libtest import TestOutputError, parse_libtest
-from ferrox.tools import Completed
+from ferrox.tools import Completed, ToolRunner
 
 Backend = Literal["tarpaulin", "llvm-cov"]
 Engine = Literal["ptrace", "llvm"]
@@ -62,20 +61,30 @@ class BackendOptions:
     engine: Engine
     features: tuple[str, ...]
     all_features: bool
+    # The settings' extra_args, then those given after `--` on the command line.
     extra_args: tuple[str, ...]
     timeout: float
     require_pinned_version: bool
 
 
-def run_backend(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
+@dataclass(frozen=True)
+class Project:
+    """Where the backend runs: the runner, the workspace root and its target directory."""
+
+    runner: ToolRunner
+    root: Path
+    target_dir: Path
+
+
+def run_backend(project: Project, options: BackendOptions, out: Path) -> BackendRun:
     """Runs the chosen backend with its reports in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in (LCOV_NAME, "tarpaulin-report.json", "cobertura.xml"):
         # A report left by an earlier run must never be mistaken for this run's.
         (out / stale).unlink(missing_ok=True)
     if options.backend == "llvm-cov":
-        return _llvm_cov(ctx, options, out)
-    return _tarpaulin(ctx, options, out)
+        return _llvm_cov(project, options, out)
+    return _tarpaulin(project, options, out)
 
 
 def _feature_args(options: BackendOptions) -> list[str]:
@@ -85,19 +94,19 @@ def _feature_args(options: BackendOptions) -> list[str]:
     return args
 
 
-def _llvm_cov(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
+def _llvm_cov(project: Project, options: BackendOptions, out: Path) -> BackendRun:
     tool = "cargo-llvm-cov"
     version = check_subcommand(
-        ctx.runner, ctx.root, "llvm-cov", require_pin=options.require_pinned_version
+        project.runner, project.root, "llvm-cov", require_pin=options.require_pinned_version
     )
     lcov = out / LCOV_NAME
     args = [
         "llvm-cov", "--workspace", "--no-fail-fast", "--color", "never",
         "--lcov", "--output-path", str(lcov.resolve()),
-        *_feature_args(options), *options.extra_args, *ctx.extra_args,
+        *_feature_args(options), *options.extra_args,
     ]  # fmt: skip
-    done = ctx.runner.run(
-        "cargo", args, cwd=ctx.root, timeout=options.timeout, hint=install_hint(tool)
+    done = project.runner.run(
+        "cargo", args, cwd=project.root, timeout=options.timeout, hint=install_hint(tool)
     )
     if done.returncode != 0 and _LLVM_TOOLS_MISSING.search(done.stderr):
         raise ToolMissing(
@@ -106,23 +115,23 @@ def _llvm_cov(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
             argv=done.argv,
             hint=LLVM_TOOLS_HINT,
         )
-    return _finish(ctx, done, tool, version, lcov=lcov, extra=())
+    return _finish(project.runner, done, tool, version, lcov=lcov, extra=())
 
 
-def _tarpaulin(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
+def _tarpaulin(project: Project, options: BackendOptions, out: Path) -> BackendRun:
     tool = "cargo-tarpaulin"
     version = check_subcommand(
-        ctx.runner, ctx.root, "tarpaulin", require_pin=options.require_pinned_version
+        project.runner, project.root, "tarpaulin", require_pin=options.require_pinned_version
     )
-    target = ctx.workspace.target_dir / "tarpaulin"
+    target = project.target_dir / "tarpaulin"
     args = [
         "tarpaulin", "--workspace", "--engine", options.engine, "--no-fail-fast",
         "--skip-clean", "--color", "Never", "--target-dir", str(target),
         "--out", "Lcov", "--out", "Json", "--out", "Xml", "--output-dir", str(out.resolve()),
-        *_feature_args(options), *options.extra_args, *ctx.extra_args,
+        *_feature_args(options), *options.extra_args,
     ]  # fmt: skip
-    done = ctx.runner.run(
-        "cargo", args, cwd=ctx.root, timeout=options.timeout, hint=install_hint(tool)
+    done = project.runner.run(
+        "cargo", args, cwd=project.root, timeout=options.timeout, hint=install_hint(tool)
     )
     if done.returncode != 0 and options.engine == "ptrace" and ptrace_denied(done.stderr):
         raise ToolError(
@@ -134,7 +143,7 @@ def _tarpaulin(ctx: Context, options: BackendOptions, out: Path) -> BackendRun:
             hint=PTRACE_HINT,
         )
     extra = (out / "tarpaulin-report.json", out / "cobertura.xml")
-    return _finish(ctx, done, tool, version, lcov=out / LCOV_NAME, extra=extra)
+    return _finish(project.runner, done, tool, version, lcov=out / LCOV_NAME, extra=extra)
 
 
 def ptrace_denied(stderr: str) -> bool:
@@ -143,7 +152,13 @@ def ptrace_denied(stderr: str) -> bool:
 
 
 def _finish(
-    ctx: Context, done: Completed, tool: str, version: str, *, lcov: Path, extra: Sequence[Path]
+    runner: ToolRunner,
+    done: Completed,
+    tool: str,
+    version: str,
+    *,
+    lcov: Path,
+    extra: Sequence[Path],
 ) -> BackendRun:
     """Failing tests, a report, or no honest verdict (exit 3)."""
     try:
@@ -162,8 +177,8 @@ def _finish(
     if not lcov.is_file():
         raise ToolOutputError.of(done, f"{tool} exited 0 but wrote no {lcov.name}", tool)
     # Masked on the data, like every file a tool wrote, before any report sees its paths.
-    text = ctx.runner.masker.mask(lcov.read_text(encoding="utf-8", errors="replace"))
+    text = runner.masker.mask(lcov.read_text(encoding="utf-8", errors="replace"))
     return BackendRun(tool, version, text, cases, tuple(p for p in extra if p.is_file()))
 
 
-__all__ = ["BackendOptions", "BackendRun", "ptrace_denied", "run_backend"]
+__all__ = ["BackendOptions", "BackendRun", "Project", "ptrace_denied", "run_backend"]

@@ -19,7 +19,7 @@ from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.coverage import patch, tables
-from ferrox.coverage.backends import BackendOptions, BackendRun, run_backend
+from ferrox.coverage.backends import BackendOptions, BackendRun, Project, run_backend
 from ferrox.coverage.lcov import parse_lcov
 from ferrox.coverage.model import CoverageFormatError, FileCoverage, Group, totals
 from ferrox.coverage.python_json import parse_coverage_py_json
@@ -94,7 +94,8 @@ def run(ctx: Context) -> StepResult:
     required = _crate_thresholds(settings, crates)
     base = patch.resolve_base(ctx.runner, ctx.root, settings.base)
     out = ctx.report_dir / "coverage"
-    backend = run_backend(ctx, _options(settings), out)
+    project = Project(ctx.runner, ctx.root, ctx.workspace.target_dir)
+    backend = run_backend(project, _options(ctx, settings), out)
     if backend.lcov is None:
         return _failed_tests(ctx, backend)
     own = _own_files(ctx, _parse(backend.lcov, backend.tool, "LCOV"))
@@ -141,13 +142,13 @@ def _patch_gate(
     ]  # fmt: skip
 
 
-def _options(settings: CoverageSettings) -> BackendOptions:
+def _options(ctx: Context, settings: CoverageSettings) -> BackendOptions:
     return BackendOptions(
         backend=settings.backend,
         engine=settings.engine,
         features=settings.features,
         all_features=settings.all_features,
-        extra_args=settings.extra_args,
+        extra_args=(*settings.extra_args, *ctx.extra_args),
         timeout=settings.timeout,
         require_pinned_version=settings.require_pinned_version,
     )
