@@ -22,9 +22,12 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 # The external tools the test suite runs for real, installed (or reused at their pinned version)
 # by the tests session so that a fresh CI machine gets them. cargo-tarpaulin is not among them:
-# its source build takes minutes and no test needs it yet.
+# its source build takes minutes; the coverage tests run cargo-llvm-cov (a wheel, seconds) for
+# real and tarpaulin only where it is installed.
 TEST_TOOLS = (
     "cargo-nextest",
+    "cargo-llvm-cov",
+    "llvm-tools-preview",
     "cargo-audit",
     "cargo-geiger",
     "bandit",

@@ -18,8 +18,10 @@ def test_this_repository_pins_live_in_ci(tmp_path: Path) -> None:
     assert find_pin_file(REPO / "examples" / "demo") == REPO / "ci" / "tools.toml"
     pins = load_pins(REPO / "ci" / "tools.toml")
     names = [tool.name for tool in pins.cargo_tools]
-    assert names == ["cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin"]
-    assert pins.components == ("rustfmt", "clippy")
+    assert names == [
+        "cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin", "cargo-llvm-cov"
+    ]  # fmt: skip
+    assert pins.components == ("rustfmt", "clippy", "llvm-tools-preview")
 
 
 def test_a_project_pin_file_wins(tmp_path: Path) -> None:

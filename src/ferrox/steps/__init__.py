@@ -24,6 +24,7 @@ _MODULES = (
     "pip_audit",
     "safety",
     "security",
+    "coverage",
     "bench",
 )
 
