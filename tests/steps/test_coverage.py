@@ -259,3 +259,18 @@ def test_ci_runs_patch_coverage_on_pull_requests_only() -> None:
     push_job = ci_yml.split("\n  coverage:\n", 1)[1].split("\n\n", 1)[0]
     assert "if: github.event_name == 'push'" in push_job
     assert "nox -s tools -- cargo-tarpaulin" in push_job
+
+
+def test_ci_installs_the_backend_the_project_configured(tmp_path: Path) -> None:
+    from ferrox.ci.files import inputs_for, workflow_files
+    from ferrox.config import load_config
+    from ferrox.steps import all_steps
+
+    steps = all_steps()
+    settings = {name: step.settings for name, step in steps.items()}
+    (tmp_path / "ferrox.toml").write_text('[coverage]\nbackend = "llvm-cov"\n')
+    files, _ = workflow_files(inputs_for(tmp_path, load_config(tmp_path, settings), steps))
+    [ci_yml] = [f.content for f in files if f.path.name == "ci.yml"]
+    job = ci_yml.split("\n  coverage:\n", 1)[1].split("\n\n", 1)[0]
+    assert "nox -s tools -- cargo-llvm-cov" in job
+    assert "cargo-tarpaulin" not in job

@@ -55,6 +55,7 @@ def inputs_for(root: Path, config: ProjectConfig, steps: Mapping[str, Step]) -> 
         report_dir=config.globals.report_dir,
         pinned_tools=tuple(tool.name for tool in pins.tools),
         components=pins.components,
+        settings={name: config.steps[name] for name in steps if name in config.steps},
     )
 
 

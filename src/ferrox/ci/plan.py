@@ -13,7 +13,8 @@ optional workflow is written when ``[ci] workflows`` lists it and some step runs
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
@@ -31,6 +32,8 @@ class Inputs:
     ci: CiSettings
     report_dir: str = "target/ferrox"
     pinned_tools: tuple[str, ...] = ()  # the tools ci/tools.toml pins (cargo and Python)
+    # The project's settings of the steps it configures (some steps' tools depend on them).
+    settings: Mapping[str, Any] = field(default_factory=dict)
     components: tuple[str, ...] = ("rustfmt", "clippy")
 
 
@@ -282,7 +285,7 @@ def _carried(carried: CarriedFile) -> JobStep:
 def _tools(inputs: Inputs, step: Step) -> tuple[str, ...]:
     """The pinned tools its job installs; a composite's include those of every step it runs."""
     runs = [s for s in inputs.steps.values() if s is step or (step.covers_tag in s.tags)]
-    wanted = dict.fromkeys(t for s in runs for t in s.required_tools)
+    wanted = dict.fromkeys(t for s in runs for t in s.tools(inputs.settings.get(s.name)))
     return tuple(t for t in wanted if t in inputs.pinned_tools)
 
 

@@ -359,6 +359,12 @@ def _write_outputs(
     write_text_atomic(out / "badge.json", json.dumps(badge) + "\n")
 
 
+def _tools(settings: CoverageSettings) -> tuple[str, ...]:
+    """The backend the project chose is the one CI installs."""
+    backend = "cargo-llvm-cov" if settings.backend == "llvm-cov" else "cargo-tarpaulin"
+    return ("cargo", "git", backend)
+
+
 STEP = Step(
     name="coverage",
     description="Line coverage (tarpaulin or llvm-cov) gated per crate, patch coverage, badge.",
@@ -367,6 +373,7 @@ STEP = Step(
     run=run,
     tags=("rust", "coverage", "ci"),
     required_tools=("cargo", "git", "cargo-tarpaulin"),
+    tools_for=_tools,
     # The tests run again, instrumented, after a build of their own: minutes on a real
     # workspace. Run on purpose (`nox -s coverage`), not by plain `nox` or the demo.
     default=False,

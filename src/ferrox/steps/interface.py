@@ -42,6 +42,8 @@ class Step:
     needs_cargo: bool = True
     # The pinned tools (ci/tools.toml) to install before it runs.
     required_tools: tuple[str, ...] = ("cargo",)
+    # When the tools depend on its settings (coverage's backend): settings -> tools.
+    tools_for: Callable[[Any], tuple[str, ...]] | None = None
     # Whether the step has anything to look at in a project (composite steps such as `security`
     # skip the ones that do not apply: Rust scanners need a Cargo.toml, Python ones Python files).
     applies: Callable[[Path], bool] = has_rust_project
@@ -53,6 +55,13 @@ class Step:
     ci: tuple[CiJob, ...] = ()
     # Extra sessions that run it with fixed options; never run by a bare `nox`.
     variants: tuple[Variant, ...] = ()
+
+
+    def tools(self, settings: Any = None) -> tuple[str, ...]:
+        """The pinned tools it needs with these settings (its defaults when None)."""
+        if self.tools_for is None:
+            return self.required_tools
+        return self.tools_for(self.settings() if settings is None else settings)
 
 
 @dataclass(frozen=True)
