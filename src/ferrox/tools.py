@@ -83,6 +83,17 @@ class ToolRunner:
         twin.records = []
         return twin
 
+    def pinned(self, env: Mapping[str, str]) -> ToolRunner:
+        """A runner whose children see ``env`` (an empty value removes the variable).
+
+        It shares this runner's command records, so the step's report lists every command.
+        """
+        twin = copy.copy(self)
+        twin.env = {**self.env, **{name: value for name, value in env.items() if value}}
+        for name in (name for name, value in env.items() if not value):
+            twin.env.pop(name, None)
+        return twin
+
     def which(self, program: str) -> Path | None:
         """The program's path on this runner's PATH, or None."""
         found = shutil.which(program, path=self.env.get("PATH", os.defpath))

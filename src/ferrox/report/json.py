@@ -54,6 +54,7 @@ def to_dict(result: StepResult, root: Path, reports: Mapping[str, str]) -> dict[
         ],
         "reports": dict(reports),
         **({"parts": [to_dict(part, root, {}) for part in result.parts]} if result.parts else {}),
+        **({"extra": dict(result.extra)} if result.extra else {}),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.model import StepResult
+from ferrox.pinned_env import Pins
 from ferrox.project_kind import has_rust_project
 from ferrox.steps.ci_placement import CiJob
 
@@ -55,7 +56,9 @@ class Step:
     ci: tuple[CiJob, ...] = ()
     # Extra sessions that run it with fixed options; never run by a bare `nox`.
     variants: tuple[Variant, ...] = ()
-
+    # The environment variables that change its verdict and the value it runs with ('' = unset);
+    # its config may override them. `ferrox ci parity` warns when a workflow sets them otherwise.
+    pinned_env: Pins = ()
 
     def tools(self, settings: Any = None) -> tuple[str, ...]:
         """The pinned tools it needs with these settings (its defaults when None)."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from ferrox import gates
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ToolMissing, ToolOutputError
 from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
+from ferrox.pinned_env import Pins, effective, for_report, parse_overrides
 from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages
 from ferrox.rust.libtest import (
     TestOutputError,
@@ -21,6 +22,7 @@ from ferrox.rust.libtest import (
 )
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
+from ferrox.steps.test_rerun import Unstable, cargo_unstable, nextest_unstable, unstable_finding
 
 NEXTEST_PROFILE = "ferrox"
 # Layered beneath the repository's own .config/nextest.toml, so a project's settings still win.
@@ -35,6 +37,20 @@ path = "junit.xml"
 NEXTEST_HINT = "cargo install --locked cargo-nextest (or `ferrox tools install`)"
 # nextest's documented exit codes: 100 test failures, 101 build failure, 4 no tests to run.
 NEXTEST_TEST_FAILED, NEXTEST_BUILD_FAILED, NEXTEST_NO_TESTS = 100, 101, 4
+# The variables that change a test verdict, and the value the step runs with ('' = unset, the
+# tool's own default). `[test] env` overrides them; README.md documents each choice.
+TEST_PINNED_ENV: Pins = (
+    ("RUST_BACKTRACE", "0"),  # panics and std::backtrace print and capture no backtrace
+    ("RUST_LIB_BACKTRACE", "0"),  # likewise for error types (anyhow, eyre, std::backtrace)
+    ("RUST_TEST_THREADS", ""),  # libtest's default: one thread per core
+    ("RUST_MIN_STACK", ""),  # libtest's default test-thread stack (2 MiB)
+    ("RUSTFLAGS", ""),  # the build the crate's Cargo config describes, no machine flags
+    ("RUSTDOCFLAGS", ""),  # likewise for doc tests
+    ("CARGO_INCREMENTAL", "0"),  # CI's usual value; a clean build either way
+    ("LC_ALL", "C.UTF-8"),  # child processes (git, date, sort) speak and sort the same
+    ("LANG", "C.UTF-8"),
+    ("TZ", "UTC"),  # local-time formatting is the same on every machine
+)
 
 
 @dataclass(frozen=True)
@@ -53,12 +69,29 @@ class TestSettings(CargoStepSettings):
     allow_no_tests: bool = setting(False, "pass when the workspace has no tests at all")
     all_features: bool = setting(False, "enable every feature (--all-features)")
     features: tuple[str, ...] = setting((), "features to enable (--features)")
+    retries: int = setting(
+        2, "re-runs of a failing test before it counts as a failure", minimum=0, maximum=10
+    )
+    flaky: Literal["warn", "fail"] = setting(
+        "warn", "whether a flaky or isolation-sensitive test fails the step or only warns"
+    )
+    env: tuple[str, ...] = setting(
+        (), "NAME=VALUE overrides of the pinned test environment (NAME= unsets it)"
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            parse_overrides(self.env)
+        except ValueError as exc:
+            raise SettingError("env", str(exc)) from exc
 
 
 def run(ctx: Context) -> StepResult:
     """Builds and runs the workspace's tests; gates on failures, build errors and empty runs."""
     settings: TestSettings = ctx.settings
     runner = _choose_runner(ctx, settings)
+    env = effective(TEST_PINNED_ENV, parse_overrides(settings.env))
+    ctx = replace(ctx, runner=ctx.runner.pinned(env))
     build_errors: list[Finding] = []
     cases: list[TestCase] = []
     if runner == "nextest":
@@ -75,6 +108,9 @@ def run(ctx: Context) -> StepResult:
         )
         build_errors += errors
         cases += found
+    unstable: list[Unstable] = []
+    if not build_errors:
+        cases, unstable = _settle(ctx, settings, runner, cases)
     failures = [c for c in cases if c.outcome is TestOutcome.FAILED]
     passed = sum(1 for c in cases if c.outcome is TestOutcome.PASSED)
     skipped = sum(1 for c in cases if c.outcome is TestOutcome.SKIPPED)
@@ -85,11 +121,22 @@ def run(ctx: Context) -> StepResult:
     ]
     if not build_errors and not settings.allow_no_tests:
         checks.append(gates.at_least("executed", executed, 1, "tests executed"))
-    findings = [*build_errors, *(_failure_finding(ctx, case) for case in failures)]
+    if settings.flaky == "fail":
+        checks.append(
+            gates.at_most("unstable", len(unstable), 0, "flaky or isolation-sensitive tests")
+        )
+    level = Level.ERROR if settings.flaky == "fail" else Level.WARNING
+    findings = [
+        *build_errors,
+        *(_failure_finding(ctx, case) for case in failures),
+        *(unstable_finding(item, level) for item in unstable),
+    ]
     if build_errors:
         summary = f"{len(build_errors)} build error(s); tests did not run"
     else:
         summary = f"{passed} passed, {len(failures)} failed, {skipped} skipped ({runner})"
+        if unstable:
+            summary += f"; {len(unstable)} flaky or isolation-sensitive"
     return StepResult(
         step="test",
         tool="cargo-nextest" if runner == "nextest" else "cargo-test",
@@ -101,11 +148,35 @@ def run(ctx: Context) -> StepResult:
             "failed": len(failures),
             "skipped": skipped,
             "build_errors": len(build_errors),
+            "flaky": sum(1 for item in unstable if item.kind == "flaky"),
+            "isolation_sensitive": sum(1 for item in unstable if item.kind != "flaky"),
         },
         gates=tuple(checks),
         tests=tuple(cases),
-        extra={"runner": runner},
+        extra={
+            "runner": runner,
+            "runner_setting": settings.runner,
+            "environment": for_report(env),
+            "unstable": [
+                {"suite": u.case.suite, "name": u.case.name, "kind": u.kind, "evidence": u.evidence}
+                for u in unstable
+            ],
+        },
     )
+
+
+def _settle(
+    ctx: Context, settings: TestSettings, runner: str, cases: list[TestCase]
+) -> tuple[list[TestCase], list[Unstable]]:
+    """Re-runs what failed; returns the cases as settled and the tests whose verdict changed."""
+    if runner == "nextest":
+        junit = _nextest_junit(ctx).read_text(encoding="utf-8")
+        return nextest_unstable(ctx, cases, junit, _feature_args(settings), settings.timeout)
+    return cargo_unstable(ctx, cases, _feature_args(settings), settings.retries, settings.timeout)
+
+
+def _nextest_junit(ctx: Context) -> Path:
+    return ctx.workspace.target_dir / "nextest" / NEXTEST_PROFILE / "junit.xml"
 
 
 def _choose_runner(ctx: Context, settings: TestSettings) -> str:
@@ -130,7 +201,7 @@ def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], l
     ctx.report_dir.mkdir(parents=True, exist_ok=True)
     tool_config = (ctx.report_dir / "nextest-tool-config.toml").resolve()
     tool_config.write_text(NEXTEST_TOOL_CONFIG, encoding="utf-8")
-    junit = workspace.target_dir / "nextest" / NEXTEST_PROFILE / "junit.xml"
+    junit = _nextest_junit(ctx)
     # A report left by an earlier run must never be mistaken for this run's result.
     junit.unlink(missing_ok=True)
     args = [
@@ -139,6 +210,7 @@ def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], l
         "--tool-config-file", f"ferrox:{tool_config}",
         "--cargo-message-format", "json",
         "--no-tests", "pass",
+        "--retries", str(settings.retries),
         *_feature_args(settings), *settings.extra_args, *ctx.extra_args,
     ]  # fmt: skip
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout, hint=NEXTEST_HINT)
@@ -233,4 +305,5 @@ STEP = Step(
     tags=("rust", "ci", "test"),
     required_tools=("cargo", "cargo-nextest"),
     ci=(CiJob(matrix="os"),),
+    pinned_env=TEST_PINNED_ENV,
 )
