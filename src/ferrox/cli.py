@@ -412,11 +412,26 @@ def _matrix(console: Console, root: Path, *, as_json: bool) -> int:
 
 
 def _parity(console: Console, root: Path) -> int:
-    from ferrox.ci.parity import check_parity  # noqa: PLC0415
+    from ferrox.ci.parity import check_parity, env_mismatches  # noqa: PLC0415
+    from ferrox.pinned_env import for_settings  # noqa: PLC0415
 
     config = load_project(root)
     runner = ToolRunner(masker=masker_for(config, os.environ))
-    report = check_parity(root.resolve(), runner, all_steps())
+    steps = all_steps()
+    report = check_parity(root.resolve(), runner, steps)
+    pinned = {
+        name: for_settings(step.pinned_env, config.for_step(name, step.settings))
+        for name, step in steps.items()
+        if step.pinned_env
+    }
+    for found in env_mismatches(root.resolve(), pinned):
+        pin = f"{found.name}={found.pinned!r}" if found.pinned else f"{found.name} unset"
+        # Workflow content is the repository's: escaped, never read as markup.
+        message = (
+            f"{found.workflow} {found.scope}: {found.name}={found.value!r} but ferrox runs "
+            f"{found.step} with {pin} (pinned; [{found.step}] env overrides it)"
+        )
+        console.print(f"[yellow]env[/]      {escape(message)}")
     for call in report.unknown:
         console.print(
             f"[red]unknown[/]  {call.workflow} job {call.job}: `nox -s {call.session}` "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 Pins = tuple[tuple[str, str], ...]
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.DOTALL)
@@ -39,3 +40,8 @@ def effective(pins: Pins, overrides: Mapping[str, str]) -> dict[str, str]:
 def for_report(env: Mapping[str, str]) -> dict[str, str | None]:
     """The values as the report shows them: None for a variable that was removed."""
     return {name: value or None for name, value in sorted(env.items())}
+
+
+def for_settings(pins: Pins, settings: Any) -> dict[str, str]:
+    """The effective values for a step's settings (a step with pins takes an ``env`` setting)."""
+    return effective(pins, parse_overrides(getattr(settings, "env", ())))

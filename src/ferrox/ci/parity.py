@@ -38,6 +38,18 @@ class Call:
 
 
 @dataclass(frozen=True)
+class EnvMismatch:
+    """A workflow's ``env:`` setting a variable that a step pins to another value."""
+
+    workflow: str
+    scope: str  # "workflow", "job X" or "job X step N"
+    name: str
+    value: str
+    step: str
+    pinned: str
+
+
+@dataclass(frozen=True)
 class ParityReport:
     """Calls of sessions nox does not know, and CI sessions no workflow runs."""
 
@@ -138,3 +150,50 @@ def _covered(called: set[str], steps: Mapping[str, Step]) -> set[str]:
     tags = {steps[name].covers_tag for name in covered if name in steps}
     covered |= {name for name, step in steps.items() if tags & set(step.tags)}
     return covered
+
+
+def env_mismatches(root: Path, pinned: Mapping[str, Mapping[str, str]]) -> list[EnvMismatch]:
+    """Each ``env:`` entry of the workflows that differs from a step's pinned value.
+
+    ``pinned`` maps a step to its effective pinned environment ('' = unset). ferrox runs the step
+    with its own values whatever the workflow says; the mismatch is still worth a warning, since
+    the workflow's other commands (and a reader) see the workflow's value.
+    """
+    found = []
+    for name, document in _workflow_documents(root):
+        for scope, env in _env_blocks(document):
+            for variable, value in env.items():
+                for step, values in pinned.items():
+                    if variable in values and str(value) != values[variable]:
+                        found.append(
+                            EnvMismatch(
+                                name, scope, str(variable), str(value), step, values[variable]
+                            )
+                        )
+    return found
+
+
+def _workflow_documents(root: Path) -> list[tuple[str, Mapping[str, Any]]]:
+    directory = root / WORKFLOWS
+    documents = []
+    for path in sorted(directory.glob("*.y*ml")) if directory.is_dir() else []:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{path.relative_to(root)} is not valid YAML: {exc}") from exc
+        if isinstance(document, Mapping):
+            documents.append((path.name, document))
+    return documents
+
+
+def _env_blocks(document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The ``env:`` mappings of a workflow, its jobs and their steps."""
+    blocks = [("workflow", document.get("env"))]
+    for job_id, job in (document.get("jobs") or {}).items():
+        if not isinstance(job, Mapping):
+            continue
+        blocks.append((f"job {job_id}", job.get("env")))
+        for index, step in enumerate(job.get("steps") or [], start=1):
+            if isinstance(step, Mapping):
+                blocks.append((f"job {job_id} step {index}", step.get("env")))
+    return [(scope, env) for scope, env in blocks if isinstance(env, Mapping)]
