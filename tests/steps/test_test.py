@@ -92,6 +92,10 @@ def test_required_nextest_that_is_missing_is_a_tool_error(
     # auto falls back to cargo test when nextest is absent ...
     assert result.code == 0, result.out
     assert result.report["tool"] == "cargo-test"
+    # ... and says so: the fallback is a decision a reader sees, with how to make it once.
+    [note] = [f for f in result.report["findings"] if f["rule"] == "test-runner"]
+    assert note["level"] == "warning" and "set [test] runner" in note["message"]
+    assert result.report["extra"]["runner_setting"] == "auto"
     (tmp_path / "cfg").mkdir()
     config_crate = tmp_path / "cfg" / "clean"
     shutil.copytree(crate, config_crate, ignore=shutil.ignore_patterns("target"))

@@ -130,6 +130,7 @@ def run(ctx: Context) -> StepResult:
         *build_errors,
         *(_failure_finding(ctx, case) for case in failures),
         *(unstable_finding(item, level) for item in unstable),
+        *_runner_notes(settings, runner),
     ]
     if build_errors:
         summary = f"{len(build_errors)} build error(s); tests did not run"
@@ -173,6 +174,22 @@ def _settle(
         junit = _nextest_junit(ctx).read_text(encoding="utf-8")
         return nextest_unstable(ctx, cases, junit, _feature_args(settings), settings.timeout)
     return cargo_unstable(ctx, cases, _feature_args(settings), settings.retries, settings.timeout)
+
+
+def _runner_notes(settings: TestSettings, runner: str) -> list[Finding]:
+    """A warning when `auto` fell back to cargo test: CI installs nextest and would differ."""
+    if settings.runner != "auto" or runner != "cargo":
+        return []
+    return [
+        Finding(
+            rule="test-runner",
+            message='cargo-nextest is not installed, so runner = "auto" ran cargo test (one '
+            "process per test binary); CI installs nextest (one process per test), where "
+            "isolation-sensitive tests can fail. Install it (`ferrox tools install "
+            "cargo-nextest`) or set [test] runner to decide once for every machine",
+            level=Level.WARNING,
+        )
+    ]
 
 
 def _nextest_junit(ctx: Context) -> Path:
