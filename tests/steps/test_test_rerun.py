@@ -109,3 +109,27 @@ def test_a_bad_env_override_is_a_config_error(
     result = ferrox("run", "test", "-C", str(crate))
     assert result.code == 2
     assert "test.env" in result.err and says in result.err
+
+
+def test_a_rerun_without_a_clean_answer_keeps_the_failure(
+    ferrox: Call, fresh_crate: Callable[[str], Path], fake_tools: Callable[[str, str], Path]
+) -> None:
+    import shutil
+
+    real = shutil.which("cargo")
+    fake_tools(
+        "cargo",
+        f"""
+        import subprocess, sys
+        if sys.argv[1] == "test" and "--lib" in sys.argv:
+            sys.exit(2)  # the in-process re-run breaks: it must not clear the failure
+        sys.exit(subprocess.call([{real!r}, *sys.argv[1:]]))
+        """,
+    )
+    crate = fresh_crate("flaky_tests")
+    (crate / "ferrox.toml").write_text('[test]\nrunner = "nextest"\n')
+    result = ferrox("run", "test", "-C", str(crate))
+    assert result.code == 1, result.out
+    assert _unstable(result.report) == {"tests::fails_on_first_run": "flaky"}
+    [failure] = [f for f in result.report["findings"] if f["rule"] == "test-failure"]
+    assert "tests::relies_on_sibling_state" in failure["message"]

@@ -148,18 +148,21 @@ def _in_process_outcomes(
 
 
 def _cargo_test_cases(ctx: Context, args: list[str], timeout: float) -> list[TestCase]:
+    """The re-run's cases; none when it gave no clean answer, so every failure stays a failure.
+
+    A re-run can only turn a failure into an unstable test by a parsed pass: a build problem, a
+    custom harness (``harness = false``) or output libtest's summary contradicts tells nothing.
+    """
     done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=timeout)
     messages = parse_cargo_messages(done.stdout, lambda p: ctx.relative(p, ctx.workspace.root))
     if messages.malformed_lines or compile_errors(messages.findings):
-        raise ToolOutputError.of(done, "the re-run of the failed tests did not build", "cargo-test")
+        return []
     if done.returncode not in (0, _TESTS_FAILED):
-        raise ToolOutputError.of(done, f"the re-run exited {done.returncode}", "cargo-test")
+        return []
     try:
         return parse_libtest("\n".join(messages.other_lines), "cargo-test")
-    except TestOutputError as exc:
-        raise ToolOutputError.of(
-            done, f"cannot trust the re-run's output: {exc}", "cargo-test"
-        ) from exc
+    except TestOutputError:
+        return []
 
 
 def _first_line(output: str) -> str:
