@@ -135,13 +135,20 @@ def main() -> int:
     parser.add_argument("--nextest-runs", type=int, default=2)
     parser.add_argument("--write", type=Path, help="replace the results section of this file")
     parser.add_argument("--json", type=Path, help="also write the raw rows as JSON")
+    parser.add_argument(
+        "--from-json", type=Path, nargs="+", help="render rows saved by --json instead of running"
+    )
     args = parser.parse_args()
-    runner = ToolRunner()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="ferrox-verdicts-") as scratch:
-        for crate in args.crates:
-            print(f"-- {crate}", file=sys.stderr)
-            rows.append(measure_crate(runner, crate, Path(scratch), args.nextest_runs))
+    if args.from_json:
+        for path in args.from_json:
+            rows += [Row(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
+    else:
+        runner = ToolRunner()
+        with tempfile.TemporaryDirectory(prefix="ferrox-verdicts-") as scratch:
+            for crate in args.crates:
+                print(f"-- {crate}", file=sys.stderr)
+                rows.append(measure_crate(runner, crate, Path(scratch), args.nextest_runs))
     if args.json:
         args.json.write_text(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
     env = {name: os.environ.get(name) for name in ("RUST_BACKTRACE", "RUSTFLAGS", "LANG", "TZ")}
