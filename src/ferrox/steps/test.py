@@ -129,7 +129,7 @@ def run(ctx: Context) -> StepResult:
     findings = [
         *build_errors,
         *(_failure_finding(ctx, case) for case in failures),
-        *(unstable_finding(item, level) for item in unstable),
+        *(_unstable_finding(ctx, item, level) for item in unstable),
         *_runner_notes(settings, runner),
     ]
     if build_errors:
@@ -174,6 +174,17 @@ def _settle(
         junit = _nextest_junit(ctx).read_text(encoding="utf-8")
         return nextest_unstable(ctx, cases, junit, _feature_args(settings), settings.timeout)
     return cargo_unstable(ctx, cases, _feature_args(settings), settings.retries, settings.timeout)
+
+
+def _unstable_finding(ctx: Context, item: Unstable, level: Level) -> Finding:
+    """The unstable test's finding, located where its failure panicked (an annotation's line)."""
+    located = _failure_finding(ctx, item.case)
+    return replace(
+        unstable_finding(item, level),
+        path=located.path,
+        line=located.line,
+        column=located.column,
+    )
 
 
 def _runner_notes(settings: TestSettings, runner: str) -> list[Finding]:

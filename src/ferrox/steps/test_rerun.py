@@ -50,7 +50,7 @@ def nextest_unstable(
         ) from exc
     unstable = [
         Unstable(
-            replace(case, message=_first_line(retried[(case.suite, case.name)][1])),
+            _with_failure(case, retried[(case.suite, case.name)][1]),
             "flaky",
             f"failed {retried[(case.suite, case.name)][0]} time(s) under nextest, then passed "
             "on a retry",
@@ -163,6 +163,11 @@ def _cargo_test_cases(ctx: Context, args: list[str], timeout: float) -> list[Tes
         return parse_libtest("\n".join(messages.other_lines), "cargo-test")
     except TestOutputError:
         return []
+
+
+def _with_failure(case: TestCase, output: str) -> TestCase:
+    """A test that passed on a retry, carrying its first failure's output (and so its location)."""
+    return replace(case, message=_first_line(output), output=output)
 
 
 def _first_line(output: str) -> str:
