@@ -7,11 +7,15 @@ RUST_BACKTRACE, and a plain passing test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+
+import ferrox as ferrox_pkg
 
 Call = Callable[..., Any]
 
@@ -44,6 +48,10 @@ def test_nextest_names_flaky_and_isolation_sensitive_tests(
     assert result.report["metrics"]["flaky"] == 1
     assert result.report["metrics"]["isolation_sensitive"] == 1
     assert result.report["metrics"]["failed"] == 0
+    schema = json.loads(
+        (Path(ferrox_pkg.__file__).parent / "report" / "report-v1.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator(schema).validate(result.report)
     extra = result.report["extra"]
     assert (extra["runner"], extra["runner_setting"]) == ("nextest", "nextest")
     assert extra["environment"]["RUST_BACKTRACE"] == "0"
