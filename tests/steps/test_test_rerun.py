@@ -43,8 +43,8 @@ def test_nextest_names_flaky_and_isolation_sensitive_tests(
     assert rules["test-isolation-sensitive"]["level"] == "warning"
     # Located at the failure's panic, so the annotation lands on the assertion.
     located = {r: (f["path"], f["line"], f["column"]) for r, f in rules.items()}
-    assert located["test-flaky"] == ("src/lib.rs", 37, 9)
-    assert located["test-isolation-sensitive"] == ("src/lib.rs", 27, 9)
+    assert located["test-flaky"] == ("src/lib.rs", 39, 9)
+    assert located["test-isolation-sensitive"] == ("src/lib.rs", 28, 9)
     assert result.report["metrics"]["flaky"] == 1
     assert result.report["metrics"]["isolation_sensitive"] == 1
     assert result.report["metrics"]["failed"] == 0
