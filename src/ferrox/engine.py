@@ -74,18 +74,22 @@ def masker_for(config: ProjectConfig, env: Mapping[str, str]) -> Masker:
 def error_masker(root: Path, env: Mapping[str, str]) -> Masker:
     """The masker for an error message, even when the configuration itself is the error.
 
-    ``mask_env`` is read leniently from the configuration table (the rest of it may be what
-    failed to load), so its variables' values are masked in every error message too.
+    ``mask_env`` (and the release's ``token_env``) are read leniently from the configuration
+    table (the rest of it may be what failed to load), so those variables' values are masked in
+    every error message too.
     """
     names: list[str] = []
     try:
         table = find_source(root).table
     except (FerroxError, OSError, RuntimeError):  # unreadable: mask what the names say
         table = {}
-    for key in ("mask_env", "mask-env"):
-        value = table.get(key)
-        if isinstance(value, list):
-            names += [name for name in value if isinstance(name, str)]
+    release = table.get("release")
+    for section, key in [(table, "mask_env"), (release, "token_env")]:
+        if not isinstance(section, Mapping):
+            continue
+        value = section.get(key, section.get(key.replace("_", "-")))
+        values = value if isinstance(value, list) else [value]
+        names += [name for name in values if isinstance(name, str)]
     return Masker.from_environment(env, names)
 
 
