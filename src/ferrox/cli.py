@@ -424,7 +424,10 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     config = load_project(root)
     steps = {**all_steps(), **session_steps()}  # publish is a session the workflows call too
     inputs = files.inputs_for(root, config, steps)
+    runner = ToolRunner(masker=masker_for(config, os.environ))
+    unchecked = files.check_extra_sessions(root, inputs.ci, runner)
     workflows, notes = files.workflow_files(inputs)
+    notes = (*notes, *([unchecked] if unchecked else []))
     if check:
         drifted = files.drift(root, workflows)
         for written in drifted:
@@ -440,7 +443,6 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     scaffold: list[files.PlannedFile] = []
     more: list[str] = []
     if not only:
-        runner = ToolRunner(masker=masker_for(config, os.environ))
         scaffold, more = files.scaffold_files(root, inputs, steps, runner)
     elif "requirements" in only:
         scaffold = [files.requirements_file(root, inputs.ci)]
