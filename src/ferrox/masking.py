@@ -86,11 +86,11 @@ class Masker:
         return text
 
     def mask_data(self, value: Any) -> Any:
-        """Masks every string inside nested lists and dicts (before they are serialised)."""
+        """Masks every string (keys too) inside nested lists and dicts, before serialising them."""
         if isinstance(value, str):
             return self.mask(value)
         if isinstance(value, dict):
-            return {key: self.mask_data(item) for key, item in value.items()}
+            return {self.mask_data(key): self.mask_data(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.mask_data(item) for item in value]
         return value
