@@ -7,7 +7,7 @@ to jinja2, so they can never be evaluated, escaped or clash with a template vari
 from __future__ import annotations
 
 import dataclasses
-import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -184,12 +184,12 @@ def yaml_scalar(value: str, indent: int = 0, *, flow: bool = False) -> str:
         block = "|\n" + "".join(f"{pad}{line}\n" for line in value.rstrip("\n").split("\n"))[:-1]
         if _loads(f"key: {block}\n") == {"key": value.rstrip("\n") + "\n"}:
             return block
-        return json.dumps(value)
+        return double_quoted(value)
     if value in ("true", "false"):  # action inputs are strings; booleans read as such
         return value
     if value and _reads_back(value, flow=flow):
         return value
-    return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
+    return double_quoted(value)
 
 
 def yaml_key(value: str) -> str:
@@ -198,7 +198,36 @@ def yaml_key(value: str) -> str:
         raise TypeError(f"a workflow key must be a non-empty string, got {value!r}")
     if _loads(f"{value}: x") == {value: "x"}:
         return value
-    return json.dumps(value)
+    return double_quoted(value)
+
+
+# What YAML lets stand unescaped in a double-quoted scalar (its printable set, minus the
+# characters a reader takes for line breaks or a byte-order mark).
+_UNESCAPED = re.compile(
+    r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def double_quoted(value: str) -> str:
+    """A double-quoted YAML scalar that reads back as ``value``, whatever it holds.
+
+    For printable ASCII this is the JSON spelling (so existing workflows stay byte-identical);
+    anything YAML would not read back verbatim is written as an escape.
+    """
+    out = ['"']
+    for char in value:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif _UNESCAPED.fullmatch(char):
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out) + '"'
 
 
 def yaml_integer(value: object) -> str:
