@@ -42,6 +42,8 @@ from ferrox.model import (
     Status,
     StepResult,
     TestCase,
+)
+from ferrox.model import (
     TestOutcome as Outcome,
 )
 from ferrox.steps.interface import Step
