@@ -71,6 +71,11 @@ class Masker:
             if SECRET_NAME.search(name) or name.upper() in extra
         )
 
+    def including(self, values: Iterable[str]) -> Masker:
+        """This masker with more secret values (and their spellings and lines)."""
+        more = Masker.of(values).secrets
+        return Masker(tuple(sorted({*self.secrets, *more}, key=lambda text: (-len(text), text))))
+
     def mask(self, text: str) -> str:
         """Returns ``text`` with every secret value replaced."""
         # Until nothing is left: replacing one secret can join the text around it into another

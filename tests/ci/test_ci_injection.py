@@ -7,6 +7,7 @@ quote in an OS, branch or session name gave YAML that does not parse.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from ferrox.ci import plan, render
 from ferrox.ci.settings import CiSettings
 from ferrox.errors import ConfigError
+from ferrox.pins import load_pins
 from ferrox.steps import all_steps
 
 Call = Callable[..., Any]
@@ -119,3 +121,22 @@ def test_yaml_scalar_reads_back_as_the_same_string(value: str) -> None:
 @given(value=st.text(min_size=1, max_size=30))
 def test_yaml_key_reads_back_as_the_same_string(value: str) -> None:
     assert yaml.safe_load(f"{render.yaml_key(value)}: x") == {value: "x"}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (f"[rustup]\ncomponents = ['{INJECTION}']\n", "rustup.components"),
+        ("[rustup]\ncomponents = 3\n", "rustup.components"),  # was a TypeError traceback
+        ("[cargo.'--git=https://evil']\nversion = '1.0.0'\n", "cargo"),
+        ("[python.'a b']\nversion = '1.0.0'\n", "python"),
+        ("cargo = 3\n", "cargo"),  # was an AttributeError traceback
+    ],
+)
+def test_pin_file_names_reaching_workflows_are_plain_words(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    path = tmp_path / "tools.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(f"key {key!r}")):
+        load_pins(path)
