@@ -6,6 +6,7 @@ Each case runs the real ``fmt`` step (cargo fmt) on a fixture crate.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import subprocess
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CliResult
+from ferrox import engine
 from ferrox.errors import EXIT_TOOL, EXIT_USAGE, from_os_error
+from ferrox.steps import get_step
 
 Call = Callable[..., CliResult]
 
@@ -126,3 +129,17 @@ def test_a_closed_stdout_does_not_fail_listing() -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 0, err
     assert not err
+
+
+def test_an_os_error_inside_a_step_is_one_line_and_no_verdict(
+    ferrox: Call, shared_crates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(ctx: object) -> object:
+        raise PermissionError(errno.EACCES, "Permission denied", "src/lib.rs")
+
+    broken = dataclasses.replace(get_step("fmt"), run=unreadable)
+    monkeypatch.setattr(engine, "get_step", lambda name: broken)
+    result = ferrox("run", "fmt", "-C", str(shared_crates / "clean"))
+    assert result.code == EXIT_TOOL
+    assert "Traceback" not in result.out + result.err
+    assert "step fmt could not complete: Permission denied (src/lib.rs)" in result.out
