@@ -45,6 +45,7 @@ def spellings(secret: str) -> set[str]:
         found.add(html.escape(text, quote=True))
         # ElementTree and libtest-junit spell quotes as &quot; and apostrophes as is.
         found.add(html.escape(text, quote=False).replace('"', "&quot;"))
+        found.add(html.escape(text, quote=True).replace("&#x27;", "&apos;"))  # quick-xml
     return {text for text in found if is_maskable(text)}
 
 
