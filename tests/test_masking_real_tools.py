@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import CliResult
-
 
 def test_a_secret_in_nextests_junit_failure_text_is_masked_everywhere(
-    ferrox: Callable[..., CliResult],
+    ferrox: Callable[..., Any],
     fresh_crate: Callable[[str], Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
