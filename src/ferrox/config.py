@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import importlib
+import re
 import sys
 import types
 import typing
@@ -83,6 +84,19 @@ class GlobalSettings:
     mask_env: tuple[str, ...] = setting(
         (), "extra environment variable names whose values are masked in every output"
     )
+
+    def __post_init__(self) -> None:
+        # The report directory also reaches the generated workflows (an artifact path, a
+        # hashFiles('...') expression): nothing that could end a string or start an expression.
+        if not self.report_dir or _UNSAFE_PATH.search(self.report_dir):
+            raise SettingError(
+                "report_dir",
+                f"{self.report_dir!r}: a path without quotes, '$', braces, backticks or control "
+                "characters is needed",
+            )
+
+
+_UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f'\"`${}]")
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,14 @@ def load_pins(path: Path) -> Pins:
             key=sorted(unknown)[0],
             choices=["rustup", "cargo", "python"],
         )
+    for table in ("rustup", "cargo", "python"):
+        if not isinstance(data.get(table, {}), dict):
+            raise ConfigError("expected a table", file=str(path), key=table)
     components = data.get("rustup", {}).get("components", [])
+    # Component and tool names reach the generated workflows (and rustup's command line).
+    _check_names(path, "rustup.components", components)
+    _check_names(path, "cargo", list(data.get("cargo", {})))
+    _check_names(path, "python", list(data.get("python", {})))
     cargo_tools = []
     for name, spec in data.get("cargo", {}).items():
         _check_spec(path, "cargo", name, spec, _CARGO_KEYS)
@@ -367,3 +374,20 @@ def _same(found: str, pinned: str) -> bool:
         return Version(found) == Version(pinned)
     except InvalidVersion:
         return found == pinned
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def _check_names(path: Path, key: str, names: Any) -> None:
+    """Names in the pin file are plain words: no option, expression, quote or space."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError("expected a list of names", file=str(path), key=key)
+    for name in names:
+        if not _NAME.fullmatch(name):
+            raise ConfigError(
+                f"{name!r} is not a name: letters, digits, '.', '_', '-', not starting with one "
+                "of the last three",
+                file=str(path),
+                key=key,
+            )

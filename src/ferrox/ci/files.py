@@ -69,6 +69,28 @@ def workflow_files(inputs: planner.Inputs) -> tuple[list[PlannedFile], tuple[str
     return files, result.notes
 
 
+def check_extra_sessions(root: Path, ci: CiSettings, runner: ToolRunner) -> str | None:
+    """Raises ConfigError for an extra session nox does not know; a note when none can be asked.
+
+    Their names are checked at load (a job id, no expression); that they are sessions of the
+    project's noxfile can only be asked of nox, once there is a noxfile.
+    """
+    if not ci.extra_sessions:
+        return None
+    if not (root / "noxfile.py").is_file():
+        return "extra_sessions: not checked (no noxfile.py yet); `ferrox ci parity` checks them"
+    from ferrox.ci.parity import unknown_sessions  # noqa: PLC0415 - runs nox, init only
+
+    unknown = unknown_sessions(runner, root, list(ci.extra_sessions))
+    if unknown:
+        raise ConfigError(
+            f"{', '.join(sorted(unknown))}: not a session of noxfile.py",
+            file=find_source(root).describe(),
+            key="ci.extra_sessions",
+        )
+    return None
+
+
 def scaffold_files(
     root: Path,
     inputs: planner.Inputs,

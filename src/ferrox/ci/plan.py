@@ -20,6 +20,7 @@ from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.ci.workflows import WORKFLOWS, WorkflowKind
+from ferrox.errors import ConfigError
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
 
@@ -80,6 +81,14 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
     if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
+    taken = [job.id for job in jobs]
+    if clashes := sorted({job_id for job_id in taken if taken.count(job_id) > 1}):
+        # YAML keeps the last of two equal keys: one job would silently vanish.
+        raise ConfigError(
+            f"{', '.join(clashes)}: already a job of {kind.file}; an extra session needs a "
+            "name of its own",
+            key="ci.extra_sessions",
+        )
     fanned = kind.matrix_purpose and any(job.matrix for job in jobs)
     return Workflow(
         file=kind.file,
