@@ -94,6 +94,8 @@ def step_outputs(result: StepResult, reports: Mapping[str, Path]) -> dict[str, s
     }
     for kind, path in reports.items():
         outputs[f"{result.step}-{kind.replace('_', '-')}"] = str(path)
+    for name, value in result.outputs.items():
+        outputs[f"{result.step}-{name}"] = value
     return outputs
 
 
