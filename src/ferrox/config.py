@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 import importlib
 import sys
 import types
@@ -63,6 +64,17 @@ def setting(
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def check_not_option(key: str, values: str | Sequence[str], what: str = "value") -> None:
+    """A SettingError when a value that reaches a tool's argv could be read as an option.
+
+    Config files are repository content: a branch named ``--upload-pack=...`` or a bench
+    named ``--help`` must stop at load, not reach git's or cargo's option parser.
+    """
+    for value in (values,) if isinstance(values, str) else values:
+        if value.startswith("-"):
+            raise SettingError(key, f"{what} {value!r} starts with '-' (it would be read as an option)")
 
 
 class SettingError(ValueError):
@@ -297,6 +309,12 @@ def _check(
     if (isinstance(value, bool) and hint is not bool) or not isinstance(value, expected):
         raise ConfigError(
             f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        # TOML has nan and inf; every comparison with NaN is false, so a NaN bound or margin
+        # would make its gate unable to fail, and an infinite timeout never fires.
+        raise ConfigError(
+            f"{value!r} is not a finite number", file=file, key=dotted, hint="write a number"
         )
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if (low is not None and value < low) or (high is not None and value > high):

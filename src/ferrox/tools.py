@@ -150,6 +150,16 @@ class ToolRunner:
         return completed
 
 
+def path_arg(relative: str) -> str:
+    """A relative path as an argument no option parser can mistake for an option.
+
+    A repository may hold a file named ``-r`` or ``--exclude=x``; ``./-r`` names the same file
+    and starts with no dash. (Only ``-`` needs it, and ``-`` alone, which many tools read as
+    stdin, gets it too.) For tools that accept ``--``, put file lists after it instead.
+    """
+    return f"./{relative}" if relative.startswith("-") else relative
+
+
 def _collect(
     process: subprocess.Popen[bytes], timeout: float, echo: bool, masker: Masker
 ) -> tuple[str, str, bool]:
