@@ -14,6 +14,7 @@ from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
 from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages
 from ferrox.rust.libtest import (
     TestOutputError,
+    cargo_running_lines,
     doctest_location,
     panic_location,
     parse_libtest,
@@ -186,7 +187,8 @@ def _run_cargo_test(
         return errors, []
     suite = "doctests" if selection == "doc" else "cargo-test"
     try:
-        cases = parse_libtest("\n".join(messages.other_lines), suite)
+        binaries = cargo_running_lines(done.stderr)
+        cases = parse_libtest("\n".join(messages.other_lines), suite, binaries)
     except TestOutputError as exc:
         raise ToolOutputError.of(
             done, f"cannot trust cargo test's output: {exc}", "cargo-test"
