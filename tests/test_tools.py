@@ -107,7 +107,9 @@ def test_timeout_kills_descendants_in_sessions_of_their_own(
     # out of reach of a group kill. With `orphaned`, the middle process exits, so the daemon
     # is re-parented to init and no tree walk from the tool finds it (the cookie does).
     pid_file = tmp_path / "daemon.pid"
-    daemon = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    daemon = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    )
     middle = (
         "import subprocess, sys, time\n"
         f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True)\n"

@@ -21,8 +21,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import math
 import importlib
+import math
 import sys
 import types
 import typing
@@ -49,6 +49,15 @@ else:  # pragma: no cover - Python 3.10
 
 from ferrox.errors import ConfigError
 
+
+def parse_toml_text(text: str) -> dict[str, Any]:
+    """A TOML document as plain data; ValueError when it is not TOML."""
+    try:
+        return _parse_toml(text)
+    except _TOML_ERRORS as exc:
+        raise ValueError(str(exc)) from exc
+
+
 # For other modules that read TOML (fast stdlib parser where there is one).
 parse_toml = _parse_toml
 TOML_ERRORS = _TOML_ERRORS
@@ -74,7 +83,9 @@ def check_not_option(key: str, values: str | Sequence[str], what: str = "value")
     """
     for value in (values,) if isinstance(values, str) else values:
         if value.startswith("-"):
-            raise SettingError(key, f"{what} {value!r} starts with '-' (it would be read as an option)")
+            raise SettingError(
+                key, f"{what} {value!r} starts with '-' (it would be read as an option)"
+            )
 
 
 class SettingError(ValueError):

@@ -8,7 +8,6 @@ was killed by a signal.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import os

@@ -8,9 +8,10 @@ from pathlib import Path
 from ferrox import gates
 from ferrox.config import setting
 from ferrox.context import Context
-from ferrox.errors import ToolOutputError
+from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Level, StepResult
 from ferrox.rust.cargo_messages import parse_cargo_messages
+from ferrox.rust.rustflags import lint_caps
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
@@ -49,6 +50,7 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
 def run(ctx: Context) -> StepResult:
     """Runs clippy over the workspace and gates on errors and warnings."""
     settings: ClippySettings = ctx.settings
+    _refuse_lint_caps(ctx)
     done = ctx.runner.run(
         "cargo",
         command_args(settings, ctx.extra_args),
@@ -88,6 +90,21 @@ def run(ctx: Context) -> StepResult:
         metrics={"errors": errors, "warnings": warnings},
         gates=checks,
     )
+
+
+def _refuse_lint_caps(ctx: Context) -> None:
+    """A ConfigError when rustc's flags cap lints: clippy would pass whatever it found.
+
+    rustc keeps the first ``--cap-lints`` it sees, so ferrox cannot override one set by the
+    environment or a ``.cargo/config.toml``; it refuses instead of reporting a silenced pass.
+    """
+    caps = lint_caps(ctx.root, ctx.runner.env)
+    caps += [f"the extra arguments pass `{a}`" for a in ctx.extra_args if "cap-lints" in a]
+    if caps:
+        raise ConfigError(
+            "--cap-lints would silence every lint clippy is asked to deny: " + "; ".join(caps),
+            hint="remove --cap-lints from these rustflags (cargo already caps dependencies' lints)",
+        )
 
 
 def _relative(ctx: Context, path: str) -> str:

@@ -10,6 +10,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, StepResult
+from ferrox.rust.cargo_subcommand import check_subcommand
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
@@ -31,6 +32,9 @@ class FmtSettings(CargoStepSettings):
 def run(ctx: Context) -> StepResult:
     """Checks formatting (after formatting everything when ``ctx.fix`` is set)."""
     settings: FmtSettings = ctx.settings
+    # Like every other tool: a `cargo-fmt` that cannot say what it is gives no verdict (a
+    # silent one exiting 0 would otherwise read as "all files formatted").
+    version = check_subcommand(ctx.runner, ctx.root, "fmt", require_pin=False, name="rustfmt")
     fixed = 0
     if ctx.fix:
         before = _unformatted(ctx, _cargo_fmt(ctx, check=True))
@@ -54,6 +58,7 @@ def run(ctx: Context) -> StepResult:
         findings=tuple(findings),
         metrics={"unformatted_files": len(findings), "reformatted_files": fixed},
         gates=checks,
+        tool_version=version,
     )
 
 

@@ -21,8 +21,7 @@ from ferrox.model import Status, StepResult
 from ferrox.project_kind import has_python_dependencies
 from ferrox.python import osv_local, scanners
 from ferrox.steps.interface import Step
-from ferrox.tools import path_arg
-from ferrox.tools import Completed
+from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
 from ferrox.vulns.severity import Severity
 

@@ -21,8 +21,7 @@ from ferrox.project_kind import has_python_dependencies
 from ferrox.python import scanners
 from ferrox.steps import pip_audit
 from ferrox.steps.interface import Step
-from ferrox.tools import path_arg
-from ferrox.tools import Completed
+from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
 from ferrox.vulns.severity import severity_of_score
 
