@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
-from trust_faults import Fault, fault
 
 from conftest import Repo, git, release_config
 from ferrox.cli import main
+from trust_faults import Fault, fault
 
 
 def _check(code: int, err: str, row: Fault) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from gitrepo import git, init_committed
 from trust_faults import Fault, fault
 
@@ -144,7 +145,9 @@ def test_a_timeout_kills_test_processes_in_their_own_sessions(
     tmp_path: Path,
 ) -> None:
     pid_file = tmp_path / "test-process.pid"
-    daemon = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    daemon = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    )
     # Like nextest: the test process in a session of its own, the runner waiting for it.
     fake_cargo(
         f"import subprocess, time\n"
