@@ -240,7 +240,7 @@ def test_non_finite_float_settings_stop_at_load(
         ("T19", "CARGO_ENCODED_RUSTFLAGS", "-g\x1f--cap-lints=allow"),
     ],
 )
-def test_capped_lints_make_clippy_refuse(
+def test_capped_lints_make_clippy_refuse(  # noqa: PLR0917 - pytest fixtures and parameters
     ferrox: Callable[..., Any],
     fresh_crate: Callable[[str], Path],
     monkeypatch: pytest.MonkeyPatch,
