@@ -34,6 +34,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("T03", 1, "bench", "`base` set to an option (`--output=x`)", 2, "starts with '-'", STEPS),
     Fault("T04", 1, "bench", "a bench target named like an option (`--help`)", 2, "bench target '--help' starts with '-'", STEPS),
     Fault("T05", 1, "release", "`remote` set to an option (`--upload-pack=touch pwned`)", 2, "starts with '-'", RELEASE),
+    Fault("T24", 1, "tools install", "ci/tools.toml pins a crate named `--git=https://...`", 2, "is not a plain name", "test_pins.py"),
+    Fault("T25", 1, "tools install", "ci/tools.toml pins a wheel `--index-url=https://...`", 2, "is not a plain name", "test_pins.py"),
     Fault("T06", 2, "secrets", "secret in a tracked file under `node_modules/`", 1, "AWS Access Key", STEPS),
     Fault("T07", 2, "secrets", "secret in a tracked file under a nested `target/`", 1, "AWS Access Key", STEPS),
     Fault("T08", 2, "secrets", "secret committed under `venv/`, then deleted (history scan)", 1, "in git history", STEPS),
