@@ -60,6 +60,7 @@ class ReleaseSettings:
         check_not_option("branch", self.branch, "branch")
         check_not_option("remote", self.remote, "remote")
         check_not_option("tag_prefix", self.tag_prefix, "tag prefix")
+        check_not_option("targets", self.targets, "target")  # cargo build --target
         if self.gates != ("default",):
             steps = all_steps()
             if unknown := [name for name in self.gates if name not in steps]:
