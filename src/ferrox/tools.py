@@ -1,4 +1,4 @@
-"""The one runner for external tools: lookup, timeouts, process-group kills, masking, records.
+"""The one runner for external tools: lookup, timeouts, process-tree kills, masking, records.
 
 Every external command ferrox starts goes through :class:`ToolRunner`. It never interprets a
 tool's exit status as success or failure (each step knows what its tool's codes mean); it turns
@@ -119,7 +119,7 @@ class ToolRunner:
                 # The cookie marks every descendant, so a timeout can find and kill them all.
                 env={**self.env, **(env or {}), process_tree.COOKIE_VARIABLE: cookie},
                 stdin=subprocess.DEVNULL,
-                # A group of its own: a timeout kills cargo *and* the processes it started.
+                # A group of its own (killed on timeout, with every descendant found elsewhere).
                 new_session=os.name == "posix",
             ),
         )
