@@ -39,7 +39,7 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
     if settings.all_features:
         args.append("--all-features")
     if settings.features:
-        args += ["--features", ",".join(settings.features)]
+        args.append(f"--features={','.join(settings.features)}")  # one token: never an option
     args += [*settings.extra_args, *extra, "--"]
     for flag, lints in (("-D", settings.deny), ("-W", settings.warn), ("-A", settings.allow)):
         for lint in lints:

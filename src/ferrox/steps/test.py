@@ -138,7 +138,7 @@ def _choose_runner(ctx: Context, settings: TestSettings) -> str:
 def _feature_args(settings: TestSettings) -> list[str]:
     args = ["--all-features"] if settings.all_features else []
     if settings.features:
-        args += ["--features", ",".join(settings.features)]
+        args.append(f"--features={','.join(settings.features)}")  # one token: never an option
     return args
 
 
