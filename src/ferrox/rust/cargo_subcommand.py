@@ -31,13 +31,8 @@ def pinned_version(root: Path, tool: str) -> str | None:
     return next((t.version for t in pins.cargo_tools if t.name == tool), None)
 
 
-def check_subcommand(
-    runner: ToolRunner, root: Path, subcommand: str, *, require_pin: bool, name: str | None = None
-) -> str:
-    """The installed version of ``cargo <subcommand>``; raises when missing or off its pin.
-
-    ``name``: the program the version line must name (``rustfmt`` for ``cargo fmt``).
-    """
+def check_subcommand(runner: ToolRunner, root: Path, subcommand: str, *, require_pin: bool) -> str:
+    """The installed version of ``cargo <subcommand>``; raises when missing or off its pin."""
     tool = f"cargo-{subcommand}"
     done = runner.run(
         "cargo", [subcommand, "--version"], cwd=root, timeout=VERSION_TIMEOUT_S, hint=CARGO_HINT
@@ -51,8 +46,6 @@ def check_subcommand(
             hint=install_hint(tool),
         )
     match = _VERSION.search(done.stdout) if done.returncode == 0 else None
-    if name is not None and not done.stdout.lstrip().startswith(f"{name} "):
-        match = None  # another program answering as cargo-<subcommand>
     if match is None:
         raise ToolOutputError.of(
             done, f"`cargo {subcommand} --version` gave no version (exit {done.returncode})", tool
