@@ -6,6 +6,7 @@ that row's exit code and message.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -109,6 +110,27 @@ def test_history_under_environment_directories_is_scanned(
     git(project, "rm", "-q", "venv/creds.py")
     git(project, "commit", "-q", "-m", "remove")
     _check(ferrox("run", "secrets", "-C", str(project)), fault("T08"))
+
+
+def test_the_baselines_own_file_exclusions_are_honoured(
+    ferrox: Callable[..., Any], tmp_path: Path
+) -> None:
+    # Only the config and the baseline (its --exclude-files regexes) may leave a tracked file out.
+    project = tmp_path / "project"
+    (project / "vendor").mkdir(parents=True)
+    (project / "vendor" / "keys.py").write_text(f'aws_key = "{AWS_KEY}"\n')
+    (project / "node_modules").mkdir()
+    (project / "node_modules" / "keys.py").write_text(f'aws_key = "{AWS_KEY}"\n')
+    filters = [
+        {"path": "detect_secrets.filters.regex.should_exclude_file", "pattern": ["^vendor/"]}
+    ]
+    (project / ".secrets.baseline").write_text(
+        json.dumps({"version": "1.5.0", "filters_used": filters, "results": {}})
+    )
+    init_committed(project)
+    result = ferrox("run", "secrets", "-C", str(project))
+    assert result.code == 1, result.out
+    assert [f["path"] for f in result.report["findings"]] == ["node_modules/keys.py"]
 
 
 def test_a_scan_of_zero_files_is_no_verdict(ferrox: Callable[..., Any], tmp_path: Path) -> None:

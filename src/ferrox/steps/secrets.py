@@ -84,7 +84,8 @@ def run(ctx: Context) -> StepResult:
     baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
     version = scanners.check_version(ctx, "detect-secrets", SUPPORTED)
     listed = _files(ctx)
-    files = [f for f in listed if not _excluded(f, settings)]
+    excluded = _baseline_excludes(ctx.root / settings.baseline) if settings.baseline else []
+    files = [f for f in listed if not _excluded(f, settings, excluded)]
     if not files:
         # A scan of nothing says nothing: no verdict, never a pass.
         raise ToolError(
@@ -173,8 +174,38 @@ def _files(ctx: Context) -> list[str]:
     return [n for n in names if (ctx.root / n).is_file()]
 
 
-def _excluded(name: str, settings: SecretsSettings) -> bool:
-    return name == settings.baseline or any(fnmatch.fnmatch(name, p) for p in settings.exclude)
+def _excluded(
+    name: str,
+    settings: SecretsSettings,
+    baseline_excludes: list[re.Pattern[str]] = (),  # type: ignore[assignment]
+) -> bool:
+    """Left out by ``[secrets] exclude`` or by the baseline's own ``--exclude-files`` regexes."""
+    return (
+        name == settings.baseline
+        or any(fnmatch.fnmatch(name, p) for p in settings.exclude)
+        or any(pattern.search(name) for pattern in baseline_excludes)
+    )
+
+
+def _baseline_excludes(path: Path) -> list[re.Pattern[str]]:
+    """The ``--exclude-files`` regexes a detect-secrets baseline was made with (its
+    ``filters_used``), which detect-secrets itself applies when it rescans with the baseline."""
+    if not path.is_file():
+        return []
+    try:
+        filters = json.loads(path.read_text(encoding="utf-8")).get("filters_used", [])
+        patterns = [
+            str(pattern)
+            for entry in filters
+            if str(entry.get("path", "")).endswith("regex.should_exclude_file")
+            for pattern in entry.get("pattern", [])
+        ]
+        return [re.compile(pattern) for pattern in patterns]
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, re.error) as exc:
+        raise ConfigError(
+            f"the baseline's file exclusions cannot be read ({type(exc).__name__}: {exc})",
+            file=str(path),
+        ) from exc
 
 
 def _plugin(directory: Path, patterns: list[str]) -> Path | None:
@@ -246,6 +277,7 @@ def _history(
     )
     if done.returncode != 0:
         raise ToolOutputError.of(done, "git log failed: cannot scan history", "git")
+    excluded = _baseline_excludes(ctx.root / settings.baseline) if settings.baseline else []
     added: dict[tuple[str, str], dict[int, str]] = {}
     commit, path, line = "", None, 0
     for text in done.stdout.splitlines():
@@ -260,7 +292,7 @@ def _history(
             line += 1
     history = scratch / "history"
     for (commit, name), lines in added.items():
-        if _excluded(name, settings):  # committed once: scanned wherever it lived
+        if _excluded(name, settings, excluded):  # committed once: scanned wherever it lived
             continue
         target = history / commit / name
         target.parent.mkdir(parents=True, exist_ok=True)
