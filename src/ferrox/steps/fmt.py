@@ -65,8 +65,10 @@ def run(ctx: Context) -> StepResult:
 
 def _rustfmt_version(ctx: Context) -> str:
     """rustfmt's version through ``cargo fmt --version``; no version line is no verdict."""
+    settings: FmtSettings = ctx.settings
+    timeout = min(settings.timeout, VERSION_TIMEOUT_S)  # the step's timeout bounds every call
     done = ctx.runner.run(
-        "cargo", ["fmt", "--version"], cwd=ctx.root, timeout=VERSION_TIMEOUT_S, hint=CARGO_HINT
+        "cargo", ["fmt", "--version"], cwd=ctx.root, timeout=timeout, hint=CARGO_HINT
     )
     raise_if_component_missing(done, "fmt", "rustfmt")
     match = _RUSTFMT_VERSION.match(done.stdout.strip())
