@@ -281,6 +281,17 @@ def test_capped_lints_make_clippy_refuse(  # noqa: PLR0917 - pytest fixtures and
     _check(ferrox("run", "clippy", "-C", str(crate)), fault(row))
 
 
+def test_allowed_warnings_make_clippy_refuse(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
+) -> None:
+    crate = fresh_crate("clippy_warnings")
+    (crate / ".cargo").mkdir()
+    (crate / ".cargo" / "config.toml").write_text(
+        "[target.'cfg(all())']\nrustflags = \"-A warnings\"\n"
+    )
+    _check(ferrox("run", "clippy", "-C", str(crate)), fault("T26"))
+
+
 def test_a_nextest_default_filter_cannot_drop_a_failing_test(
     ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
 ) -> None:

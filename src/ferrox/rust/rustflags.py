@@ -5,7 +5,8 @@ cargo takes extra rustc flags from the environment (``CARGO_ENCODED_RUSTFLAGS``,
 ``.cargo/config.toml`` (or ``.cargo/config``) from the project directory up to the filesystem
 root and in ``CARGO_HOME`` (``[build] rustflags``, ``[target.<triple or cfg>] rustflags``).
 ``--cap-lints allow`` there turns every denied lint into nothing, and rustc keeps the first
-``--cap-lints`` it is given, so a later flag cannot undo it: the lint step must refuse to run.
+``--cap-lints`` it is given, so a later flag cannot undo it; ``-A warnings`` there silences every
+warning even when ``-W lint`` follows: the lint step must refuse to run.
 """
 
 from __future__ import annotations
@@ -20,12 +21,30 @@ _ENV_LISTS = ("RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS")
 
 
 def lint_caps(root: Path, env: Mapping[str, str]) -> list[str]:
-    """Each place that passes ``--cap-lints`` to rustc, as ``source: flags`` (empty if none)."""
+    """Each place whose rustc flags silence lints for the whole build, as ``source sets `flags```.
+
+    Two forms: ``--cap-lints`` (every lint capped, ``-D`` included) and allowing the
+    ``warnings`` group (``-A warnings``), which silences every warning whatever order later
+    ``-W`` flags come in.
+    """
     return [
         f"{source} sets `{' '.join(flags)}`"
         for source, flags in _rustflag_sources(root, env)
-        if any(flag == "--cap-lints" or flag.startswith("--cap-lints=") for flag in flags)
+        if silences_lints(flags)
     ]
+
+
+def silences_lints(flags: list[str]) -> bool:
+    """Whether rustc flags cap lints or allow the ``warnings`` group."""
+    for index, flag in enumerate(flags):
+        following = flags[index + 1] if index + 1 < len(flags) else ""
+        if flag == "--cap-lints" or flag.startswith("--cap-lints="):
+            return True
+        if flag in ("-A", "--allow") and following == "warnings":
+            return True
+        if flag in ("-Awarnings", "--allow=warnings"):
+            return True
+    return False
 
 
 def _rustflag_sources(root: Path, env: Mapping[str, str]) -> Iterator[tuple[str, list[str]]]:

@@ -11,7 +11,7 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Level, StepResult
 from ferrox.rust.cargo_messages import parse_cargo_messages
-from ferrox.rust.rustflags import lint_caps
+from ferrox.rust.rustflags import lint_caps, silences_lints
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
@@ -93,17 +93,19 @@ def run(ctx: Context) -> StepResult:
 
 
 def _refuse_lint_caps(ctx: Context) -> None:
-    """A ConfigError when rustc's flags cap lints: clippy would pass whatever it found.
+    """A ConfigError when rustc's flags cap lints or allow all warnings: clippy would pass.
 
     rustc keeps the first ``--cap-lints`` it sees, so ferrox cannot override one set by the
     environment or a ``.cargo/config.toml``; it refuses instead of reporting a silenced pass.
     """
     caps = lint_caps(ctx.root, ctx.runner.env)
-    caps += [f"the extra arguments pass `{a}`" for a in ctx.extra_args if "cap-lints" in a]
+    if silences_lints(list(ctx.extra_args)) or any("cap-lints" in a for a in ctx.extra_args):
+        caps.append(f"the extra arguments pass `{' '.join(ctx.extra_args)}`")
     if caps:
         raise ConfigError(
-            "--cap-lints would silence every lint clippy is asked to deny: " + "; ".join(caps),
-            hint="remove --cap-lints from these rustflags (cargo already caps dependencies' lints)",
+            "--cap-lints (or -A warnings) would silence the lints clippy is asked to report: "
+            + "; ".join(caps),
+            hint="remove it from these rustflags (cargo already caps dependencies' lints)",
         )
 
 
