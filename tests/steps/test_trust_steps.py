@@ -170,10 +170,12 @@ def test_a_timeout_kills_test_processes_in_their_own_sessions(
     daemon = (
         f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
     )
-    # Like nextest: the test process in a session of its own, the runner waiting for it.
+    # Like nextest: the test process in a session of its own, the runner waiting for it. Its
+    # output goes elsewhere (as a daemon's does), so nothing but the kill can end it early.
     fake_cargo(
         f"import subprocess, time\n"
-        f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True)\n"
+        f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True,\n"
+        "    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "time.sleep(300)\n"
     )
     crate = fresh_crate("clean")
