@@ -112,7 +112,9 @@ def test_timeout_kills_descendants_in_sessions_of_their_own(
     )
     middle = (
         "import subprocess, sys, time\n"
-        f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True)\n"
+        # A daemon's output goes elsewhere: nothing but the kill can end it early.
+        f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True,\n"
+        "    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         + ("" if orphaned else "time.sleep(300)\n")
     )
     fake_tools(
