@@ -51,6 +51,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("T18", 7, "clippy", "`--cap-lints allow` in RUSTFLAGS", 2, "RUSTFLAGS sets `--cap-lints allow`", STEPS),
     Fault("T19", 7, "clippy", "`--cap-lints=allow` in CARGO_ENCODED_RUSTFLAGS", 2, "CARGO_ENCODED_RUSTFLAGS sets", STEPS),
     Fault("T26", 7, "clippy", "`-A warnings` in `.cargo/config.toml` `[target.'cfg(all())'] rustflags` (silences every warning, whatever `-W` follows)", 2, "target.cfg(all()).rustflags", STEPS),
+    Fault("T27", 7, "clippy", "`[clippy] allow = [\"warnings\"]` (the warnings gate could never fail)", 2, "key 'clippy.allow'", STEPS),
+    Fault("T28", 7, "clippy", "`[clippy] extra_args = [\"--\", \"--cap-lints\", \"allow\"]`", 2, "key 'clippy.extra_args'", STEPS),
     Fault("T20", 7, "test", "nextest `default-filter` in `.config/nextest.toml` drops the failing test", 1, "left out by a nextest default-filter", STEPS),
     Fault("T21", 7, "fmt", "a `cargo-fmt` on PATH that prints nothing and exits 0", 3, "did not name a rustfmt version", STEPS),
     Fault("T22", 8, "release", "a newer release tag exists only on the remote", 2, "newer than any local tag", RELEASE),

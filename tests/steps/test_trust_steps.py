@@ -294,6 +294,21 @@ def test_allowed_warnings_make_clippy_refuse(
     _check(ferrox("run", "clippy", "-C", str(crate)), fault("T26"))
 
 
+@pytest.mark.parametrize(
+    ("row", "table"),
+    [
+        ("T27", '[clippy]\nallow = ["warnings"]\n'),
+        ("T28", '[clippy]\nextra_args = ["--", "--cap-lints", "allow"]\n'),
+    ],
+)
+def test_a_clippy_config_that_silences_it_stops_at_load(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path], row: str, table: str
+) -> None:
+    crate = fresh_crate("clippy_warnings")
+    (crate / "ferrox.toml").write_text(table)
+    _check(ferrox("run", "clippy", "-C", str(crate)), fault(row))
+
+
 def test_a_nextest_default_filter_cannot_drop_a_failing_test(
     ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
 ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ferrox import gates
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Level, StepResult
@@ -29,6 +29,17 @@ class ClippySettings(CargoStepSettings):
     all_targets: bool = setting(True, "lint tests, benches and examples too (--all-targets)")
     all_features: bool = setting(False, "enable every feature (--all-features)")
     features: tuple[str, ...] = setting((), "features to enable (--features)")
+
+    def __post_init__(self) -> None:
+        # `-A warnings` silences every warning, so the warnings gate could never fail.
+        if "warnings" in self.allow:
+            raise SettingError(
+                "allow", "'warnings' would silence every warning: raise max_warnings instead"
+            )
+        if silences_lints(list(self.extra_args)) or any("cap-lints" in a for a in self.extra_args):
+            raise SettingError(
+                "extra_args", "--cap-lints or -A warnings would silence the lints clippy reports"
+            )
 
 
 def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[str]:
