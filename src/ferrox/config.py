@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import importlib
+import math
 import re
 import sys
 import types
@@ -49,6 +50,15 @@ else:  # pragma: no cover - Python 3.10
 
 from ferrox.errors import ConfigError
 
+
+def parse_toml_text(text: str) -> dict[str, Any]:
+    """A TOML document as plain data; ValueError when it is not TOML."""
+    try:
+        return _parse_toml(text)
+    except _TOML_ERRORS as exc:
+        raise ValueError(str(exc)) from exc
+
+
 # For other modules that read TOML (fast stdlib parser where there is one).
 parse_toml = _parse_toml
 TOML_ERRORS = _TOML_ERRORS
@@ -64,6 +74,19 @@ def setting(
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def check_not_option(key: str, values: str | Sequence[str], what: str = "value") -> None:
+    """A SettingError when a value that reaches a tool's argv could be read as an option.
+
+    Config files are repository content: a branch named ``--upload-pack=...`` or a bench
+    named ``--help`` must stop at load, not reach git's or cargo's option parser.
+    """
+    for value in (values,) if isinstance(values, str) else values:
+        if value.startswith("-"):
+            raise SettingError(
+                key, f"{what} {value!r} starts with '-' (it would be read as an option)"
+            )
 
 
 class SettingError(ValueError):
@@ -311,6 +334,12 @@ def _check(
     if (isinstance(value, bool) and hint is not bool) or not isinstance(value, expected):
         raise ConfigError(
             f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        # TOML has nan and inf; every comparison with NaN is false, so a NaN bound or margin
+        # would make its gate unable to fail, and an infinite timeout never fires.
+        raise ConfigError(
+            f"{value!r} is not a finite number", file=file, key=dotted, hint="write a number"
         )
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
