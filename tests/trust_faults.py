@@ -41,6 +41,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("T08", 2, "secrets", "secret committed under `venv/`, then deleted (history scan)", 1, "in git history", STEPS),
     Fault("T09", 2, "secrets", "every file excluded: a scan of zero files", 3, "no file to scan", STEPS),
     Fault("T10", 3, "test", "cargo runner: a test ends its binary with `std::process::exit(0)`", 3, "announced 2 test(s) but reported", STEPS),
+    Fault("T29", 3, "coverage", "llvm-cov backend: a test ends its binary with `std::process::exit(0)`", 3, "announced 2 test(s) but reported", "steps/test_coverage.py"),
     Fault("T11", 4, "test", "timeout while a test process lives in a session of its own (`setsid`)", 3, "timed out after 3 s", STEPS),
     Fault("T12", 5, "audit", "Cargo.toml declares a dependency the Cargo.lock does not lock", 3, "does not match Cargo.toml", STEPS),
     Fault("T13", 5, "audit", "advisory database dated in the future", 3, "in the future", STEPS),

@@ -296,3 +296,17 @@ def test_tables_and_outputs_reach_every_report(tmp_path: Path) -> None:
     assert document["outputs"] == {"line-percent": "91.0"}
     assert "| a\\|b | 91.0% |" in markdown.render(result)
     assert github.step_outputs(result, {})["coverage-line-percent"] == "91.0"
+
+
+def test_a_test_exiting_zero_cannot_hide_failures_under_coverage(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
+) -> None:
+    # Issue 15's item 3 holds for every step that reads libtest's output, coverage too.
+    from trust_faults import fault
+
+    row = fault("T29")
+    crate = fresh_crate("exit_zero_test")
+    (crate / "ferrox.toml").write_text('[coverage]\nbackend = "llvm-cov"\n')
+    result = ferrox("run", "coverage", "-C", str(crate))
+    assert result.code == row.exit, result.out + result.err
+    assert row.message in result.out + result.err
