@@ -47,7 +47,12 @@ class Plan:
 
 def plan(inputs: Inputs) -> Plan:
     """The workflows for this registry and configuration."""
-    placed = placements(inputs.steps)
+    placed = {
+        name: [
+            (step, job) for step, job in jobs if not job.when_ci or getattr(inputs.ci, job.when_ci)
+        ]
+        for name, jobs in placements(inputs.steps).items()
+    }
     workflows: list[Workflow] = []
     notes: list[str] = []
     for kind in WORKFLOWS.values():
