@@ -11,6 +11,7 @@ failure (exit 1) whose finding holds the builder's last lines; no daemon is exit
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -43,6 +44,8 @@ from ferrox.steps.interface import Step
 # A repository path as docker accepts it (lower case components separated by /).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _IMAGE_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+# The image table: builder, why, and per variant its ID, size, budget, build time, smoke runs, tags.
+IMAGES_REPORT = "docker-images.json"
 # Short docker commands (inspect, tag, run of a smoke command).
 _QUICK = 120.0
 
@@ -163,6 +166,14 @@ def run(ctx: Context) -> StepResult:
             reports.append(report)
             findings += problems
     checks = _gates(settings, reports, lint_findings)
+    table = {
+        "builder": builder.kind,
+        "builder_reason": builder.reason,
+        "images": [report.row() for report in reports],
+    }
+    # The image table (the JSON report has no place for it): next to the step's reports.
+    ctx.report_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.report_dir / IMAGES_REPORT).write_text(json.dumps(table, indent=2) + "\n", "utf-8")
     return StepResult(
         step="docker",
         tool="docker",
@@ -172,12 +183,7 @@ def run(ctx: Context) -> StepResult:
         metrics=_metrics(reports, lint_findings),
         gates=checks,
         tool_version=builder.server_version,
-        extra={
-            "builder": builder.kind,
-            "builder_reason": builder.reason,
-            "images": [report.row() for report in reports],
-            "binary": str(binary.path),
-        },
+        extra={**table, "binary": str(binary.path)},
     )
 
 
