@@ -11,7 +11,9 @@ from ferrox.errors import ConfigError, ToolError
 from ferrox.tools import ToolRunner
 
 # host[:port][/namespace...]: what may prefix an image name (no scheme, no credentials).
-_REGISTRY = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{1,5})?(?:/[a-z0-9._-]+)*$")
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REGISTRY = re.compile(rf"^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{{1,5}})?(?:/{_COMPONENT})*$")
+_REPOSITORY = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def publish(
     stdin): no credential passes through here.
     """
     check_registry(registry)
+    if not _REPOSITORY.match(repository):
+        raise ConfigError(f"{repository!r} is not an image name", key="docker.image")
     pushed = []
     for name in tags:
         reference = f"{registry}/{repository}:{name}"
