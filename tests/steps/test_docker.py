@@ -110,7 +110,7 @@ def test_failed_build_is_a_gate_failure_with_the_builders_lines_and_no_tag(
     root = demo_project(tmp_path / "demo", docker_config(image, 'variants = ["minimal"]\n'))
     dockerfile = root / "scripts" / "docker" / "Dockerfile.minimal"
     # FROM scratch has no shell: the RUN step fails inside the build.
-    text = dockerfile.read_text().replace("USER 65532", "RUN [\"/no-such-program\"]\nUSER 65532")
+    text = dockerfile.read_text().replace("USER 65532", 'RUN ["/no-such-program"]\nUSER 65532')
     dockerfile.write_text(text)
     result = ferrox("run", "docker", "-C", str(root))
     assert result.code == 1, result.out
@@ -206,7 +206,7 @@ def test_missing_dockerfile_is_a_config_error(ferrox: Callable[..., Any], tmp_pa
     ("config", "key", "message"),
     [
         ('[docker.cpu]\nbase = "Not An Image"\n', "docker.cpu.base", "not an image reference"),
-        ('[docker.gpu]\nbudget = 5\n', "docker.gpu.budget", "unknown key"),
+        ("[docker.gpu]\nbudget = 5\n", "docker.gpu.budget", "unknown key"),
         ('[docker.minimal]\ntags = ["{nope}"]\n', "docker.minimal.tags", "unknown placeholder"),
         ('[docker.cpu]\nplatforms = ["windows/amd64"]\n', "docker.cpu.platforms", "platform"),
         ("[docker]\ncpu = 3\n", "docker.cpu", "expected a table"),

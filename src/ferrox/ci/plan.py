@@ -113,7 +113,7 @@ def step_job(inputs: Inputs, step: Step, ci_job: CiJob) -> Job:
         cache=ci_job.cargo_cache, run_args=run_args, targets=axis == "native-target",
         before=tuple(_carried(f) for f in ci_job.carries),
         after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
-        fetch_all=ci_job.full_history, env=env,
+        fetch_all=ci_job.full_history, env=env, rust_targets=ci_job.rust_targets,
         artifact_suffix=f"-${{{{ matrix.{_AXIS_ROW[axis]} }}}}" if axis else "",
     )  # fmt: skip
     events = " || ".join(f"github.event_name == '{event}'" for event in ci_job.events)
@@ -185,6 +185,7 @@ def _session_job(
     after: tuple[JobStep, ...] = (),
     fetch_all: bool = False,
     env: Pairs = (),
+    rust_targets: tuple[str, ...] = (),
 ) -> Job:
     """A job that sets up Python (and Rust), installs nox + ferrox, and runs one session."""
     job_id = job_id or session
@@ -205,6 +206,8 @@ def _session_job(
             toolchain = (*toolchain, ("components", ", ".join(inputs.components)))
         if targets:
             toolchain = (*toolchain, ("targets", "${{ matrix.target }}"))
+        elif rust_targets:
+            toolchain = (*toolchain, ("targets", ", ".join(rust_targets)))
         steps.append(JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
         if cache:
             steps.append(_cache_step(session))

@@ -63,3 +63,5 @@ class CiJob:
     # A boolean `[ci]` setting that must be true for the job to be generated (`docker`: only
     # projects that asked for Dockerfiles get the image job); empty: always generated.
     when_ci: str = ""
+    # Rust targets the job's toolchain adds (the docker step's static musl binary).
+    rust_targets: tuple[str, ...] = ()

@@ -373,7 +373,8 @@ STEP = Step(
     report_tool="docker",
     settings=DockerSettings,
     run=run,
-    tags=("docker", "ci"),
+    # Not tagged `ci`: its job exists only where [ci] docker = true (see `ci` below).
+    tags=("docker",),
     parallel=False,  # builds take both cores
     required_tools=("cargo", "docker", "hadolint"),
     applies=has_rust_project,
@@ -381,5 +382,5 @@ STEP = Step(
     default=False,
     # Only projects that asked for Dockerfiles ([ci] docker = true) get the job. GitHub's
     # runners have buildx, so the job builds with it.
-    ci=(CiJob(events=("push", "pull_request"), when_ci="docker"),),
+    ci=(CiJob(when_ci="docker", rust_targets=(static.MUSL_TARGET,)),),
 )

@@ -56,7 +56,6 @@ class Step:
     # Extra sessions that run it with fixed options; never run by a bare `nox`.
     variants: tuple[Variant, ...] = ()
 
-
     def tools(self, settings: Any = None) -> tuple[str, ...]:
         """The pinned tools it needs with these settings (its defaults when None)."""
         if self.tools_for is None:

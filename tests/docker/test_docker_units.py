@@ -1,0 +1,138 @@
+"""Units of ferrox.docker: variant settings, tags, builder arguments, hadolint's report, the
+Dockerfiles ferrox writes (hadolint finds nothing in them; this repository's copies match)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ferrox.config import SettingError
+from ferrox.docker import hadolint
+from ferrox.docker.builder import Builder, build_args
+from ferrox.docker.dockerfiles import render_all
+from ferrox.docker.standin import rootfs_tar
+from ferrox.docker.variants import CpuVariant, MinimalVariant, VariantSettings, render_tag
+from ferrox.steps.docker import DockerSettings, image_name, parse_options, tag_names
+from ferrox.tools import ToolRunner
+
+REPO = Path(__file__).parents[2]
+
+
+def test_each_variant_has_its_own_defaults() -> None:
+    settings = DockerSettings()
+    assert settings.variants == ("cpu", "gpu", "minimal")
+    assert settings.cpu.base == "debian:bookworm-slim" and settings.cpu.budget_mb == 100
+    assert settings.gpu.base.startswith("nvidia/cuda:") and settings.gpu.budget_mb == 800
+    assert settings.minimal.base == "scratch" and settings.minimal.budget_mb == 20
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"base": "--build-arg=X"}, "base"),
+        ({"base": "UPPER:tag"}, "base"),
+        ({"tags": ("{version}-{build}",)}, "tags"),
+        ({"tags": ("-leading",)}, "tags"),
+        ({"platforms": ()}, "platforms"),
+        ({"platforms": ("linux/amd64; rm",)}, "platforms"),
+    ],
+)
+def test_variant_settings_reject_bad_values(kwargs: dict[str, object], key: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        VariantSettings(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["scratch", "debian:bookworm-slim", "127.0.0.1:5000/ns/img:1.2", "a/b@sha256:" + "0" * 64],
+)
+def test_image_references_accepted(base: str) -> None:
+    assert CpuVariant(base=base).base == base
+
+
+def test_tags_version_sha_and_latest_on_release() -> None:
+    table = MinimalVariant()
+    assert tag_names(table, "1.2.3", "abc1234", release=False) == ["1.2.3", "abc1234"]
+    assert tag_names(table, "1.2.3", "abc1234", release=True) == ["1.2.3", "abc1234", "latest"]
+    # Outside a git checkout there is no commit to name: the {sha} tags are left out.
+    assert tag_names(table, "1.2.3", None, release=False) == ["1.2.3"]
+    assert render_tag("v{version}-{sha}", version="1", sha="f") == "v1-f"
+
+
+def test_image_name_defaults_to_the_binary() -> None:
+    assert image_name(DockerSettings(), "cpu", "demo-cli") == "demo-cli-cpu"
+    assert image_name(DockerSettings(image="ferrox-test/x"), "gpu", "b") == "ferrox-test/x-gpu"
+
+
+def test_options() -> None:
+    assert parse_options(("--release",)) is True
+    assert parse_options(()) is False
+
+
+def test_classic_and_buildx_arguments(tmp_path: Path) -> None:
+    common = {
+        "dockerfile": tmp_path / "Dockerfile.cpu",
+        "context": tmp_path / "ctx",
+        "iidfile": tmp_path / "iid",
+        "build_arguments": {"BASE_IMAGE": "scratch"},
+    }
+    classic = build_args(Builder("classic", "", "20.10"), platform=None, **common)  # type: ignore[arg-type]
+    assert classic[:2] == ["build", "--force-rm"] and "--tag" not in classic and "-t" not in classic
+    assert classic[-1] == str(tmp_path / "ctx")
+    buildx = build_args(Builder("buildx", "", "27"), platform="linux/arm64", **common)  # type: ignore[arg-type]
+    assert buildx[:3] == ["buildx", "build", "--load"]
+    assert buildx[buildx.index("--platform") + 1] == "linux/arm64"
+
+
+def test_hadolint_report_parsed() -> None:
+    text = (
+        '[{"code":"DL4000","column":1,"file":"/r/Dockerfile","level":"error","line":3,'
+        '"message":"MAINTAINER is deprecated"},{"code":"DL3008","file":"/r/Dockerfile",'
+        '"level":"info","line":2,"column":1,"message":"Pin versions"}]'
+    )
+    findings = hadolint.parse_report(text, lambda path: Path(path).name)
+    assert [(f.rule, f.line, f.level.value, f.path) for f in findings] == [
+        ("DL4000", 3, "error", "Dockerfile"),
+        ("DL3008", 2, "note", "Dockerfile"),
+    ]
+    assert findings[0].help_uri and findings[0].help_uri.endswith("DL4000")
+    with pytest.raises(ValueError, match="JSON list"):
+        hadolint.parse_report("{}", str)
+
+
+def test_written_dockerfiles_have_no_hadolint_findings(tmp_path: Path) -> None:
+    paths = []
+    for relative, text in render_all("my-tool").items():
+        path = tmp_path / relative.name
+        path.write_text(text)
+        paths.append(path)
+    assert hadolint.lint(ToolRunner(), tmp_path, paths, str, 60) == []
+
+
+def test_written_dockerfiles_follow_the_image_rules() -> None:
+    for relative, text in render_all("my-tool").items():
+        lines = text.splitlines()
+        assert "ARG BASE_IMAGE=" in text and "FROM ${BASE_IMAGE}" in lines, relative
+        assert "USER 65532:65532" in lines  # non-root
+        assert any(line.startswith("HEALTHCHECK ") for line in lines)
+        for label in ("version", "revision", "source"):
+            assert f"org.opencontainers.image.{label}=" in text
+        assert "COPY my-tool /usr/local/bin/my-tool" in lines
+
+
+def test_this_repository_dockerfiles_are_the_ones_init_writes_for_the_demo() -> None:
+    for relative, text in render_all("demo-cli").items():
+        assert (REPO / relative).read_text() == text, f"regenerate {relative}"
+
+
+def test_standin_rootfs_holds_busybox_and_a_shell(tmp_path: Path) -> None:
+    import tarfile  # noqa: PLC0415
+
+    fake = tmp_path / "busybox"
+    fake.write_bytes(b"\x7fELF")
+    with tarfile.open(rootfs_tar(fake, tmp_path / "rootfs.tar")) as tar:
+        names = tar.getnames()
+        assert "bin/busybox" in names and "etc/passwd" in names
+        assert tar.getmember("bin/sh").linkname == "busybox"
