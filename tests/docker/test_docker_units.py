@@ -128,7 +128,7 @@ def test_this_repository_dockerfiles_are_the_ones_init_writes_for_the_demo() -> 
 
 
 def test_standin_rootfs_holds_busybox_and_a_shell(tmp_path: Path) -> None:
-    import tarfile  # noqa: PLC0415
+    import tarfile
 
     fake = tmp_path / "busybox"
     fake.write_bytes(b"\x7fELF")

@@ -5,11 +5,13 @@ ferrox.docker.standin: no image can be pulled on this machine)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 from docker_support import (
     CPU_BASE,
     GPU_BASE,
@@ -20,7 +22,7 @@ from docker_support import (
     references,
     remove_images,
 )
-
+from ferrox.cli import main
 from ferrox.steps.docker import IMAGES_REPORT
 
 
@@ -41,8 +43,6 @@ def _images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """All three images of the demo, built, gated and tagged once for the module."""
-    from ferrox.cli import main  # noqa: PLC0415 - in-process, like the ferrox fixture
-
     root = demo_project(tmp_path_factory.mktemp("full") / "demo", docker_config(f"{PREFIX}/full"))
     reports = root / "reports"
     code = main(["run", "docker", "-C", str(root), "--report-dir", str(reports), "--", "--release"])
@@ -88,8 +88,6 @@ def test_sizes_are_measured_against_budgets(full_run: dict[str, Any]) -> None:
 
 
 def test_images_carry_oci_labels_non_root_user_and_healthcheck(full_run: dict[str, Any]) -> None:
-    import subprocess  # noqa: PLC0415
-
     reference = f"{PREFIX}/full-cpu:0.1.0"
     done = subprocess.run(
         ["docker", "image", "inspect", "--format", "{{json .Config}}", reference],
