@@ -136,3 +136,18 @@ def test_standin_rootfs_holds_busybox_and_a_shell(tmp_path: Path) -> None:
         names = tar.getnames()
         assert "bin/busybox" in names and "etc/passwd" in names
         assert tar.getmember("bin/sh").linkname == "busybox"
+
+
+def test_the_config_init_writes_loads_back_to_the_defaults(tmp_path: Path) -> None:
+    from ferrox.ci.render import config_section
+    from ferrox.config import load_config
+
+    text = config_section("", {"docker": DockerSettings})
+    # Uncomment every key and table header of the [docker] part.
+    part = text[text.index("[docker]") :]
+    lines = [line[2:] if (line.startswith(("# [", "# ")) and "=" in line) or line.startswith("# [")
+             else line for line in part.splitlines()]  # fmt: skip
+    (tmp_path / "ferrox.toml").write_text("\n".join(lines) + "\n")
+    loaded = load_config(tmp_path, {"docker": DockerSettings}).for_step("docker", DockerSettings)
+    assert loaded == DockerSettings()
+    assert loaded.gpu.budget_mb == 800
