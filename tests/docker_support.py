@@ -23,6 +23,7 @@ PREFIX = f"ferrox-test/t{os.getpid()}"
 CPU_BASE = "ferrox-test/bookworm-slim-standin:test"
 GPU_BASE = "ferrox-test/cuda-runtime-standin:test"
 DOCKERFILES = REPO / "scripts" / "docker"
+DEMO_DOCKER_TABLE = '[docker]\ndockerfile_dir = "../../scripts/docker"\n'
 
 
 def import_bases() -> None:
@@ -36,8 +37,11 @@ def demo_project(destination: Path, config: str, *, git: bool = True) -> Path:
     """A copy of the demo with this repository's Dockerfiles and ``config`` in its ferrox.toml."""
     shutil.copytree(DEMO, destination, ignore=shutil.ignore_patterns("target"))
     shutil.copytree(DOCKERFILES, destination / "scripts" / "docker")
-    with (destination / "ferrox.toml").open("a", encoding="utf-8") as toml:
-        toml.write("\n" + config)
+    toml = destination / "ferrox.toml"
+    # The demo's own [docker] table points at ../../scripts/docker: the copy has its own.
+    text = toml.read_text().replace(DEMO_DOCKER_TABLE, "")
+    assert "[docker]" not in text
+    toml.write_text(text + "\n" + config)
     if git:
         init_committed(destination)
     return destination

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,19 @@ def test_unknown_option_is_a_usage_error(ferrox: Callable[..., Any], tmp_path: P
     result = ferrox("run", "docker", "-C", str(root), "--", "--push-everything")
     assert result.code == 2
     assert "--push-everything" in result.out + result.err
+
+
+def test_interrupted_build_is_a_tool_error_and_leaves_no_tag(
+    ferrox: Callable[..., Any], tmp_path: Path
+) -> None:
+    image = f"{PREFIX}/slow"
+    config = docker_config(image, 'variants = ["cpu"]\ntimeout = 2\n')
+    root = demo_project(tmp_path / "demo", config)
+    dockerfile = root / "scripts" / "docker" / "Dockerfile.cpu"
+    slow = 'RUN ["/bin/busybox", "sleep", "15"]\nUSER 65532'
+    dockerfile.write_text(dockerfile.read_text().replace("USER 65532", slow))
+    result = ferrox("run", "docker", "-C", str(root))
+    assert result.code == 3, result.out
+    assert "timed out" in result.out + result.err
+    time.sleep(15)  # the daemon finishes the abandoned build on its own: still no tag
+    assert references(image) == []
