@@ -115,6 +115,8 @@ def test_failed_build_is_a_gate_failure_with_the_builders_lines_and_no_tag(
     assert result.code == 1, result.out
     finding = next(f for f in result.report["findings"] if f["rule"] == "docker-build")
     assert "no-such-program" in finding["detail"]
+    # The builder's last lines are printed under the verdict, not only stored in the report.
+    assert "minimal build, last lines:" in result.out and "no-such-program" in result.out
     assert "Traceback" not in result.out + result.err
     assert references(image) == []
 

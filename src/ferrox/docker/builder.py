@@ -21,6 +21,8 @@ DOCKER_HINT = "is the Docker daemon running, and may this user reach it (`docker
 FAILED_BUILD_LINES = 15
 _DEPRECATION_NOTICE = (
     "DEPRECATED: The legacy builder",
+    "BuildKit is currently disabled",
+    "environment-variable.",
     "Install the buildx component",
     "docs.docker.com/go/buildx",
 )
@@ -163,5 +165,9 @@ def _builder_tail(done: Completed) -> str:
     """The builder's last lines: stderr and stdout together (the classic builder splits them)."""
     lines = [*done.stdout.strip().splitlines(), *done.stderr.strip().splitlines()]
     # The legacy builder's deprecation notice says nothing about this build.
-    kept = [line for line in lines if not any(mark in line for mark in _DEPRECATION_NOTICE)]
+    kept = [
+        line
+        for line in lines
+        if line.strip() and not any(mark in line for mark in _DEPRECATION_NOTICE)
+    ]
     return "\n".join(kept[-FAILED_BUILD_LINES:])

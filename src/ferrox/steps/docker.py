@@ -15,7 +15,7 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +46,8 @@ _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _IMAGE_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 # The image table: builder, why, and per variant its ID, size, budget, build time, smoke runs, tags.
 IMAGES_REPORT = "docker-images.json"
+# A failed build's last lines shown under the summary (the finding's detail holds more).
+SUMMARY_BUILD_LINES = 4
 # Short docker commands (inspect, tag, run of a smoke command).
 _QUICK = 120.0
 
@@ -104,6 +106,8 @@ class ImageReport:
     build_s: float
     smoke: tuple[images.SmokeRun, ...]
     tags: tuple[str, ...]
+    # A failed build's last lines, shown under the summary.
+    build_tail: str = ""
 
     def row(self) -> dict[str, object]:
         """The report's table row."""
@@ -232,13 +236,15 @@ def _image(
     )
     where = ctx.relative(dockerfile)
     if outcome.image_id is None:
+        last = outcome.output_tail.splitlines()[-1] if outcome.output_tail.strip() else ""
         finding = Finding(
             rule="docker-build",
-            message=f"the {variant} image did not build (base {table.base})",
+            message=f"the {variant} image did not build (base {table.base}): {last}",
             path=where,
             detail=outcome.output_tail,
         )
-        return ImageReport(variant, None, None, table.budget_mb, outcome.seconds, (), ()), [finding]
+        report = ImageReport(variant, None, None, table.budget_mb, outcome.seconds, (), ())
+        return replace(report, build_tail=outcome.output_tail), [finding]
     image_id = outcome.image_id
     size_mb = images.size_bytes(ctx.runner, ctx.root, image_id, _QUICK) / images.MB
     smoke = images.smoke_runs(ctx.runner, ctx.root, image_id, settings.smoke_args, _QUICK)
@@ -347,7 +353,14 @@ def _summary(builder: docker_builder.Builder, reports: list[ImageReport]) -> str
         else f"{r.variant} not built"
         for r in reports
     ]
-    return f"{builder.kind} builder ({builder.reason}): " + ", ".join(parts)
+    text = f"{builder.kind} builder ({builder.reason}): " + ", ".join(parts)
+    for report in reports:
+        if report.build_tail:
+            tail = report.build_tail.splitlines()[-SUMMARY_BUILD_LINES:]
+            text += f"\n  {report.variant} build, last lines:\n" + "\n".join(
+                f"    | {line}" for line in tail
+            )
+    return text
 
 
 def _git(ctx: Context, args: list[str]) -> str | None:
