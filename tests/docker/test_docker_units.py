@@ -3,16 +3,20 @@ Dockerfiles ferrox writes (hadolint finds nothing in them; this repository's cop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ferrox.config import SettingError
 from ferrox.docker import hadolint
-from ferrox.docker.builder import Builder, build_args
+from ferrox.docker.binary import pick_binary, static_binary
+from ferrox.docker.builder import Builder, build_args, detect_builder
 from ferrox.docker.dockerfiles import render_all
 from ferrox.docker.standin import rootfs_tar
 from ferrox.docker.variants import CpuVariant, MinimalVariant, VariantSettings, render_tag
+from ferrox.errors import ConfigError, ToolError
+from ferrox.rust.workspace import load_workspace
 from ferrox.steps.docker import DockerSettings, image_name, parse_options, tag_names
 from ferrox.tools import ToolRunner
 
@@ -151,3 +155,85 @@ def test_the_config_init_writes_loads_back_to_the_defaults(tmp_path: Path) -> No
     loaded = load_config(tmp_path, {"docker": DockerSettings}).for_step("docker", DockerSettings)
     assert loaded == DockerSettings()
     assert loaded.gpu.budget_mb == 800
+
+
+FAKE_DOCKER = """
+import sys
+if sys.argv[1] == "version":
+    print("27.3.1")
+elif sys.argv[1:3] == ["buildx", "version"]:
+    if "{buildx}" == "yes":
+        print("github.com/docker/buildx v0.17.1 abc")
+    else:
+        print("docker: unknown command: docker buildx", file=sys.stderr)
+        sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("buildx", "prefer", "kind", "why"),
+    [
+        ("yes", "auto", "buildx", "the buildx plugin answered (github.com/docker/buildx v0.17.1"),
+        ("yes", "classic", "classic", "asked for"),
+        ("no", "auto", "classic", "no buildx plugin"),
+    ],
+)
+def test_builder_choice_and_reason(
+    fake_tools: Callable[[str, str], Path], buildx: str, prefer: str, kind: str, why: str
+) -> None:
+    fake_tools("docker", FAKE_DOCKER.replace("{buildx}", buildx))
+    chosen = detect_builder(ToolRunner(), REPO, 30, prefer)  # type: ignore[arg-type]
+    assert chosen.kind == kind and why in chosen.reason and chosen.server_version == "27.3.1"
+
+
+def test_buildx_asked_for_but_missing_is_a_tool_error(
+    fake_tools: Callable[[str, str], Path],
+) -> None:
+    fake_tools("docker", FAKE_DOCKER.replace("{buildx}", "no"))
+    with pytest.raises(ToolError, match="buildx plugin is not installed"):
+        detect_builder(ToolRunner(), REPO, 30, "buildx")
+
+
+DEMO = REPO / "examples" / "demo"
+CLEAN = REPO / "tests" / "fixtures" / "crates" / "clean"
+
+
+def test_the_binary_is_the_named_bin_target_or_the_first() -> None:
+    workspace = load_workspace(ToolRunner(), DEMO)
+    assert pick_binary(workspace, "", "ferrox.toml") == ("demo-cli", "demo-cli", "0.1.0")
+    assert pick_binary(workspace, "demo-cli", "ferrox.toml")[0] == "demo-cli"
+    with pytest.raises(ConfigError, match="no binary target named 'nope'") as caught:
+        pick_binary(workspace, "nope", "ferrox.toml")
+    assert caught.value.key == "docker.binary" and caught.value.choices == ("demo-cli",)
+
+
+def test_a_library_only_workspace_has_no_binary_for_an_image() -> None:
+    with pytest.raises(ConfigError, match="no binary target"):
+        pick_binary(load_workspace(ToolRunner(), CLEAN), "", "Cargo.toml")
+
+
+def test_missing_musl_target_is_a_tool_error_naming_the_fix(
+    fake_cargo: Callable[[str], Path],
+) -> None:
+    fake_cargo(
+        'print("error[E0463]: can\'t find crate for `std`", file=sys.stderr)\n'
+        'print("  = note: the `x86_64-unknown-linux-musl` target may not be installed", '
+        "file=sys.stderr)\nsys.exit(101)\n"
+    )
+    runner = ToolRunner()
+    workspace = load_workspace(runner, DEMO)
+    with pytest.raises(ToolError, match="could not build the static demo-cli") as caught:
+        static_binary(runner, DEMO, workspace, wanted="", source="ferrox.toml", timeout=60)
+    assert caught.value.hint == "rustup target add x86_64-unknown-linux-musl"
+
+
+def test_unreadable_hadolint_output_is_a_tool_error(
+    fake_tools: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty tools home: the fake on PATH, not the pinned hadolint, answers.
+    monkeypatch.setenv("FERROX_TOOLS_HOME", str(tmp_path / "tools-home"))
+    fake_tools("hadolint", "print('hadolint: internal error')\nraise SystemExit(2)\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\n")
+    with pytest.raises(ToolError, match="hadolint gave no usable report"):
+        hadolint.lint(ToolRunner(), tmp_path, [dockerfile], str, 30)
