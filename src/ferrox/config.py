@@ -8,8 +8,9 @@ project root:
 * ``Cargo.toml``: the same under ``[workspace.metadata.ferrox]`` (or ``[package.metadata.ferrox]``
   in a single-crate repository), for pure Rust repositories.
 
-Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]`` and
-``Literal`` choices) and the ``min``/``max`` metadata drive validation. A class's ``__post_init__``
+Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]``,
+``Literal`` choices, a settings dataclass for a sub-table such as ``[docker.cpu]``) and the
+``min``/``max`` metadata drive validation. A class's ``__post_init__``
 checks value formats (regexes, expressions) by raising ``SettingError``, so a bad value stops
 ``load_config`` before any tool runs. A key that was renamed stays known to its class as
 ``RENAMED: ClassVar[Mapping[str, str]] = {"old_key": "new_key"}``: the old key is an error that
@@ -302,22 +303,9 @@ def _check(
                 choices=choices,
             )
         return value
-    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
-        # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
-        item_type = typing.get_args(hint)[0]
-        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-            # Name the table form and its keys: a list of strings here is often an old spelling.
-            keys = ", ".join(f.name for f in dataclasses.fields(item_type))
-            raise ConfigError(
-                f"expected a list of tables, got {_toml_type(value)}: write each entry as a "
-                f"[[{dotted}]] table with {keys}",
-                file=file,
-                key=dotted,
-            )
-        return tuple(
-            parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))
-            for index, item in enumerate(value)
-        )
+    tables = _tables(value, hint, source, key)
+    if tables is not None:
+        return tables
     if hint is dt.date:
         return _date(value, file, dotted)
     if origin is tuple and typing.get_origin(typing.get_args(hint)[0]) is Literal:
@@ -350,6 +338,35 @@ def _check(
         )
         raise ConfigError(f"{value!r} is out of range: must be {bounds}", file=file, key=dotted)
     return float(typing.cast(float, value)) if hint is float else value
+
+
+def _tables(value: Any, hint: Any, source: ConfigSource, key: tuple[str, ...]) -> Any:
+    """A sub-table or a list of tables parsed into settings dataclasses; None for other types."""
+    dotted = source.key(*key)
+    file = source.describe()
+    origin = typing.get_origin(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        # A nested table (``[docker.cpu]``): a settings dataclass of its own, validated alike.
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"expected a table, got {_toml_type(value)}", file=file, key=dotted)
+        return parse_settings(hint, value, source, key)
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            # Name the table form and its keys: a list of strings here is often an old spelling.
+            keys = ", ".join(f.name for f in dataclasses.fields(item_type))
+            raise ConfigError(
+                f"expected a list of tables, got {_toml_type(value)}: write each entry as a "
+                f"[[{dotted}]] table with {keys}",
+                file=file,
+                key=dotted,
+            )
+        return tuple(
+            parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))
+            for index, item in enumerate(value)
+        )
+    return None
 
 
 def _date(value: Any, file: str, dotted: str) -> dt.date:
@@ -422,8 +439,9 @@ def _type_name(hint: Any) -> str:
         return "a date (YYYY-MM-DD)"
     if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
         return str(hint)
+    fallback = "a table" if dataclasses.is_dataclass(hint) else str(hint)
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
-        hint, str(hint)
+        hint, fallback
     )
 
 

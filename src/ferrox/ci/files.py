@@ -98,7 +98,7 @@ def scaffold_files(
     runner: ToolRunner,
     fetch: requirements.Fetch = requirements.fetch_pypi,
 ) -> tuple[list[PlannedFile], list[str]]:
-    """noxfile.py, tasks.py, the config section, ci/requirements.txt and the Dockerfile."""
+    """noxfile.py, tasks.py, the config section, ci/requirements.txt and the Dockerfiles."""
     files = [
         PlannedFile(Path("noxfile.py"), render.render_template("noxfile.py"), "scaffold"),
         PlannedFile(Path("tasks.py"), render.render_template("tasks.py"), "scaffold"),
@@ -111,8 +111,8 @@ def scaffold_files(
         files.append(section)
     files.append(requirements_file(root, inputs.ci, fetch))
     if inputs.ci.docker:
-        files.append(dockerfile(root, runner))
-        notes.append("Dockerfile: written; no docker step exists yet, so no workflow builds it")
+        files += dockerfiles(root, runner)
+        notes.append("scripts/docker/: the cpu, gpu and minimal Dockerfiles (`nox -s docker`)")
     return files, notes
 
 
@@ -256,10 +256,12 @@ def _build_requires(root: Path) -> list[str]:
     return [str(r) for r in document.get("build-system", {}).get("requires", [])]
 
 
-def dockerfile(root: Path, runner: ToolRunner) -> PlannedFile:
-    """A FROM scratch image holding the workspace's (first) binary, statically linked."""
-    content = render.render_template("Dockerfile", binary=_binary_name(root, runner))
-    return PlannedFile(Path("Dockerfile"), content, "scaffold")
+def dockerfiles(root: Path, runner: ToolRunner) -> list[PlannedFile]:
+    """The docker step's Dockerfiles (cpu, gpu, minimal) for the workspace's (first) binary."""
+    from ferrox.docker.dockerfiles import render_all  # noqa: PLC0415 - only init needs it
+
+    rendered = render_all(_binary_name(root, runner))
+    return [PlannedFile(path, content, "scaffold") for path, content in rendered.items()]
 
 
 def _binary_name(root: Path, runner: ToolRunner) -> str:

@@ -284,6 +284,11 @@ def _commented(rows: list[tuple[str, str, Any, str]], table: str) -> list[str]:
     lines: list[str] = []
     arrays: list[str] = []  # arrays of tables go last: keys after them would belong to them
     for key, _type, default, help_text in rows:
+        if dataclasses.is_dataclass(default) and not isinstance(default, type):
+            # A sub-table (``[docker.cpu]``): after the plain keys, like an array of tables.
+            arrays += ["", f"# [{table}.{key}]  # {help_text}"]
+            arrays += [f"# {k} = {_toml(v)}" for k, v in dataclasses.asdict(default).items()]
+            continue
         if isinstance(default, tuple) and default and dataclasses.is_dataclass(default[0]):
             arrays.append(f"# {key}: {help_text}")
             for item in default:

@@ -136,7 +136,9 @@ class CiSettings:
         "",
         "with ferrox_source = 'wheel': URL#sha256=HEX of a ferrox wheel, e.g. a release asset",
     )
-    docker: bool = setting(False, "write a Dockerfile (a static binary on FROM scratch)")
+    docker: bool = setting(
+        False, "write scripts/docker/Dockerfile.{cpu,gpu,minimal} and add the docker job"
+    )
 
     def __post_init__(self) -> None:
         # Every value that `ferrox init` writes into a workflow is held to a strict pattern at
