@@ -34,6 +34,7 @@ TEST_TOOLS = (
     "pip-audit",
     "safety",
     "detect-secrets",
+    "hadolint",
 )
 
 # The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
@@ -50,7 +51,10 @@ ferrox.nox.register(root=DEMO)
 def tests(session: nox.Session) -> None:
     """Run ferrox's test suite (real cargo, clippy, nextest) with the coverage gate."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("python", "ci/bootstrap.py")  # valgrind and chromium from the OS's packages
+    # valgrind, chromium, busybox-static and docker-registry from the OS's packages
+    session.run("python", "ci/bootstrap.py")
+    # The docker tests build the demo's static binary.
+    session.run("rustup", "target", "add", "x86_64-unknown-linux-musl", external=True)
     session.run("ferrox", "tools", "install", "-C", str(ROOT), *TEST_TOOLS)
     session.run(
         "pytest",

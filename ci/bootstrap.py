@@ -2,8 +2,9 @@
 
     python ci/bootstrap.py          # called by `nox -s tests` before pytest
 
-valgrind (the bench step's instruction counts) and chromium (the benchmark dashboard is checked in
-a real headless browser) come from the OS's packages. On Debian and Ubuntu they are installed with
+valgrind (the bench step's instruction counts), chromium (the benchmark dashboard is checked in
+a real headless browser), busybox-static and docker-registry (the docker step's tests) come from the
+OS's packages. On Debian and Ubuntu they are installed with
 apt-get when missing (as root, or through sudo); elsewhere a missing program is reported with what
 to install, and the script exits 1 rather than letting tests fail later for a less clear reason.
 """
@@ -15,7 +16,15 @@ import shutil
 import subprocess
 import sys
 
-NEEDED = {"valgrind": "valgrind", "chromium": "chromium"}
+# program -> the Debian package that provides it. busybox (a static shell and coreutils) is the
+# root filesystem of the stand-in base images the docker tests `docker import` (no image can be
+# pulled there); docker-registry (the distribution registry 2.8) receives the publisher's pushes.
+NEEDED = {
+    "valgrind": "valgrind",
+    "chromium": "chromium",
+    "busybox": "busybox-static",
+    "docker-registry": "docker-registry",
+}
 
 
 def main() -> int:

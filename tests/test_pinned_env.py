@@ -28,7 +28,7 @@ def test_twice_the_same_name_is_refused() -> None:
 
 def test_a_pinned_runner_sets_and_removes_variables_and_shares_records() -> None:
     runner = ToolRunner(env={"PATH": "/usr/bin:/bin", "RUST_BACKTRACE": "1", "RUSTFLAGS": "-g"})
-    pinned = runner.pinned({"RUST_BACKTRACE": "0", "RUSTFLAGS": ""})
+    pinned = runner.with_env({"RUST_BACKTRACE": "0", "RUSTFLAGS": ""})
     assert pinned.env["RUST_BACKTRACE"] == "0"
     assert "RUSTFLAGS" not in pinned.env
     assert runner.env["RUST_BACKTRACE"] == "1"  # the original is untouched

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ferrox.errors import ConfigError
 from ferrox.pins import find_pin_file, load_pins, plan_install, survey
 from ferrox.tools import ToolRunner
+from trust_faults import fault
 
 REPO = Path(__file__).parents[1]
 
@@ -100,6 +102,25 @@ def test_tools_install_skips_what_is_already_at_its_pin(
     result = ferrox("tools", "install", "cargo-nextest", "-C", str(REPO))
     assert result.code == 0, result.out + result.err
     assert "all pinned tools are installed" in result.out
+
+
+@pytest.mark.parametrize(
+    ("row", "spec"),
+    [
+        ("T24", 'version = "0.1.0"\ncrate = "--git=https://example.invalid/evil"\n'),
+        ("T25", 'version = "0.1.0"\nwheel = "--index-url=https://example.invalid/simple"\n'),
+    ],
+)
+def test_option_like_pin_names_never_reach_an_installer(
+    ferrox: Callable[..., object], tmp_path: Path, row: str, spec: str
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "tools.toml").write_text(f"[cargo.cargo-nothere]\n{spec}")
+    result: Any = ferrox("tools", "install", "--dry-run", "-C", str(tmp_path))
+    assert result.code == fault(row).exit
+    assert fault(row).message in result.err
+    assert "cargo install" not in result.out
 
 
 def test_tools_install_dry_run_prints_commands(

@@ -98,6 +98,51 @@ def test_stderr_can_be_streamed_while_captured(
     assert "Compiling x" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="descendants are found through /proc")
+@pytest.mark.parametrize("orphaned", [False, True], ids=["child-alive", "child-exited"])
+def test_timeout_kills_descendants_in_sessions_of_their_own(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path], orphaned: bool
+) -> None:
+    # nextest puts each test in a process group of its own and a test may `setsid` a daemon:
+    # out of reach of a group kill. With `orphaned`, the middle process exits, so the daemon
+    # is re-parented to init and no tree walk from the tool finds it (the cookie does).
+    pid_file = tmp_path / "daemon.pid"
+    daemon = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+    )
+    middle = (
+        "import subprocess, sys, time\n"
+        # A daemon's output goes elsewhere: nothing but the kill can end it early.
+        f"subprocess.Popen([sys.executable, '-c', {daemon!r}], start_new_session=True,\n"
+        "    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        + ("" if orphaned else "time.sleep(300)\n")
+    )
+    fake_tools(
+        "nextest-like",
+        f"""
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", {middle!r}], start_new_session=True)
+        time.sleep(300)
+        """,
+    )
+    with pytest.raises(ToolTimeout):
+        ToolRunner().run("nextest-like", [], cwd=tmp_path, timeout=3)
+    grandchild = int(pid_file.read_text())
+    assert os.getsid(0) != _session(grandchild) or not _alive(grandchild)
+    for _ in range(50):
+        if not _alive(grandchild):
+            break
+        time.sleep(0.1)
+    assert not _alive(grandchild), "a descendant in its own session outlived the timeout"
+
+
+def _session(pid: int) -> int:
+    try:
+        return os.getsid(pid)
+    except ProcessLookupError:
+        return -1
+
+
 def test_tail_prefers_stderr() -> None:
     from ferrox.tools import Completed
 

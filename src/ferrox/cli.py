@@ -7,20 +7,21 @@ crashed, timed out, unparseable output), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from ferrox import __version__
-from ferrox.engine import RunOptions, load_project, masker_for, run_step
-from ferrox.errors import EXIT_GATE_FAILED, EXIT_PASS, EXIT_TOOL, FerroxError
-from ferrox.masking import Masker
+from ferrox.engine import RunOptions, error_masker, load_project, masker_for, run_step
+from ferrox.errors import EXIT_GATE_FAILED, EXIT_PASS, EXIT_TOOL, FerroxError, from_os_error
 from ferrox.steps import all_steps
 from ferrox.tools import ToolRunner
 
@@ -203,17 +204,84 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parses arguments, dispatches, and turns errors into exit codes."""
     own, extra = split_extra(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
+    # A reader that stops early (`ferrox run fmt | head -1`) must not turn the step's verdict
+    # into a crash: stdout writes after the pipe closed are dropped, the exit code stays.
+    with contextlib.redirect_stdout(ClosedPipeGuard(sys.stdout)) as stdout:
+        code = _main(args, extra)
+        stdout.flush()
+    return code
+
+
+def _main(args: argparse.Namespace, extra: tuple[str, ...]) -> int:
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return _dispatch(args, extra, console)
     except FerroxError as exc:
-        masker = Masker.from_environment(os.environ)
-        errors.print(f"[bold red]ferrox: error:[/] {escape(masker.mask(str(exc)))}")
-        return exc.exit_code
+        return _report_error(errors, args, str(exc), exc.exit_code)
+    except OSError as exc:  # the machine, not ferrox: one line, never a traceback
+        failure = from_os_error(exc, "ferrox could not complete")
+        return _report_error(errors, args, str(failure), failure.exit_code)
     except KeyboardInterrupt:
         errors.print("[bold red]ferrox: interrupted[/]")
         return EXIT_INTERRUPTED
+
+
+def _report_error(errors: Console, args: argparse.Namespace, message: str, code: int) -> int:
+    masker = error_masker(getattr(args, "root", None) or Path.cwd(), os.environ)
+    errors.print(f"[bold red]ferrox: error:[/] {escape(masker.mask(message))}")
+    return code
+
+
+class ClosedPipeGuard(io.TextIOBase):
+    """stdout that survives its reader going away: later writes are dropped, not raised.
+
+    As Python's documentation on SIGPIPE recommends, the closed descriptor is pointed at
+    ``os.devnull``, so the interpreter's own flush at exit does not fail either.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        """Writes through until the reader is gone."""
+        if not self.closed_pipe:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flushes through until the reader is gone."""
+        if not self.closed_pipe:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def isatty(self) -> bool:
+        """Whether the wrapped stream is a terminal (rich asks, to choose colours)."""
+        return self.stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The wrapped stream's encoding."""
+        return getattr(self.stream, "encoding", "utf-8") or "utf-8"
+
+    def fileno(self) -> int:
+        """The wrapped stream's descriptor."""
+        return self.stream.fileno()
+
+    def _reader_gone(self) -> None:
+        self.closed_pipe = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):  # not a real descriptor (tests)
+            pass
 
 
 def _dispatch(args: argparse.Namespace, extra: tuple[str, ...], console: Console) -> int:
@@ -361,7 +429,10 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     config = load_project(root)
     steps = {**all_steps(), **session_steps()}  # publish is a session the workflows call too
     inputs = files.inputs_for(root, config, steps)
+    runner = ToolRunner(masker=masker_for(config, os.environ))
+    unchecked = files.check_extra_sessions(root, inputs.ci, runner)
     workflows, notes = files.workflow_files(inputs)
+    notes = (*notes, *([unchecked] if unchecked else []))
     if check:
         drifted = files.drift(root, workflows)
         for written in drifted:
@@ -377,7 +448,6 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     scaffold: list[files.PlannedFile] = []
     more: list[str] = []
     if not only:
-        runner = ToolRunner(masker=masker_for(config, os.environ))
         scaffold, more = files.scaffold_files(root, inputs, steps, runner)
     elif "requirements" in only:
         scaffold = [files.requirements_file(root, inputs.ci)]

@@ -8,8 +8,9 @@ project root:
 * ``Cargo.toml``: the same under ``[workspace.metadata.ferrox]`` (or ``[package.metadata.ferrox]``
   in a single-crate repository), for pure Rust repositories.
 
-Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]`` and
-``Literal`` choices) and the ``min``/``max`` metadata drive validation. A class's ``__post_init__``
+Settings are frozen dataclasses; the field types (bool, int, float, str, ``tuple[str, ...]``,
+``Literal`` choices, a settings dataclass for a sub-table such as ``[docker.cpu]``) and the
+``min``/``max`` metadata drive validation. A class's ``__post_init__``
 checks value formats (regexes, expressions) by raising ``SettingError``, so a bad value stops
 ``load_config`` before any tool runs. A key that was renamed stays known to its class as
 ``RENAMED: ClassVar[Mapping[str, str]] = {"old_key": "new_key"}``: the old key is an error that
@@ -22,6 +23,8 @@ import dataclasses
 import datetime as dt
 import difflib
 import importlib
+import math
+import re
 import sys
 import types
 import typing
@@ -48,6 +51,15 @@ else:  # pragma: no cover - Python 3.10
 
 from ferrox.errors import ConfigError
 
+
+def parse_toml_text(text: str) -> dict[str, Any]:
+    """A TOML document as plain data; ValueError when it is not TOML."""
+    try:
+        return _parse_toml(text)
+    except _TOML_ERRORS as exc:
+        raise ValueError(str(exc)) from exc
+
+
 # For other modules that read TOML (fast stdlib parser where there is one).
 parse_toml = _parse_toml
 TOML_ERRORS = _TOML_ERRORS
@@ -63,6 +75,19 @@ def setting(
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def check_not_option(key: str, values: str | Sequence[str], what: str = "value") -> None:
+    """A SettingError when a value that reaches a tool's argv could be read as an option.
+
+    Config files are repository content: a branch named ``--upload-pack=...`` or a bench
+    named ``--help`` must stop at load, not reach git's or cargo's option parser.
+    """
+    for value in (values,) if isinstance(values, str) else values:
+        if value.startswith("-"):
+            raise SettingError(
+                key, f"{what} {value!r} starts with '-' (it would be read as an option)"
+            )
 
 
 class SettingError(ValueError):
@@ -83,6 +108,19 @@ class GlobalSettings:
     mask_env: tuple[str, ...] = setting(
         (), "extra environment variable names whose values are masked in every output"
     )
+
+    def __post_init__(self) -> None:
+        # The report directory also reaches the generated workflows (an artifact path, a
+        # hashFiles('...') expression): nothing that could end a string or start an expression.
+        if not self.report_dir or _UNSAFE_PATH.search(self.report_dir):
+            raise SettingError(
+                "report_dir",
+                f"{self.report_dir!r}: a path without quotes, '$', braces, backticks or control "
+                "characters is needed",
+            )
+
+
+_UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f'\"`${}]")
 
 
 @dataclass(frozen=True)
@@ -265,22 +303,9 @@ def _check(
                 choices=choices,
             )
         return value
-    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
-        # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
-        item_type = typing.get_args(hint)[0]
-        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-            # Name the table form and its keys: a list of strings here is often an old spelling.
-            keys = ", ".join(f.name for f in dataclasses.fields(item_type))
-            raise ConfigError(
-                f"expected a list of tables, got {_toml_type(value)}: write each entry as a "
-                f"[[{dotted}]] table with {keys}",
-                file=file,
-                key=dotted,
-            )
-        return tuple(
-            parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))
-            for index, item in enumerate(value)
-        )
+    tables = _tables(value, hint, source, key)
+    if tables is not None:
+        return tables
     if hint is dt.date:
         return _date(value, file, dotted)
     if origin is tuple and typing.get_origin(typing.get_args(hint)[0]) is Literal:
@@ -298,6 +323,12 @@ def _check(
         raise ConfigError(
             f"expected {_type_name(hint)}, got {_toml_type(value)}", file=file, key=dotted
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        # TOML has nan and inf; every comparison with NaN is false, so a NaN bound or margin
+        # would make its gate unable to fail, and an infinite timeout never fires.
+        raise ConfigError(
+            f"{value!r} is not a finite number", file=file, key=dotted, hint="write a number"
+        )
     low, high = spec.metadata.get("min"), spec.metadata.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = (
@@ -307,6 +338,35 @@ def _check(
         )
         raise ConfigError(f"{value!r} is out of range: must be {bounds}", file=file, key=dotted)
     return float(typing.cast(float, value)) if hint is float else value
+
+
+def _tables(value: Any, hint: Any, source: ConfigSource, key: tuple[str, ...]) -> Any:
+    """A sub-table or a list of tables parsed into settings dataclasses; None for other types."""
+    dotted = source.key(*key)
+    file = source.describe()
+    origin = typing.get_origin(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        # A nested table (``[docker.cpu]``): a settings dataclass of its own, validated alike.
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"expected a table, got {_toml_type(value)}", file=file, key=dotted)
+        return parse_settings(hint, value, source, key)
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        # A list of tables (``[[step.entry]]``): each entry is a settings dataclass of its own.
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            # Name the table form and its keys: a list of strings here is often an old spelling.
+            keys = ", ".join(f.name for f in dataclasses.fields(item_type))
+            raise ConfigError(
+                f"expected a list of tables, got {_toml_type(value)}: write each entry as a "
+                f"[[{dotted}]] table with {keys}",
+                file=file,
+                key=dotted,
+            )
+        return tuple(
+            parse_settings(item_type, item, source, (*key[:-1], f"{key[-1]}[{index}]"))
+            for index, item in enumerate(value)
+        )
+    return None
 
 
 def _date(value: Any, file: str, dotted: str) -> dt.date:
@@ -379,8 +439,9 @@ def _type_name(hint: Any) -> str:
         return "a date (YYYY-MM-DD)"
     if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
         return str(hint)
+    fallback = "a table" if dataclasses.is_dataclass(hint) else str(hint)
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
-        hint, str(hint)
+        hint, fallback
     )
 
 

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from rich.console import Console
 
 from ferrox import report
-from ferrox.config import ProjectConfig, load_config
+from ferrox.config import ProjectConfig, find_source, load_config
 from ferrox.context import Context
-from ferrox.errors import UsageError
+from ferrox.errors import FerroxError, UsageError
 from ferrox.executor import execute
 from ferrox.masking import Masker
 from ferrox.model import StepResult
@@ -49,16 +49,49 @@ class Outcome:
         return self.result.status.exit_code
 
 
+def project_root(root: Path) -> Path:
+    """``root`` made absolute with its symlinks resolved; a loop or a non-directory is exit 2."""
+    try:
+        resolved = root.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before Python 3.13
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{root} is not a directory ({reason})") from None
+    if not resolved.is_dir():
+        raise UsageError(f"{root} is not a directory")
+    return resolved
+
+
 def load_project(root: Path) -> ProjectConfig:
     """The validated configuration of the project at ``root``."""
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a directory")
+    root = project_root(root)
     return load_config(root, {name: step.settings for name, step in all_steps().items()})
 
 
 def masker_for(config: ProjectConfig, env: Mapping[str, str]) -> Masker:
     """The masker for a project's configured secret names and this environment."""
     return Masker.from_environment(env, config.globals.mask_env)
+
+
+def error_masker(root: Path, env: Mapping[str, str]) -> Masker:
+    """The masker for an error message, even when the configuration itself is the error.
+
+    ``mask_env`` (and the release's ``token_env``) are read leniently from the configuration
+    table (the rest of it may be what failed to load), so those variables' values are masked in
+    every error message too.
+    """
+    names: list[str] = []
+    try:
+        table = find_source(root).table
+    except (FerroxError, OSError, RuntimeError):  # unreadable: mask what the names say
+        table = {}
+    release = table.get("release")
+    for section, key in [(table, "mask_env"), (release, "token_env")]:
+        if not isinstance(section, Mapping):
+            continue
+        value = section.get(key, section.get(key.replace("_", "-")))
+        values = value if isinstance(value, list) else [value]
+        names += [name for name in values if isinstance(name, str)]
+    return Masker.from_environment(env, names)
 
 
 def run_step(
@@ -72,7 +105,7 @@ def run_step(
     """Runs the named step on the project at ``root``; usage and config errors propagate."""
     env = dict(os.environ if env is None else env)
     step = get_step(name)
-    root = root.resolve()
+    root = project_root(root)
     config = load_project(root)
     masker = masker_for(config, env)
     if step.needs_cargo:
@@ -93,19 +126,27 @@ def run_step(
     if in_actions:  # hide the secrets in the whole job log, fold the tool's output
         _emit([*github.add_mask_lines(masker.secrets), github.group_start(f"ferrox {step.name}")])
     try:
-        result = execute(step, ctx)
+        # Masked once, on the raw values, before any sink renders (and escapes) them.
+        result = masker.mask_value(execute(step, ctx))
     finally:
         if in_actions:
             _emit([github.GROUP_END])
-    reports = report.write_reports(result, root=root, report_dir=report_dir, env=env, masker=masker)
     console = console or Console(highlight=False)
+    try:
+        reports = report.write_reports(
+            result, root=root, report_dir=report_dir, env=env, masker=masker
+        )
+    except FerroxError:
+        # The verdict is shown even when its reports cannot be written; the error decides
+        # the exit code (2: the setup is wrong, 3: the machine failed).
+        terminal.show(console, result, {})
+        raise
     terminal.show(console, result, reports)
     if in_actions:
         prefix = github.repository_prefix(root, env)
-        _emit([masker.mask(line) for line in github.annotation_lines(result, prefix)])
-        github.write_outputs(
-            {k: masker.mask(v) for k, v in github.step_outputs(result, reports).items()}, env
-        )
+        _emit(github.annotation_lines(result, masker.mask(prefix)))
+        outputs = masker.mask_value(github.step_outputs(result, reports))
+        github.write_outputs(outputs, env)
     return Outcome(result, reports)
 
 

@@ -6,6 +6,7 @@ Gate failures are not errors: a step that ran and found problems returns a resul
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -116,3 +117,39 @@ class _Finished(Protocol):
 
 def _indent(text: str, prefix: str = "  | ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
+
+
+class SystemFault(FerroxError):
+    """The machine failed under ferrox (disk full, I/O error): no verdict can be delivered."""
+
+    exit_code = EXIT_TOOL
+
+
+# An OS error with one of these causes is the user's setup: a path that is a file where a
+# directory is wanted, missing, unwritable, read-only, a symlink loop. Anything else (no space
+# left, I/O error) is the machine's.
+_SETUP_ERRNOS = frozenset(
+    {
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EEXIST,
+        errno.EROFS,
+        errno.ELOOP,
+        errno.ENAMETOOLONG,
+    }
+)
+
+
+def from_os_error(exc: OSError, doing: str) -> FerroxError:
+    """A one-line error for an OS error met while ``doing`` something: exit 2 or exit 3.
+
+    Exit 2 when the cause is the user's setup (see ``_SETUP_ERRNOS``), else exit 3.
+    """
+    where = f" ({exc.filename})" if exc.filename else ""
+    message = f"{doing}: {exc.strerror or exc}{where}"
+    if exc.errno in _SETUP_ERRNOS:
+        return UsageError(message)
+    return SystemFault(message)

@@ -9,7 +9,7 @@ import traceback
 from dataclasses import replace
 
 from ferrox.context import Context
-from ferrox.errors import FerroxError, UsageError
+from ferrox.errors import FerroxError, UsageError, from_os_error
 from ferrox.model import Status, StepResult
 from ferrox.steps.interface import Step
 
@@ -38,6 +38,8 @@ def _guarded(step: Step, ctx: Context) -> StepResult:
         raise
     except FerroxError as exc:  # ToolError: the tool gave no verdict
         message = masker.mask(str(exc))
+    except OSError as exc:  # a file the step needed: one line, no traceback, still no verdict
+        message = masker.mask(str(from_os_error(exc, f"step {step.name} could not complete")))
     except Exception as exc:  # noqa: BLE001 - a bug must fail the step, never pass it
         sys.stderr.write(masker.mask(traceback.format_exc()))
         message = masker.mask(f"ferrox internal error in step {step.name}: {exc!r}")

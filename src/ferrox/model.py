@@ -101,6 +101,15 @@ class TestCase:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table a step reports beside its findings (coverage per crate and per file)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class StepResult:
     """Everything a step learned: what the adapters render and the gates judged."""
 
@@ -120,3 +129,7 @@ class StepResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # The results of the steps a composite step (``security``) ran, each complete on its own.
     parts: tuple[StepResult, ...] = ()
+    # Shown in the terminal, the Markdown report (and job summary) and the JSON report.
+    tables: tuple[Table, ...] = ()
+    # Values a workflow can read: ``<step>-<name>`` in ``$GITHUB_OUTPUT`` and the JSON report.
+    outputs: dict[str, str] = field(default_factory=dict)

@@ -13,6 +13,7 @@ A user's whole noxfile::
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from typing import Any
 import nox
 
 from ferrox.cli import add_run_options, main, run_options, split_extra
-from ferrox.engine import run_step
-from ferrox.errors import FerroxError
+from ferrox.engine import error_masker, run_step
+from ferrox.errors import FerroxError, from_os_error
 from ferrox.sessions import PUBLISH
 from ferrox.steps import Step, all_steps, default_steps
 from ferrox.steps.interface import Variant
@@ -148,8 +149,11 @@ def _run_in_session(session: nox.Session, step: str, root: str | Path | None) ->
         session.error(f"bad arguments for {step}: {exc}")
     try:
         outcome = run_step(step, _root(root), options)
-    except FerroxError as exc:
-        session.error(f"{step}: {exc} (exit {exc.exit_code})")
+    except (FerroxError, OSError) as exc:
+        failure = exc if isinstance(exc, FerroxError) else from_os_error(exc, "could not complete")
+        # Masked like every other output: an error message can quote a tool's output.
+        message = error_masker(_root(root), os.environ).mask(str(failure))
+        session.error(f"{step}: {message} (exit {failure.exit_code})")
     if outcome.exit_code != 0:
         session.error(f"{step}: {outcome.result.status.value} (exit {outcome.exit_code})")
 

@@ -131,7 +131,13 @@ def load_pins(path: Path) -> Pins:
             key=sorted(unknown)[0],
             choices=["rustup", "cargo", "python"],
         )
+    for table in ("rustup", "cargo", "python"):
+        if not isinstance(data.get(table, {}), dict):
+            raise ConfigError("expected a table", file=str(path), key=table)
     components = data.get("rustup", {}).get("components", [])
+    # Component names reach the generated workflows and rustup's command line; tool names are
+    # checked with their tables below.
+    _check_name_list(path, "rustup.components", components)
     cargo_tools = []
     for name, spec in data.get("cargo", {}).items():
         _check_spec(path, "cargo", name, spec, _CARGO_KEYS)
@@ -161,9 +167,41 @@ def load_pins(path: Path) -> Pins:
     return Pins(path, tuple(components), tuple(cargo_tools), tuple(python_tools))
 
 
+# The pin file is repository content and its names reach `cargo install`, `pip install` and
+# `rustup component add`: a crate named `--git=https://...` or a wheel `--index-url=...` must
+# never be read as an option. Names are plain names; a wheel is exactly `name==version`.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_WHEEL_PIN = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!-]*"
+)
+
+
+def _check_plain(path: Path, key: str, value: Any, pattern: re.Pattern[str] = _PLAIN_NAME) -> None:
+    """A ConfigError unless ``value`` is a string of the safe form (never option-like)."""
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise ConfigError(
+            f"{value!r} is not a plain name (letters, digits, '.', '_', '+', '-'; no leading "
+            "'-'): it would reach an installer's command line",
+            file=str(path),
+            key=key,
+        )
+
+
+def _check_names(path: Path, table: str, name: str, spec: dict[str, Any]) -> None:
+    _check_plain(path, f"{table}.{name}", name)
+    for key in ("crate", "package", "binary"):
+        if key in spec:
+            _check_plain(path, f"{table}.{name}.{key}", spec[key])
+    for extra in spec.get("extras", []):
+        _check_plain(path, f"{table}.{name}.extras", extra)
+    if "wheel" in spec:
+        _check_plain(path, f"{table}.{name}.wheel", spec["wheel"], _WHEEL_PIN)
+
+
 def _check_spec(path: Path, table: str, name: str, spec: Any, keys: tuple[str, ...]) -> None:
     if not isinstance(spec, dict) or not isinstance(spec.get("version"), str):
         raise ConfigError("needs a version string", file=str(path), key=f"{table}.{name}.version")
+    _check_names(path, table, name, spec)
     extra = set(spec) - set(keys)
     if extra:
         raise ConfigError(
@@ -367,3 +405,11 @@ def _same(found: str, pinned: str) -> bool:
         return Version(found) == Version(pinned)
     except InvalidVersion:
         return found == pinned
+
+
+def _check_name_list(path: Path, key: str, names: Any) -> None:
+    """A list of plain names (no option, expression, quote or space)."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError("expected a list of names", file=str(path), key=key)
+    for name in names:
+        _check_plain(path, key, name)

@@ -1,4 +1,4 @@
-"""The one runner for external tools: lookup, timeouts, process-group kills, masking, records.
+"""The one runner for external tools: lookup, timeouts, process-tree kills, masking, records.
 
 Every external command ferrox starts goes through :class:`ToolRunner`. It never interprets a
 tool's exit status as success or failure (each step knows what its tool's codes mean); it turns
@@ -8,7 +8,6 @@ was killed by a signal.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import os
@@ -25,6 +24,7 @@ from typing import IO, cast
 
 from plumbum import local
 
+from ferrox import process_tree
 from ferrox.errors import ToolCrashed, ToolMissing, ToolTimeout
 from ferrox.masking import NO_MASKING, Masker
 from ferrox.model import CommandRecord
@@ -83,7 +83,7 @@ class ToolRunner:
         twin.records = []
         return twin
 
-    def pinned(self, env: Mapping[str, str]) -> ToolRunner:
+    def with_env(self, env: Mapping[str, str]) -> ToolRunner:
         """A runner whose children see ``env`` (an empty value removes the variable).
 
         It shares this runner's command records, so the step's report lists every command.
@@ -120,19 +120,23 @@ class ToolRunner:
         argv = (program, *args)
         shown = self.masker.mask_all(argv)
         command = local[str(path)][list(args)]
+        cookie = process_tree.new_cookie()
         start = time.monotonic()
         # plumbum types its Popen as text, but without text mode it is a bytes subprocess.Popen.
         process = cast(
             "subprocess.Popen[bytes]",
             command.popen(
                 cwd=str(cwd),
-                env={**self.env, **(env or {})},
+                # The cookie marks every descendant, so a timeout can find and kill them all.
+                env={**self.env, **(env or {}), process_tree.COOKIE_VARIABLE: cookie},
                 stdin=subprocess.DEVNULL,
-                # A group of its own: a timeout kills cargo *and* the processes it started.
+                # A group of its own (killed on timeout, with every descendant found elsewhere).
                 new_session=os.name == "posix",
             ),
         )
-        stdout, stderr, timed_out = _collect(process, timeout, self.echo_stderr, self.masker)
+        stdout, stderr, timed_out = _collect(
+            process, timeout, self.echo_stderr, self.masker, cookie
+        )
         duration = time.monotonic() - start
         # After wait() (and the kill on timeout) the exit status is always known.
         returncode: int = process.returncode if process.returncode is not None else -9
@@ -161,10 +165,20 @@ class ToolRunner:
         return completed
 
 
+def path_arg(relative: str) -> str:
+    """A relative path as an argument no option parser can mistake for an option.
+
+    A repository may hold a file named ``-r`` or ``--exclude=x``; ``./-r`` names the same file
+    and starts with no dash. (Only ``-`` needs it, and ``-`` alone, which many tools read as
+    stdin, gets it too.) For tools that accept ``--``, put file lists after it instead.
+    """
+    return f"./{relative}" if relative.startswith("-") else relative
+
+
 def _collect(
-    process: subprocess.Popen[bytes], timeout: float, echo: bool, masker: Masker
+    process: subprocess.Popen[bytes], timeout: float, echo: bool, masker: Masker, cookie: str
 ) -> tuple[str, str, bool]:
-    """Reads both pipes to the end (echoing stderr if asked); kills the group on timeout."""
+    """Reads both pipes to the end (echoing stderr if asked); kills the tree on timeout."""
     chunks: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
 
     def pump(name: str, pipe: IO[bytes] | None) -> None:
@@ -194,9 +208,9 @@ def _collect(
         process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_group(process)
+        _kill_tree(process, cookie)
     except BaseException:  # Ctrl-C: never leave cargo running behind us
-        _kill_group(process)
+        _kill_tree(process, cookie)
         raise
     for reader in readers:
         # Grandchildren killed with the group close the pipes; never hang on a stray holder.
@@ -208,10 +222,10 @@ def _collect(
     )
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _kill_tree(process: subprocess.Popen[bytes], cookie: str) -> None:
+    # Not only the group: nextest's tests and `setsid` daemons live in groups of their own.
     if os.name == "posix":
-        with contextlib.suppress(ProcessLookupError):  # already gone
-            os.killpg(process.pid, signal.SIGKILL)
+        process_tree.kill_tree(process.pid, cookie)
     else:  # pragma: no cover - Windows
         process.kill()
     process.wait()

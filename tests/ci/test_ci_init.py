@@ -46,7 +46,9 @@ def test_init_writes_everything_then_check_passes(ferrox: Call, project: Path) -
     assert done.code == 0, done.out + done.err
     for path in ("noxfile.py", "tasks.py", "ci/requirements.txt", ".github/workflows/ci.yml"):
         assert f"created   {path}" in done.out
-    assert "created   Dockerfile" in done.out and "no docker step exists yet" in done.out
+    assert "created   scripts/docker/Dockerfile.minimal" in done.out
+    assert "jobs:\n" in (project / ".github/workflows/ci.yml").read_text()
+    assert "run: nox -s docker\n" in (project / ".github/workflows/ci.yml").read_text()
     assert (project / "noxfile.py").read_text().count("\n") == 3
     assert "note: security.yml: not generated" in done.out or "security" in all_steps()
     requirements = (project / "ci" / "requirements.txt").read_text()
@@ -137,11 +139,14 @@ def test_config_section_goes_into_ferrox_toml_without_pyproject(tmp_path: Path) 
     assert config.globals.report_dir == "target/ferrox"
 
 
-def test_docker_writes_a_dockerfile_for_the_binary(project: Path) -> None:
-    planned = files.dockerfile(project, ToolRunner())
-    assert planned.path == Path("Dockerfile")
-    assert "FROM scratch" in planned.content
-    assert 'ENTRYPOINT ["/demo-cli"]' in planned.content
+def test_docker_writes_the_three_dockerfiles_for_the_binary(project: Path) -> None:
+    planned = {p.path: p.content for p in files.dockerfiles(project, ToolRunner())}
+    assert set(planned) == {
+        Path("scripts/docker") / f"Dockerfile.{variant}" for variant in ("cpu", "gpu", "minimal")
+    }
+    minimal = planned[Path("scripts/docker/Dockerfile.minimal")]
+    assert "ARG BASE_IMAGE=scratch" in minimal
+    assert 'ENTRYPOINT ["/usr/local/bin/demo-cli"]' in minimal
 
 
 @pytest.mark.parametrize(

@@ -101,3 +101,12 @@ def test_nox_list_output_it_cannot_use_is_a_tool_error(
     with pytest.raises(ToolOutputError, match=message):
         nox_list(_Canned(returncode, stdout), tmp_path, ["-t", "ci"])
     assert unknown_sessions(_Canned(1, ""), tmp_path, []) == set()
+
+
+def test_an_option_like_session_name_never_reaches_nox(tmp_path: Path) -> None:
+    class _Refuse(_Canned):
+        def run(self, program: str, args: Sequence[str], **_kwargs: Any) -> Completed:
+            raise AssertionError(f"nox was run with {args}")
+
+    found = unknown_sessions(_Refuse(0, ""), tmp_path, ["-f", "--help"])
+    assert found == {"-f", "--help"}

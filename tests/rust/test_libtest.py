@@ -51,8 +51,25 @@ def test_parse_libtest_reads_outcomes_and_failure_output() -> None:
 
 def test_truncated_libtest_output_is_rejected() -> None:
     truncated = LIBTEST_OUTPUT.replace("test a::ok ... ok\n", "")
-    with pytest.raises(TestOutputError, match="summary says"):
+    # Caught twice over: the binary reported fewer tests than it announced, and the summary.
+    with pytest.raises(TestOutputError, match=r"announced 3 test.* reported 2"):
         parse_libtest(truncated, "suite")
+
+
+def test_a_binary_ended_by_a_test_is_rejected_naming_it() -> None:
+    # A test called std::process::exit(0): the binary announced 2 tests, reported none and
+    # printed no summary; the next binary ran normally.
+    text = (
+        "running 2 tests\n"
+        "running 1 test\ntest b ... ok\n\n"
+        "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
+    )
+    binaries = ["Running unittests src/lib.rs (target/debug/deps/x-1)", "Running tests/b.rs"]
+    with pytest.raises(TestOutputError, match=r"unittests src/lib.rs .* announced 2 test\(s\)"):
+        parse_libtest(text, "suite", binaries)
+    last = "running 1 test\ntest b ... ok\n"  # the last binary ended before its summary
+    with pytest.raises(TestOutputError, match="test binary #1 announced 1"):
+        parse_libtest(last, "suite")
 
 
 def test_nextest_junit_is_checked_for_consistency() -> None:

@@ -274,3 +274,39 @@ def test_ci_installs_the_backend_the_project_configured(tmp_path: Path) -> None:
     job = ci_yml.split("\n  coverage:\n", 1)[1].split("\n\n", 1)[0]
     assert "nox -s tools -- cargo-llvm-cov" in job
     assert "cargo-tarpaulin" not in job
+
+
+def test_tables_and_outputs_reach_every_report(tmp_path: Path) -> None:
+    from ferrox.masking import Masker
+    from ferrox.model import Status, StepResult, Table
+    from ferrox.report import github, markdown, write_reports
+
+    table = Table("Coverage per crate", ("crate", "line %"), (("a|b", "91.0%"),))
+    result = StepResult(
+        step="coverage", tool="cargo-llvm-cov", status=Status.PASS, summary="91%",
+        tables=(table,), outputs={"line-percent": "91.0"},
+    )  # fmt: skip
+    reports = write_reports(
+        result, root=tmp_path, report_dir=tmp_path / "r", env={}, masker=Masker.of(())
+    )
+    document = json.loads(reports["json"].read_text())
+    assert document["tables"] == [
+        {"title": "Coverage per crate", "columns": ["crate", "line %"], "rows": [["a|b", "91.0%"]]}
+    ]
+    assert document["outputs"] == {"line-percent": "91.0"}
+    assert "| a\\|b | 91.0% |" in markdown.render(result)
+    assert github.step_outputs(result, {})["coverage-line-percent"] == "91.0"
+
+
+def test_a_test_exiting_zero_cannot_hide_failures_under_coverage(
+    ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
+) -> None:
+    # Issue 15's item 3 holds for every step that reads libtest's output, coverage too.
+    from trust_faults import fault
+
+    row = fault("T29")
+    crate = fresh_crate("exit_zero_test")
+    (crate / "ferrox.toml").write_text('[coverage]\nbackend = "llvm-cov"\n')
+    result = ferrox("run", "coverage", "-C", str(crate))
+    assert result.code == row.exit, result.out + result.err
+    assert row.message in result.out + result.err

@@ -81,7 +81,10 @@ def test_exit_one_without_a_diff_is_not_a_pass(
     ferrox: Callable[..., object], shared_crates: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
     fake_tools(
-        "cargo", "import sys\nsys.stderr.write('error: failed to parse manifest\\n')\nsys.exit(1)\n"
+        "cargo",
+        "import sys\nif sys.argv[1:] == ['fmt', '--version']:\n"
+        "    print('rustfmt 1.9.0-stable'); sys.exit(0)\n"
+        "sys.stderr.write('error: failed to parse manifest\\n')\nsys.exit(1)\n",
     )
     result = ferrox("run", "fmt", "-C", str(shared_crates / "clean"))
     assert result.code == 3

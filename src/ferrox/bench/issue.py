@@ -100,7 +100,7 @@ def create_issue(
         raise UsageError(f"repository must be OWNER/NAME, got {repository!r}")
     if not token:
         raise UsageError("creating an issue needs a token (set the variable named by token_env)")
-    masker = Masker(tuple(sorted({*masker.secrets, token}, key=len, reverse=True)))
+    masker = masker.including([token])  # with its escaped spellings, like every secret
     url = f"{api_url.rstrip('/')}/repos/{repository}/issues"
     labels = urllib.parse.quote(",".join(issue.labels))
     found = _call(f"{url}?state=open&per_page=100&labels={labels}", None, token, masker, timeout)

@@ -36,6 +36,8 @@ def base_worktree(
     runner: ToolRunner, root: Path, base_ref: str, where: Path, timeout: float
 ) -> tuple[Path, str]:
     """A git worktree at the merge-base of ``base_ref`` and HEAD; returns (project dir, commit)."""
+    if base_ref.startswith("-"):  # a --base from the command line skips settings validation
+        raise UsageError(f"git ref {base_ref!r} starts with '-' (it would be read as an option)")
     toplevel = Path(git(runner, ["rev-parse", "--show-toplevel"], root, timeout)).resolve()
     commit = git(runner, ["merge-base", base_ref, "HEAD"], root, timeout)
     remove_worktree(runner, root, where, timeout)
@@ -66,7 +68,7 @@ def build_benches(
     the project's first benchmark).
     """
     args = ["bench", "--workspace", "--no-run", "--message-format", "json"]
-    args += [arg for name in benches for arg in ("--bench", name)]
+    args += [f"--bench={name}" for name in benches]  # one token: a value, never an option
     env = {"CARGO_TARGET_DIR": str(target_dir)} if target_dir is not None else None
     done = runner.run("cargo", args, cwd=project, timeout=timeout, env=env)
     if done.returncode != 0:

@@ -69,6 +69,28 @@ def workflow_files(inputs: planner.Inputs) -> tuple[list[PlannedFile], tuple[str
     return files, result.notes
 
 
+def check_extra_sessions(root: Path, ci: CiSettings, runner: ToolRunner) -> str | None:
+    """Raises ConfigError for an extra session nox does not know; a note when none can be asked.
+
+    Their names are checked at load (a job id, no expression); that they are sessions of the
+    project's noxfile can only be asked of nox, once there is a noxfile.
+    """
+    if not ci.extra_sessions:
+        return None
+    if not (root / "noxfile.py").is_file():
+        return "extra_sessions: not checked (no noxfile.py yet); `ferrox ci parity` checks them"
+    from ferrox.ci.parity import unknown_sessions  # noqa: PLC0415 - runs nox, init only
+
+    unknown = unknown_sessions(runner, root, list(ci.extra_sessions))
+    if unknown:
+        raise ConfigError(
+            f"{', '.join(sorted(unknown))}: not a session of noxfile.py",
+            file=find_source(root).describe(),
+            key="ci.extra_sessions",
+        )
+    return None
+
+
 def scaffold_files(
     root: Path,
     inputs: planner.Inputs,
@@ -76,7 +98,7 @@ def scaffold_files(
     runner: ToolRunner,
     fetch: requirements.Fetch = requirements.fetch_pypi,
 ) -> tuple[list[PlannedFile], list[str]]:
-    """noxfile.py, tasks.py, the config section, ci/requirements.txt and the Dockerfile."""
+    """noxfile.py, tasks.py, the config section, ci/requirements.txt and the Dockerfiles."""
     files = [
         PlannedFile(Path("noxfile.py"), render.render_template("noxfile.py"), "scaffold"),
         PlannedFile(Path("tasks.py"), render.render_template("tasks.py"), "scaffold"),
@@ -89,8 +111,8 @@ def scaffold_files(
         files.append(section)
     files.append(requirements_file(root, inputs.ci, fetch))
     if inputs.ci.docker:
-        files.append(dockerfile(root, runner))
-        notes.append("Dockerfile: written; no docker step exists yet, so no workflow builds it")
+        files += dockerfiles(root, runner)
+        notes.append("scripts/docker/: the cpu, gpu and minimal Dockerfiles (`nox -s docker`)")
     return files, notes
 
 
@@ -234,10 +256,12 @@ def _build_requires(root: Path) -> list[str]:
     return [str(r) for r in document.get("build-system", {}).get("requires", [])]
 
 
-def dockerfile(root: Path, runner: ToolRunner) -> PlannedFile:
-    """A FROM scratch image holding the workspace's (first) binary, statically linked."""
-    content = render.render_template("Dockerfile", binary=_binary_name(root, runner))
-    return PlannedFile(Path("Dockerfile"), content, "scaffold")
+def dockerfiles(root: Path, runner: ToolRunner) -> list[PlannedFile]:
+    """The docker step's Dockerfiles (cpu, gpu, minimal) for the workspace's (first) binary."""
+    from ferrox.docker.dockerfiles import render_all  # noqa: PLC0415 - only init needs it
+
+    rendered = render_all(_binary_name(root, runner))
+    return [PlannedFile(path, content, "scaffold") for path, content in rendered.items()]
 
 
 def _binary_name(root: Path, runner: ToolRunner) -> str:

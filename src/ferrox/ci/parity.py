@@ -103,9 +103,15 @@ def nox_list(runner: ToolRunner, root: Path, selection: list[str]) -> list[dict[
 
 
 def unknown_sessions(runner: ToolRunner, root: Path, names: list[str]) -> set[str]:
-    """The names nox reports as not found (one ``nox --list`` call)."""
+    """The names nox reports as not found (one ``nox --list`` call).
+
+    The names come from workflow files, repository content: one that looks like an option
+    (``-f other.py``) would be read as one by nox, so it is unknown without asking.
+    """
+    option_like = {name for name in names if name.startswith("-")}
+    names = [name for name in names if name not in option_like]
     if not names:
-        return set()
+        return option_like
     done = runner.run(
         sys.executable,
         ["-m", "nox", "-f", "noxfile.py", "--list", "--json", "-s", *names],
@@ -113,11 +119,11 @@ def unknown_sessions(runner: ToolRunner, root: Path, names: list[str]) -> set[st
         timeout=NOX_TIMEOUT_S,
     )
     if done.returncode == 0:
-        return set()
+        return option_like
     match = _NOT_FOUND.search(done.stderr)
     if match is None:
         raise ToolOutputError.of(done, "nox --list failed", tool="nox")
-    return {name.strip() for name in match.group(1).split(",")}
+    return option_like | {name.strip() for name in match.group(1).split(",")}
 
 
 def check_parity(root: Path, runner: ToolRunner, steps: Mapping[str, Step]) -> ParityReport:

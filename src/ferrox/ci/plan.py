@@ -20,6 +20,7 @@ from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.ci.workflows import WORKFLOWS, WorkflowKind
+from ferrox.errors import ConfigError
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
 
@@ -47,7 +48,12 @@ class Plan:
 
 def plan(inputs: Inputs) -> Plan:
     """The workflows for this registry and configuration."""
-    placed = placements(inputs.steps)
+    placed = {
+        name: [
+            (step, job) for step, job in jobs if not job.when_ci or getattr(inputs.ci, job.when_ci)
+        ]
+        for name, jobs in placements(inputs.steps).items()
+    }
     workflows: list[Workflow] = []
     notes: list[str] = []
     for kind in WORKFLOWS.values():
@@ -80,6 +86,14 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
     if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
+    taken = [job.id for job in jobs]
+    if clashes := sorted({job_id for job_id in taken if taken.count(job_id) > 1}):
+        # YAML keeps the last of two equal keys: one job would silently vanish.
+        raise ConfigError(
+            f"{', '.join(clashes)}: already a job of {kind.file}; an extra session needs a "
+            "name of its own",
+            key="ci.extra_sessions",
+        )
     fanned = kind.matrix_purpose and any(job.matrix for job in jobs)
     return Workflow(
         file=kind.file,
@@ -108,7 +122,7 @@ def step_job(inputs: Inputs, step: Step, ci_job: CiJob) -> Job:
         cache=ci_job.cargo_cache, run_args=run_args, targets=axis == "native-target",
         before=tuple(_carried(f) for f in ci_job.carries),
         after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
-        fetch_all=ci_job.full_history, env=env,
+        fetch_all=ci_job.full_history, env=env, rust_targets=ci_job.rust_targets,
         artifact_suffix=f"-${{{{ matrix.{_AXIS_ROW[axis]} }}}}" if axis else "",
     )  # fmt: skip
     events = " || ".join(f"github.event_name == '{event}'" for event in ci_job.events)
@@ -180,6 +194,7 @@ def _session_job(
     after: tuple[JobStep, ...] = (),
     fetch_all: bool = False,
     env: Pairs = (),
+    rust_targets: tuple[str, ...] = (),
 ) -> Job:
     """A job that sets up Python (and Rust), installs nox + ferrox, and runs one session."""
     job_id = job_id or session
@@ -200,6 +215,8 @@ def _session_job(
             toolchain = (*toolchain, ("components", ", ".join(inputs.components)))
         if targets:
             toolchain = (*toolchain, ("targets", "${{ matrix.target }}"))
+        elif rust_targets:
+            toolchain = (*toolchain, ("targets", ", ".join(rust_targets)))
         steps.append(JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
         if cache:
             steps.append(_cache_step(session))

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ferrox.coverage.model import FileCoverage, Group, Totals
+from ferrox.model import Table
 
 BADGE_COLOURS = ((90.0, "brightgreen"), (80.0, "green"), (70.0, "yellowgreen"), (60.0, "yellow"))
 
@@ -81,6 +82,40 @@ def markdown(
             )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def step_tables(groups: Sequence[Group], thresholds: Mapping[str, float]) -> tuple[Table, ...]:
+    """The per-crate and per-file tables every report shows (terminal, Markdown, JSON)."""
+    crates = Table(
+        "Coverage per crate",
+        ("crate", "language", "lines", "covered", "line %", "required"),
+        tuple(
+            (
+                group.name,
+                group.language,
+                str(group.totals.total),
+                str(group.totals.covered),
+                percent_text(group.totals.percent),
+                "-" if thresholds.get(group.name) is None else f"{thresholds[group.name]:g}%",
+            )
+            for group in groups
+        ),
+    )
+    files = Table(
+        "Coverage per file",
+        ("file", "lines", "covered", "line %"),
+        tuple(
+            (
+                item.path,
+                str(item.total),
+                str(item.covered),
+                percent_text(Totals(item.covered, item.total).percent),
+            )
+            for group in groups
+            for item in group.files
+        ),
+    )
+    return (crates, files)
 
 
 def as_data(groups: Sequence[Group]) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
         publishing = [] if problems else flow.describe_publishing(release, plan)
         if options.json:
             data = {**plan.to_data(), "publishing": publishing, "problems": problems}
-            print(masker.mask(json.dumps(data, indent=2)))
+            print(json.dumps(masker.mask_data(data), indent=2))  # masked before escaping
         else:
             console.print(
                 escape(masker.mask(render_plan(plan, publishing, problems))), highlight=False

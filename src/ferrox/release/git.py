@@ -92,6 +92,15 @@ class Git:
         done = self.run("remote", "get-url", remote, check=False)
         return done.stdout.strip() or None if done.returncode == 0 else None
 
+    def is_shallow(self) -> bool:
+        """Whether the clone's history was cut (``git clone --depth``): tags may be missing."""
+        return self.out("rev-parse", "--is-shallow-repository") == "true"
+
+    def remote_tags(self, remote: str) -> list[str]:
+        """Every tag on the remote (``git ls-remote``): a tag may exist there and not here."""
+        lines = self.out("ls-remote", "--tags", "--refs", remote).splitlines()
+        return [line.split("refs/tags/", 1)[1] for line in lines if "refs/tags/" in line]
+
     def remote_has_tag(self, remote: str, tag: str) -> bool:
         """Whether the remote holds the tag (``git ls-remote``)."""
         return bool(self.out("ls-remote", "--tags", remote, f"refs/tags/{tag}"))

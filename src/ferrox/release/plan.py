@@ -116,7 +116,7 @@ def compute_plan(
     """Checks the repository and computes the release; raises UsageError naming what is wrong."""
     git = Git(runner, root, settings.timeout)
     prefix = settings.tag_prefix
-    latest = latest_version(git.tags(), prefix)
+    latest = latest_version(_known_tags(git, settings), prefix)
     previous_tag = latest.tag(prefix) if latest else None
     workspace = load_workspace(runner, root) if (root / "Cargo.toml").is_file() else None
     # Before the first tag, --bump starts from the version the manifests carry.
@@ -158,6 +158,33 @@ def compute_plan(
         publishers=publishers,
         ci=ci,
     )
+
+
+def _known_tags(git: Git, settings: ReleaseSettings) -> list[str]:
+    """The local tags, once the remote is known to hold no newer release tag.
+
+    A shallow clone is refused: its tags and history (hence the changelog and the latest
+    version) may be incomplete, and nothing in it says so.
+    """
+    if git.is_shallow():
+        raise UsageError(
+            "this is a shallow clone: its history and tags may be incomplete, so the latest "
+            "release cannot be known; fetch everything first (`git fetch --unshallow --tags`, "
+            "or `fetch-depth: 0` in actions/checkout)"
+        )
+    tags = git.tags()
+    if git.remote_url(settings.remote) is None:
+        return tags  # no remote to ask (publishing through git then fails on its own)
+    prefix = settings.tag_prefix
+    local = latest_version(tags, prefix)
+    remote = latest_version(git.remote_tags(settings.remote), prefix)
+    if remote is not None and (local is None or remote.newer_than(local)):
+        raise UsageError(
+            f"{settings.remote} has release tag {remote.tag(prefix)}, newer than any local tag "
+            f"(latest here: {_latest(local, prefix)}); fetch first: `git fetch --tags "
+            f"{settings.remote}`"
+        )
+    return tags
 
 
 def _check_repository(

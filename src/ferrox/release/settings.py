@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ferrox.config import SettingError, setting
+from ferrox.config import SettingError, check_not_option, setting
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -56,6 +56,11 @@ class ReleaseSettings:
         from ferrox.release.publishers import PUBLISHER_NAMES  # noqa: PLC0415
         from ferrox.steps import all_steps  # noqa: PLC0415
 
+        # Each reaches git's argv (push, ls-remote, tag): never as an option.
+        check_not_option("branch", self.branch, "branch")
+        check_not_option("remote", self.remote, "remote")
+        check_not_option("tag_prefix", self.tag_prefix, "tag prefix")
+        check_not_option("targets", self.targets, "target")  # cargo build --target
         if self.gates != ("default",):
             steps = all_steps()
             if unknown := [name for name in self.gates if name not in steps]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
+from ferrox.errors import from_os_error
 from ferrox.model import Finding, Level, StepResult
 
 MAX_ANNOTATIONS = 50
@@ -60,8 +61,11 @@ def append_step_summary(markdown: str, env: Mapping[str, str]) -> Path | None:
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown)
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    except OSError as exc:
+        raise from_os_error(exc, "cannot append to $GITHUB_STEP_SUMMARY") from None
     return path
 
 
@@ -74,8 +78,12 @@ GROUP_END = "::endgroup::"
 
 
 def add_mask_lines(secrets: Iterable[str]) -> list[str]:
-    """``::add-mask::`` for each secret, so the runner hides it in every later log line too."""
-    return [f"::add-mask::{_data(secret)}" for secret in secrets]
+    """``::add-mask::`` for each secret, so the runner hides it in every later log line too.
+
+    One line at a time: the log is masked line by line, so a multi-line value registered whole
+    would still show in clear (the masker already holds each of its lines as a secret).
+    """
+    return [f"::add-mask::{_data(secret)}" for secret in secrets if len(secret.splitlines()) == 1]
 
 
 def step_outputs(result: StepResult, reports: Mapping[str, Path]) -> dict[str, str]:
@@ -86,6 +94,8 @@ def step_outputs(result: StepResult, reports: Mapping[str, Path]) -> dict[str, s
     }
     for kind, path in reports.items():
         outputs[f"{result.step}-{kind.replace('_', '-')}"] = str(path)
+    for name, value in result.outputs.items():
+        outputs[f"{result.step}-{name}"] = value
     return outputs
 
 
@@ -95,10 +105,13 @@ def write_outputs(outputs: Mapping[str, str], env: Mapping[str, str]) -> Path | 
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        for name, value in outputs.items():
-            # One line each; a value with a newline would need the heredoc form, ours have none.
-            handle.write(f"{name}={value.replace(chr(10), ' ')}\n")
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            for name, value in outputs.items():
+                # One line each: a value with a line break would need the heredoc form.
+                handle.write(f"{name}={' '.join(value.splitlines())}\n")
+    except OSError as exc:
+        raise from_os_error(exc, "cannot append to $GITHUB_OUTPUT") from None
     return path
 
 

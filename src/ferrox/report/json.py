@@ -10,7 +10,7 @@ from typing import Any
 
 from ferrox import __version__
 from ferrox.files import write_text_atomic
-from ferrox.model import StepResult
+from ferrox.model import StepResult, Table
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://github.com/ferrox-dev/ferrox/blob/main/src/ferrox/report/report-v1.schema.json"
@@ -55,6 +55,16 @@ def to_dict(result: StepResult, root: Path, reports: Mapping[str, str]) -> dict[
         "reports": dict(reports),
         **({"parts": [to_dict(part, root, {}) for part in result.parts]} if result.parts else {}),
         **({"extra": dict(result.extra)} if result.extra else {}),
+        **({"tables": [_table(table) for table in result.tables]} if result.tables else {}),
+        **({"outputs": dict(result.outputs)} if result.outputs else {}),
+    }
+
+
+def _table(table: Table) -> dict[str, Any]:
+    return {
+        "title": table.title,
+        "columns": list(table.columns),
+        "rows": [list(r) for r in table.rows],
     }
 
 

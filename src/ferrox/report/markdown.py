@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ferrox.model import Status, StepResult
+from ferrox.model import Status, StepResult, Table
 
 MAX_FINDINGS = 50
+MAX_OPEN_ROWS = 10
 _BADGE = {Status.PASS: "✅", Status.FAIL: "❌", Status.ERROR: "💥"}
 
 
@@ -27,6 +28,8 @@ def render(result: StepResult, heading: str = "###") -> str:
             for check in result.gates
         ]
         lines.append("")
+    for table in result.tables:
+        lines += _table(table)
     if result.findings:
         shown = result.findings[:MAX_FINDINGS]
         lines += [
@@ -46,6 +49,19 @@ def render(result: StepResult, heading: str = "###") -> str:
             )
         lines += ["", "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _table(table: Table) -> list[str]:
+    """A step's table; a long one folded, so the verdict stays at the top of the summary."""
+    rows = [
+        "| " + " | ".join(_cell(c) for c in table.columns) + " |",
+        "| " + " | ".join("---" for _ in table.columns) + " |",
+        *("| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows),
+    ]
+    if len(table.rows) > MAX_OPEN_ROWS:
+        title = f"{_cell(table.title)} ({len(table.rows)} rows)"
+        return [f"<details><summary>{title}</summary>", "", *rows, "", "</details>", ""]
+    return [f"**{_cell(table.title)}**", "", *rows, ""]
 
 
 def _render_composite(result: StepResult, heading: str) -> str:

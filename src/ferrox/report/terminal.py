@@ -10,8 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from ferrox.model import Level, Status, StepResult
+from ferrox.model import Table as StepTable
 
 MAX_FINDINGS = 20
+MAX_TABLE_ROWS = 15
 _STYLE = {Status.PASS: "bold green", Status.FAIL: "bold red", Status.ERROR: "bold magenta"}
 _LEVEL_STYLE = {Level.ERROR: "red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
 
@@ -30,6 +32,8 @@ def show(console: Console, result: StepResult, reports: Mapping[str, Path]) -> N
     for check in result.gates:
         if not check.passed:
             console.print(f"  [red]gate {check.name}[/]: {escape(check.description)}")
+    for step_table in result.tables:
+        _show_table(console, step_table)
     sources = [(part.step, part.findings) for part in result.parts] or [("", result.findings)]
     ordered = sorted(
         ((step, finding) for step, findings in sources for finding in findings),
@@ -74,3 +78,18 @@ def _show_parts(console: Console, parts: Sequence[StepResult]) -> None:
             f"{part.duration_s:.1f} s",
         )
     console.print(table)
+
+
+def _show_table(console: Console, step_table: StepTable) -> None:
+    """A step's table, its first rows: the Markdown and JSON reports have them all."""
+    table = Table(
+        title=escape(step_table.title), title_justify="left", header_style="bold", box=None
+    )
+    for column in step_table.columns:
+        table.add_column(escape(column), overflow="fold")
+    for row in step_table.rows[:MAX_TABLE_ROWS]:
+        table.add_row(*(escape(value) for value in row))
+    console.print(table)
+    hidden = len(step_table.rows) - MAX_TABLE_ROWS
+    if hidden > 0:
+        console.print(f"  [dim]… {hidden} more row(s) in the Markdown report[/]")

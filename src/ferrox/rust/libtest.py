@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ferrox.model import TestCase, TestOutcome
@@ -13,6 +14,8 @@ _SUMMARY_LINE = re.compile(
     r"^test result: (?:ok|FAILED)\. "
     r"(?P<passed>\d+) passed; (?P<failed>\d+) failed; (?P<ignored>\d+) ignored"
 )
+_RUNNING_LINE = re.compile(r"^running (?P<count>\d+) tests?$")
+_CARGO_RUNNING = re.compile(r"^\s+(?P<what>(?:Running|Doc-tests) .+?)\s*$")
 _FAILURE_HEADER = re.compile(r"^---- (?P<name>.+?) stdout ----$")
 _PANIC = re.compile(r"panicked at (?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<column>\d+)")
 _OUTCOMES = {"ok": TestOutcome.PASSED, "FAILED": TestOutcome.FAILED, "ignored": TestOutcome.SKIPPED}
@@ -33,25 +36,37 @@ class PanicLocation:
     column: int
 
 
-def parse_libtest(text: str, suite: str) -> list[TestCase]:
+def parse_libtest(text: str, suite: str, binaries: Sequence[str] = ()) -> list[TestCase]:
     """Test cases from libtest's human output, with failure output attached.
 
     Raises TestOutputError when the per-test lines disagree with libtest's own summary lines,
-    which is what truncated or interleaved output looks like.
+    which is what truncated or interleaved output looks like, and when a test binary announced
+    ``running N tests`` but did not report N results and its ``test result:`` line: a test
+    that ends its process (``std::process::exit(0)``) takes its binary's other results with it.
+    ``binaries`` names the binaries in the order they ran (cargo's ``Running`` lines).
     """
     outcomes: list[tuple[str, TestOutcome]] = []
     failure_output: dict[str, list[str]] = {}
     summary = {"passed": 0, "failed": 0, "ignored": 0}
     current: list[str] | None = None
+    sections: list[_Section] = []
     for line in text.splitlines():
-        if match := _RESULT_LINE.match(line):
+        if match := _RUNNING_LINE.match(line):
+            _check_closed(sections, binaries)
+            sections.append(_Section(int(match["count"])))
+            current = None
+        elif match := _RESULT_LINE.match(line):
             outcomes.append((match["name"], _OUTCOMES[match["outcome"]]))
+            if sections:
+                sections[-1].results += 1
             current = None
         elif match := _FAILURE_HEADER.match(line):
             current = failure_output.setdefault(match["name"], [])
         elif match := _SUMMARY_LINE.match(line):
             for key in summary:
                 summary[key] += int(match[key])
+            if sections:
+                sections[-1].summarised = True
             current = None
         elif line.strip() == "failures:":
             current = None
@@ -62,6 +77,7 @@ def parse_libtest(text: str, suite: str) -> list[TestCase]:
         "failed": sum(1 for _, o in outcomes if o is TestOutcome.FAILED),
         "ignored": sum(1 for _, o in outcomes if o is TestOutcome.SKIPPED),
     }
+    _check_closed(sections, binaries)
     if counted != summary:
         raise TestOutputError(f"test lines count {counted} but libtest's summary says {summary}")
     cases = []
@@ -69,6 +85,37 @@ def parse_libtest(text: str, suite: str) -> list[TestCase]:
         output = "\n".join(failure_output.get(name, [])).strip()
         cases.append(TestCase(suite, name, outcome, message=_first_message(output), output=output))
     return cases
+
+
+@dataclass
+class _Section:
+    """One test binary's run: the count it announced and what it reported."""
+
+    announced: int
+    results: int = 0
+    summarised: bool = False
+
+
+def _check_closed(sections: list[_Section], binaries: Sequence[str]) -> None:
+    """The last binary reported every test it announced, and its summary line."""
+    if not sections:
+        return
+    last = sections[-1]
+    if last.summarised and last.results == last.announced:
+        return
+    index = len(sections) - 1
+    name = binaries[index] if index < len(binaries) else f"test binary #{index + 1}"
+    ending = "and no `test result:` line" if not last.summarised else "before its summary"
+    raise TestOutputError(
+        f"{name} announced {last.announced} test(s) but reported {last.results} {ending}: "
+        "its process ended early (a test called std::process::exit?), so the missing tests "
+        "have no verdict"
+    )
+
+
+def cargo_running_lines(stderr: str) -> list[str]:
+    """The test binaries cargo ran, in order, from its ``Running``/``Doc-tests`` lines."""
+    return [m["what"] for m in map(_CARGO_RUNNING.match, stderr.splitlines()) if m]
 
 
 def parse_nextest_junit(xml_text: str) -> list[TestCase]:

@@ -19,6 +19,7 @@ from ferrox.context import Context
 from ferrox.errors import ToolError, ToolOutputError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.rust.cargo_subcommand import check_subcommand
+from ferrox.rust.lock_sync import stale_dependencies
 from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
 from ferrox.rust.rustsec import Advisory, AuditReport, WarningKind, parse_report
 from ferrox.rust.workspace import CARGO_HINT
@@ -36,6 +37,7 @@ from ferrox.vulns.severity import Severity, severity_of_vector
 
 TOOL = "cargo-audit"
 GIT_TIMEOUT_S = 30.0
+_CLOCK_SKEW_DAYS = 1 / 24  # an hour of clock difference between machines is tolerated
 _YANK_UNCHECKED = re.compile(r"couldn't check if the package is yanked: (?P<why>.*)")
 _INDEX_NAME = re.compile(r"index: (?P<name>[A-Za-z0-9_-]+)\s*$")
 _LEVELS = {
@@ -93,6 +95,15 @@ def run(ctx: Context) -> StepResult:
     )
     lock_path = _lockfile(ctx)
     lock = read_lockfile(lock_path, TOOL)
+    if stale := stale_dependencies(ctx.runner, ctx.root, lock_path, settings.timeout):
+        # The audit reads the lock alone: a dependency missing from it would go unaudited.
+        raise ToolError(
+            f"{ctx.relative(lock_path)} does not match Cargo.toml: not locked: "
+            + "; ".join(stale[:5])
+            + (f" and {len(stale) - 5} more" if len(stale) > 5 else ""),
+            tool=TOOL,
+            hint="run `cargo update --workspace` (or `cargo generate-lockfile`), commit Cargo.lock",
+        )
     db = (ctx.root / settings.db).resolve() if settings.db else None
     if db is not None and settings.offline and not db.is_dir():
         raise ToolError(
@@ -361,7 +372,17 @@ def _db_age_days(ctx: Context, db: Path | None) -> float:
                 f"cannot tell the age of the advisory database {db}: no advisories", tool=TOOL
             )
         changed = max(times)
-    return max(0.0, (dt.datetime.now(dt.timezone.utc).timestamp() - changed) / 86400)
+    age = (dt.datetime.now(dt.timezone.utc).timestamp() - changed) / 86400
+    if age < -_CLOCK_SKEW_DAYS:
+        # A date in the future is a wrong clock or a forged DB: its age, hence its freshness
+        # gate, cannot be trusted (it used to read as age 0, the freshest possible).
+        raise ToolError(
+            f"the advisory database {db} is dated {-age:.1f} day(s) in the future: "
+            "its age cannot be trusted",
+            tool=TOOL,
+            hint="check the system clock, or fetch the database again",
+        )
+    return max(0.0, age)
 
 
 STEP = Step(

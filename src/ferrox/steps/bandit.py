@@ -68,7 +68,8 @@ def run(ctx: Context) -> StepResult:
     for batch in scanners.batches([ctx.relative(path) for path in files]):
         done = ctx.runner.run(
             "bandit",
-            [*args, *batch],
+            # After `--`: a file named `-x.py` (bandit's --exclude) is a file, never an option.
+            [*args, "--", *batch],
             cwd=ctx.root,
             timeout=settings.timeout,
             hint=scanners.TOOLS_HINT,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ferrox.config import SettingError, setting
+from ferrox.config import SettingError, check_not_option, setting
 from ferrox.context import Context
 from ferrox.model import StepResult
 from ferrox.steps.ci_placement import CarriedFile, CiJob
@@ -128,6 +128,9 @@ class BenchSettings:
         from ferrox.bench.harness import forbidden_criterion_args  # noqa: PLC0415 - light module
         from ferrox.bench.thresholds import parse_overrides  # noqa: PLC0415 - light module
 
+        # The base reaches `git merge-base`, bench names cargo's argv: never as options.
+        check_not_option("base", self.base, "git ref")
+        check_not_option("benches", self.benches, "bench target")
         if not self.minor <= self.major <= self.critical:
             raise SettingError("minor", "need minor <= major <= critical")
         if self.min_pairs > self.max_pairs:

@@ -60,3 +60,8 @@ class CiJob:
     uploads_sarif: bool = False
     # Whether the matrix rows run one after another instead of side by side.
     one_row_at_a_time: bool = False
+    # A boolean `[ci]` setting that must be true for the job to be generated (`docker`: only
+    # projects that asked for Dockerfiles get the image job); empty: always generated.
+    when_ci: str = ""
+    # Rust targets the job's toolchain adds (the docker step's static musl binary).
+    rust_targets: tuple[str, ...] = ()

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ferrox import gates
-from ferrox.config import setting
+from ferrox.config import SettingError, setting
 from ferrox.context import Context
-from ferrox.errors import ToolOutputError
+from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Level, StepResult
 from ferrox.rust.cargo_messages import parse_cargo_messages
+from ferrox.rust.rustflags import lint_caps, silences_lints
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
@@ -29,6 +30,17 @@ class ClippySettings(CargoStepSettings):
     all_features: bool = setting(False, "enable every feature (--all-features)")
     features: tuple[str, ...] = setting((), "features to enable (--features)")
 
+    def __post_init__(self) -> None:
+        # `-A warnings` silences every warning, so the warnings gate could never fail.
+        if "warnings" in self.allow:
+            raise SettingError(
+                "allow", "'warnings' would silence every warning: raise max_warnings instead"
+            )
+        if silences_lints(list(self.extra_args)) or any("cap-lints" in a for a in self.extra_args):
+            raise SettingError(
+                "extra_args", "--cap-lints or -A warnings would silence the lints clippy reports"
+            )
+
 
 def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[str]:
     """The cargo arguments for a clippy run with these settings."""
@@ -38,7 +50,7 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
     if settings.all_features:
         args.append("--all-features")
     if settings.features:
-        args += ["--features", ",".join(settings.features)]
+        args.append(f"--features={','.join(settings.features)}")  # one token: never an option
     args += [*settings.extra_args, *extra, "--"]
     for flag, lints in (("-D", settings.deny), ("-W", settings.warn), ("-A", settings.allow)):
         for lint in lints:
@@ -49,6 +61,7 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
 def run(ctx: Context) -> StepResult:
     """Runs clippy over the workspace and gates on errors and warnings."""
     settings: ClippySettings = ctx.settings
+    _refuse_lint_caps(ctx)
     done = ctx.runner.run(
         "cargo",
         command_args(settings, ctx.extra_args),
@@ -88,6 +101,23 @@ def run(ctx: Context) -> StepResult:
         metrics={"errors": errors, "warnings": warnings},
         gates=checks,
     )
+
+
+def _refuse_lint_caps(ctx: Context) -> None:
+    """A ConfigError when rustc's flags cap lints or allow all warnings: clippy would pass.
+
+    rustc keeps the first ``--cap-lints`` it sees, so ferrox cannot override one set by the
+    environment or a ``.cargo/config.toml``; it refuses instead of reporting a silenced pass.
+    """
+    caps = lint_caps(ctx.root, ctx.runner.env)
+    if silences_lints(list(ctx.extra_args)) or any("cap-lints" in a for a in ctx.extra_args):
+        caps.append(f"the extra arguments pass `{' '.join(ctx.extra_args)}`")
+    if caps:
+        raise ConfigError(
+            "--cap-lints (or -A warnings) would silence the lints clippy is asked to report: "
+            + "; ".join(caps),
+            hint="remove it from these rustflags (cargo already caps dependencies' lints)",
+        )
 
 
 def _relative(ctx: Context, path: str) -> str:

@@ -125,7 +125,17 @@ def run(ctx: Context) -> StepResult:
         tests=backend.tests,
         tool_version=backend.version,
         extra={"reports": [str(p) for p in backend.files]},
+        tables=tables.step_tables(groups, required),
+        outputs=_step_outputs(rust.percent, change),
     )
+
+
+def _step_outputs(rust_percent: float | None, change: patch.PatchCoverage | None) -> dict[str, str]:
+    """``coverage-line-percent`` (and ``coverage-patch-percent``) for the workflow's next steps."""
+    outputs = {"line-percent": tables.percent_text(rust_percent).rstrip("%")}
+    if change is not None and change.percent is not None:
+        outputs["patch-percent"] = tables.percent_text(change.percent).rstrip("%")
+    return outputs
 
 
 def _patch_gate(

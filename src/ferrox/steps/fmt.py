@@ -10,6 +10,7 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, StepResult
+from ferrox.rust.cargo_subcommand import VERSION_TIMEOUT_S
 from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
@@ -17,6 +18,7 @@ from ferrox.steps.interface import CargoStepSettings, Step
 from ferrox.tools import Completed
 
 # rustfmt prints "Diff in /abs/file.rs:12:" (older releases: "Diff in /abs/file.rs at line 12:").
+_RUSTFMT_VERSION = re.compile(r"^rustfmt (\d+\.\d+\.\d+\S*)")
 _DIFF_HEADER = re.compile(r"^Diff in (?P<path>.+?)(?::| at line )(?P<line>\d+):\s*$")
 
 
@@ -31,6 +33,9 @@ class FmtSettings(CargoStepSettings):
 def run(ctx: Context) -> StepResult:
     """Checks formatting (after formatting everything when ``ctx.fix`` is set)."""
     settings: FmtSettings = ctx.settings
+    # Like every other tool: a `cargo-fmt` that cannot say what it is gives no verdict (a
+    # silent one exiting 0 would otherwise read as "all files formatted").
+    version = _rustfmt_version(ctx)
     fixed = 0
     if ctx.fix:
         before = _unformatted(ctx, _cargo_fmt(ctx, check=True))
@@ -54,7 +59,23 @@ def run(ctx: Context) -> StepResult:
         findings=tuple(findings),
         metrics={"unformatted_files": len(findings), "reformatted_files": fixed},
         gates=checks,
+        tool_version=version,
     )
+
+
+def _rustfmt_version(ctx: Context) -> str:
+    """rustfmt's version through ``cargo fmt --version``; no version line is no verdict."""
+    settings: FmtSettings = ctx.settings
+    timeout = min(settings.timeout, VERSION_TIMEOUT_S)  # the step's timeout bounds every call
+    done = ctx.runner.run(
+        "cargo", ["fmt", "--version"], cwd=ctx.root, timeout=timeout, hint=CARGO_HINT
+    )
+    raise_if_component_missing(done, "fmt", "rustfmt")
+    match = _RUSTFMT_VERSION.match(done.stdout.strip())
+    if done.returncode != 0 or match is None:
+        message = f"`cargo fmt --version` did not name a rustfmt version (exit {done.returncode})"
+        raise ToolOutputError.of(done, message, "rustfmt")
+    return match[1]
 
 
 def _cargo_fmt(ctx: Context, *, check: bool) -> Completed:

@@ -21,7 +21,7 @@ from ferrox.model import Status, StepResult
 from ferrox.project_kind import has_python_dependencies
 from ferrox.python import osv_local, scanners
 from ferrox.steps.interface import Step
-from ferrox.tools import Completed
+from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
 from ferrox.vulns.severity import Severity
 
@@ -45,7 +45,7 @@ def run(ctx: Context) -> StepResult:
     args = ["--format", "json", "--progress-spinner", "off", "--no-deps", "--disable-pip"]
     args += ["--strict", "--vulnerability-service", "osv"]
     for path in files:
-        args += ["--requirement", ctx.relative(path)]
+        args += ["--requirement", path_arg(ctx.relative(path))]
     with tempfile.TemporaryDirectory(prefix="ferrox-pip-audit-") as cache:
         args += ["--cache-dir", cache]
         if settings.db:

@@ -21,7 +21,7 @@ from ferrox.project_kind import has_python_dependencies
 from ferrox.python import scanners
 from ferrox.steps import pip_audit
 from ferrox.steps.interface import Step
-from ferrox.tools import Completed
+from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
 from ferrox.vulns.severity import severity_of_score
 
@@ -53,7 +53,7 @@ def run(ctx: Context) -> StepResult:
         env = scanners.NO_NETWORK_ENV
     version = scanners.check_version(ctx, "safety", SUPPORTED)
     for path in files:
-        args += ["-r", ctx.relative(path)]
+        args += ["-r", path_arg(ctx.relative(path))]
     done = ctx.runner.run(
         "safety",
         [*args, *ctx.extra_args],

@@ -1,7 +1,9 @@
 """``secrets``: detect-secrets over the tree (and optionally git history), gated at 0.
 
-Files: git's view (tracked plus untracked, .gitignore respected) or, outside git, every file
-below the root except build and environment directories. A committed ``.secrets.baseline``
+Files: git's view (every tracked file at any depth, plus untracked files .gitignore does not
+ignore) or, outside git, every file below the root except build and environment directories. Only
+``[secrets] exclude`` (and the baseline file itself) removes a file; a scan of zero files is a tool
+error (exit 3), never a pass. A committed ``.secrets.baseline``
 (detect-secrets' format) lists accepted findings: those do not count unless audited as real
 (``is_secret: true``). Extra regex patterns become a detect-secrets plugin of their own.
 
@@ -23,7 +25,7 @@ from typing import Any
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
-from ferrox.errors import ConfigError, ToolOutputError
+from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.python import scanners
 from ferrox.steps.interface import Step
@@ -81,10 +83,20 @@ def run(ctx: Context) -> StepResult:
     patterns = list(settings.extra_patterns)  # valid: checked when the settings were loaded
     baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
     version = scanners.check_version(ctx, "detect-secrets", SUPPORTED)
-    files = [f for f in _files(ctx) if not _excluded(f, settings)]
+    listed = _files(ctx)
+    excluded = _baseline_excludes(ctx.root / settings.baseline) if settings.baseline else []
+    files = [f for f in listed if not _excluded(f, settings, excluded)]
+    if not files:
+        # A scan of nothing says nothing: no verdict, never a pass.
+        raise ToolError(
+            f"no file to scan in {ctx.root} ({len(listed)} listed, all excluded by "
+            "`secrets.exclude` or the baseline): a scan of zero files is no verdict",
+            tool="detect-secrets",
+            hint="check `[secrets] exclude` and that the project holds its files",
+        )
     with tempfile.TemporaryDirectory(prefix="ferrox-secrets-") as scratch:
         plugin = _plugin(Path(scratch), patterns)
-        hits = _scan(ctx, files, plugin, ctx.root, settings) if files else []
+        hits = _scan(ctx, files, plugin, ctx.root, settings)
         if settings.history:
             hits += _history(ctx, Path(scratch), plugin, hits, settings)
         accepted = [h for h in hits if _accepted(h, baseline)]
@@ -147,20 +159,53 @@ def _files(ctx: Context) -> list[str]:
         if done.returncode != 0 and "not a git repository" not in done.stderr:
             raise ToolOutputError.of(done, "git ls-files failed", "git")
     if done is not None and done.returncode == 0:
+        # Everything git would commit, at any depth: a tracked file under `target/` or
+        # `node_modules/` is in the repository like any other, so it is scanned like any other.
         names = sorted({name for name in done.stdout.split("\0") if name})
     else:
+        # Outside git nothing says what would be committed: build output and environments
+        # (SKIP_DIRS) are left out there, and only there.
         names = [
             ctx.relative(path)
             for path in sorted(ctx.root.rglob("*"))
             if path.is_file()
             and not (set(path.relative_to(ctx.root).parts[:-1]) & scanners.SKIP_DIRS)
         ]
-    skipped = [n for n in names if set(Path(n).parts[:-1]) & scanners.SKIP_DIRS]
-    return [n for n in names if n not in skipped and (ctx.root / n).is_file()]
+    return [n for n in names if (ctx.root / n).is_file()]
 
 
-def _excluded(name: str, settings: SecretsSettings) -> bool:
-    return name == settings.baseline or any(fnmatch.fnmatch(name, p) for p in settings.exclude)
+def _excluded(
+    name: str,
+    settings: SecretsSettings,
+    baseline_excludes: list[re.Pattern[str]] = (),  # type: ignore[assignment]
+) -> bool:
+    """Left out by ``[secrets] exclude`` or by the baseline's own ``--exclude-files`` regexes."""
+    return (
+        name == settings.baseline
+        or any(fnmatch.fnmatch(name, p) for p in settings.exclude)
+        or any(pattern.search(name) for pattern in baseline_excludes)
+    )
+
+
+def _baseline_excludes(path: Path) -> list[re.Pattern[str]]:
+    """The ``--exclude-files`` regexes a detect-secrets baseline was made with (its
+    ``filters_used``), which detect-secrets itself applies when it rescans with the baseline."""
+    if not path.is_file():
+        return []
+    try:
+        filters = json.loads(path.read_text(encoding="utf-8")).get("filters_used", [])
+        patterns = [
+            str(pattern)
+            for entry in filters
+            if str(entry.get("path", "")).endswith("regex.should_exclude_file")
+            for pattern in entry.get("pattern", [])
+        ]
+        return [re.compile(pattern) for pattern in patterns]
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, re.error) as exc:
+        raise ConfigError(
+            f"the baseline's file exclusions cannot be read ({type(exc).__name__}: {exc})",
+            file=str(path),
+        ) from exc
 
 
 def _plugin(directory: Path, patterns: list[str]) -> Path | None:
@@ -190,7 +235,8 @@ def _scan(
     for batch in scanners.batches(files):
         done = ctx.runner.run(
             "detect-secrets",
-            [*args, *ctx.extra_args, *batch],
+            # After `--`: a file named `--exclude-files=.*` is a file, never an option.
+            [*args, *ctx.extra_args, "--", *batch],
             cwd=cwd,
             timeout=settings.timeout,
             hint=scanners.TOOLS_HINT,
@@ -231,6 +277,7 @@ def _history(
     )
     if done.returncode != 0:
         raise ToolOutputError.of(done, "git log failed: cannot scan history", "git")
+    excluded = _baseline_excludes(ctx.root / settings.baseline) if settings.baseline else []
     added: dict[tuple[str, str], dict[int, str]] = {}
     commit, path, line = "", None, 0
     for text in done.stdout.splitlines():
@@ -245,7 +292,7 @@ def _history(
             line += 1
     history = scratch / "history"
     for (commit, name), lines in added.items():
-        if _excluded(name, settings) or set(Path(name).parts[:-1]) & scanners.SKIP_DIRS:
+        if _excluded(name, settings, excluded):  # committed once: scanned wherever it lived
             continue
         target = history / commit / name
         target.parent.mkdir(parents=True, exist_ok=True)

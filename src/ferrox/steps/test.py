@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,7 @@ from ferrox.pinned_env import Pins, effective, for_report, parse_overrides
 from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages
 from ferrox.rust.libtest import (
     TestOutputError,
+    cargo_running_lines,
     doctest_location,
     panic_location,
     parse_libtest,
@@ -34,6 +36,7 @@ fail-fast = false
 [profile.{NEXTEST_PROFILE}.junit]
 path = "junit.xml"
 """
+FILTERED_MESSAGE = "left out by the repository's nextest default-filter"
 NEXTEST_HINT = "cargo install --locked cargo-nextest (or `ferrox tools install`)"
 # nextest's documented exit codes: 100 test failures, 101 build failure, 4 no tests to run.
 NEXTEST_TEST_FAILED, NEXTEST_BUILD_FAILED, NEXTEST_NO_TESTS = 100, 101, 4
@@ -67,6 +70,9 @@ class TestSettings(CargoStepSettings):
     )
     doc: bool = setting(True, "run doc tests too (nextest cannot, so cargo test --doc runs them)")
     allow_no_tests: bool = setting(False, "pass when the workspace has no tests at all")
+    allow_filtered: bool = setting(
+        False, "pass when the repository's nextest default-filter leaves tests out"
+    )
     all_features: bool = setting(False, "enable every feature (--all-features)")
     features: tuple[str, ...] = setting((), "features to enable (--features)")
     retries: int = setting(
@@ -91,7 +97,7 @@ def run(ctx: Context) -> StepResult:
     settings: TestSettings = ctx.settings
     runner = _choose_runner(ctx, settings)
     env = effective(TEST_PINNED_ENV, parse_overrides(settings.env))
-    ctx = replace(ctx, runner=ctx.runner.pinned(env))
+    ctx = replace(ctx, runner=ctx.runner.with_env(env))
     build_errors: list[Finding] = []
     cases: list[TestCase] = []
     if runner == "nextest":
@@ -111,6 +117,7 @@ def run(ctx: Context) -> StepResult:
     unstable: list[Unstable] = []
     if not build_errors:
         cases, unstable = _settle(ctx, settings, runner, cases)
+    filtered = [c for c in cases if c.message == FILTERED_MESSAGE]
     failures = [c for c in cases if c.outcome is TestOutcome.FAILED]
     passed = sum(1 for c in cases if c.outcome is TestOutcome.PASSED)
     skipped = sum(1 for c in cases if c.outcome is TestOutcome.SKIPPED)
@@ -119,6 +126,13 @@ def run(ctx: Context) -> StepResult:
         gates.at_most("build_errors", len(build_errors), 0, "build errors"),
         gates.at_most("failed", len(failures), 0, "failed tests"),
     ]
+    if not settings.allow_filtered:
+        # A repository's default-filter is a quiet way to drop the test that fails.
+        checks.append(
+            gates.at_most(
+                "filtered", len(filtered), 0, "tests left out by a nextest default-filter"
+            )
+        )
     if not build_errors and not settings.allow_no_tests:
         checks.append(gates.at_least("executed", executed, 1, "tests executed"))
     if settings.flaky == "fail":
@@ -138,6 +152,8 @@ def run(ctx: Context) -> StepResult:
         summary = f"{passed} passed, {len(failures)} failed, {skipped} skipped ({runner})"
         if unstable:
             summary += f"; {len(unstable)} flaky or isolation-sensitive"
+        if filtered:
+            summary += f"; {len(filtered)} of the skipped left out by the nextest default-filter"
     return StepResult(
         step="test",
         tool="cargo-nextest" if runner == "nextest" else "cargo-test",
@@ -151,6 +167,7 @@ def run(ctx: Context) -> StepResult:
             "build_errors": len(build_errors),
             "flaky": sum(1 for item in unstable if item.kind == "flaky"),
             "isolation_sensitive": sum(1 for item in unstable if item.kind != "flaky"),
+            "filtered": len(filtered),
         },
         gates=tuple(checks),
         tests=tuple(cases),
@@ -220,7 +237,7 @@ def _choose_runner(ctx: Context, settings: TestSettings) -> str:
 def _feature_args(settings: TestSettings) -> list[str]:
     args = ["--all-features"] if settings.all_features else []
     if settings.features:
-        args += ["--features", ",".join(settings.features)]
+        args.append(f"--features={','.join(settings.features)}")  # one token: never an option
     return args
 
 
@@ -263,7 +280,36 @@ def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], l
         raise ToolOutputError.of(
             done, f"nextest exited {done.returncode} but its report disagrees", "cargo-nextest"
         )
-    return [], cases
+    return [], cases + _default_filtered(ctx, settings)
+
+
+def _default_filtered(ctx: Context, settings: TestSettings) -> list[TestCase]:
+    """The tests the repository's nextest ``default-filter`` leaves out, as skipped cases.
+
+    Neither nextest's JUnit report nor its exit code mentions them. Only a repository with a
+    nextest config (``.config/nextest.toml``, where a default-filter lives) is asked.
+    """
+    if not (ctx.workspace.root / ".config" / "nextest.toml").is_file():
+        return []
+    args = ["nextest", "list", "--workspace", "--profile", NEXTEST_PROFILE]
+    args += [
+        "--tool-config-file",
+        f"ferrox:{ctx.report_dir.resolve() / 'nextest-tool-config.toml'}",
+    ]
+    args += ["--message-format", "json", *_feature_args(settings)]
+    done = ctx.runner.run("cargo", args, cwd=ctx.root, timeout=settings.timeout, hint=NEXTEST_HINT)
+    try:
+        suites = json.loads(done.stdout)["rust-suites"]
+        return [
+            TestCase(binary, name, TestOutcome.SKIPPED, message=FILTERED_MESSAGE)
+            for binary, suite in suites.items()
+            for name, case in suite["testcases"].items()
+            if case.get("filter-match", {}).get("reason") == "default-filter"
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ToolOutputError.of(
+            done, f"cargo nextest list printed no test list ({exc})", "cargo-nextest"
+        ) from exc
 
 
 def _run_cargo_test(
@@ -286,7 +332,8 @@ def _run_cargo_test(
         return errors, []
     suite = "doctests" if selection == "doc" else "cargo-test"
     try:
-        cases = parse_libtest("\n".join(messages.other_lines), suite)
+        binaries = cargo_running_lines(done.stderr)
+        cases = parse_libtest("\n".join(messages.other_lines), suite, binaries)
     except TestOutputError as exc:
         raise ToolOutputError.of(
             done, f"cannot trust cargo test's output: {exc}", "cargo-test"

@@ -1,9 +1,15 @@
-//! `demo-cli 1,2,3` prints the Adler-32 checksum and the Fibonacci number of each item.
+//! `demo-cli 1,2,3` prints the Adler-32 checksum and the Fibonacci number of each item;
+//! `demo-cli --version` prints its version (the docker images' smoke run and health check).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let input = std::env::args().skip(1).collect::<Vec<_>>().join(",");
+    let args = std::env::args().skip(1).collect::<Vec<_>>();
+    if args.iter().any(|arg| arg == "--version") {
+        println!("demo-cli {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let input = args.join(",");
     match demo_core::parse_list(&input) {
         Ok(numbers) => {
             for number in numbers {

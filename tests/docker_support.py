@@ -1,0 +1,87 @@
+"""Shared pieces of the docker tests: stand-in bases, demo copies, image clean-up.
+
+Every image a test creates is named under ``ferrox-test/`` and removed by the fixtures here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ferrox.docker.standin import import_standin
+from ferrox.tools import ToolRunner
+from gitrepo import init_committed
+
+REPO = Path(__file__).parents[1]
+DEMO = REPO / "examples" / "demo"
+
+# Names no one else uses: this process's images, removed at the end.
+PREFIX = f"ferrox-test/t{os.getpid()}"
+CPU_BASE = "ferrox-test/bookworm-slim-standin:test"
+GPU_BASE = "ferrox-test/cuda-runtime-standin:test"
+DOCKERFILES = REPO / "scripts" / "docker"
+DEMO_DOCKER_TABLE = '[docker]\ndockerfile_dir = "../../scripts/docker"\n'
+
+
+def import_bases() -> None:
+    """The stand-in bases of the cpu and gpu images (a busybox root filesystem each)."""
+    runner = ToolRunner()
+    for reference in (CPU_BASE, GPU_BASE):
+        import_standin(runner, REPO, reference)
+
+
+def demo_project(destination: Path, config: str, *, git: bool = True) -> Path:
+    """A copy of the demo with this repository's Dockerfiles and ``config`` in its ferrox.toml."""
+    shutil.copytree(DEMO, destination, ignore=shutil.ignore_patterns("target"))
+    shutil.copytree(DOCKERFILES, destination / "scripts" / "docker")
+    toml = destination / "ferrox.toml"
+    # The demo's own [docker] table points at ../../scripts/docker: the copy has its own.
+    text = toml.read_text().replace(DEMO_DOCKER_TABLE, "")
+    assert "[docker]" not in text
+    toml.write_text(text + "\n" + config)
+    if git:
+        init_committed(destination)
+    return destination
+
+
+def docker_config(image: str, extra: str = "", **variant_lines: str) -> str:
+    """A ``[docker]`` table building on the stand-in bases, plus per-variant lines."""
+    tables = {
+        "cpu": f'base = "{CPU_BASE}"\n',
+        "gpu": f'base = "{GPU_BASE}"\n',
+        "minimal": "",
+    }
+    text = f'[docker]\nimage = "{image}"\n{extra}'
+    for variant, lines in tables.items():
+        own = variant_lines.get(variant, "")
+        # A variant's own base replaces the stand-in.
+        text += f"[docker.{variant}]\n{'' if 'base =' in own else lines}{own}"
+    return text
+
+
+def references(prefix: str) -> list[str]:
+    """Every ``repository:tag`` whose repository starts with ``prefix``."""
+    done = subprocess.run(
+        ["docker", "image", "ls", "--format", "{{json .}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = []
+    for line in done.stdout.splitlines():
+        row = json.loads(line)
+        if row["Repository"].startswith(prefix):
+            found.append(f"{row['Repository']}:{row['Tag']}")
+    return found
+
+
+def remove_images(prefix: str) -> None:
+    """Removes every image tagged under ``prefix``."""
+    tagged = references(prefix)
+    if tagged:
+        subprocess.run(
+            ["docker", "image", "rm", "--force", *tagged], capture_output=True, check=False
+        )
