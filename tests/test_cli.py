@@ -226,7 +226,7 @@ def no_step_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ("licenses", "licenses", 'allow = ["MIT OR Apache-2.0"]', "allow", "single license"),
         ("security", "security", 'skip = ["bandid"]', "skip", "unknown scanner(s) 'bandid'"),
         ("security", "security", 'steps = ["audit", "x"]', "steps", "unknown scanner(s) 'x'"),
-        ("fmt", "release", 'gates = ["docker"]', "gates", "gate(s) docker are not ferrox steps"),
+        ("fmt", "release", 'gates = ["nosuchstep"]', "gates", "gate(s) nosuchstep are not ferrox steps"),
         ("fmt", "release", 'publishers = ["pypi"]', "publishers", "unknown publisher(s) pypi"),
         ("fmt", "release", 'extra_files = ["v.txt:("]', "extra_files", "bad regex '('"),
         ("fmt", "release", 'extra_files = ["v.txt:v=\\\\S+"]', "extra_files", "has no group"),
