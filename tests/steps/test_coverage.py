@@ -59,7 +59,8 @@ def test_the_workspace_gate_is_per_crate_and_can_fail(
     assert failed == ["line_coverage:demo-cli"]  # the binary's main() runs in no test
     metrics = result.report["metrics"]
     assert metrics["line_percent:demo-core"] >= 80
-    config.write_text(config.read_text() + held)
+    llvm = 'backend = "llvm-cov"\n'
+    config.write_text(config.read_text().replace(llvm, llvm + held))  # inside [coverage]
     assert ferrox("run", "coverage", "-C", str(demo)).code == 0
 
 
