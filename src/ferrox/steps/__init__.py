@@ -26,6 +26,9 @@ _MODULES = (
     "security",
     "coverage",
     "bench",
+    "py_tests",
+    "quality",
+    "package",
 )
 
 
