@@ -34,7 +34,7 @@ from ferrox.tools import Completed
 # pytest's exit codes: 0 all passed, 1 some failed, 5 nothing collected; 2, 3, 4 and anything
 # else (interrupted, internal error, usage error, a crash) leave no honest verdict.
 _VERDICT_CODES = (0, 1, 5)
-_LOCATION = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+): ", re.MULTILINE)
+_LOCATION = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): ", re.MULTILINE)
 
 
 @dataclass(frozen=True)
