@@ -80,7 +80,9 @@ def test_too_few_tests_fail(ferrox: Callable[..., Any], projects: Path, tmp_path
     assert result.report["metrics"]["tests"] == 0
 
 
-def test_venv_backend_without_uv(ferrox: Callable[..., Any], projects: Path, tmp_path: Path) -> None:
+def test_venv_backend_without_uv(
+    ferrox: Callable[..., Any], projects: Path, tmp_path: Path
+) -> None:
     import shutil
 
     project = tmp_path / "venv-backend"

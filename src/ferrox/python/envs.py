@@ -94,7 +94,9 @@ def ensure_env(
         suffix = f"[{','.join(extras)}]" if extras else ""
         requirements += ["-e", f"{root}{suffix}"]
     if use_uv:
-        _check(runner, "uv", ["venv", "--quiet", "--python", str(found), str(directory)], root, timeout)
+        _check(
+            runner, "uv", ["venv", "--quiet", "--python", str(found), str(directory)], root, timeout
+        )
         if requirements:
             args = ["pip", "install", "--quiet", "--python", str(python), *requirements]
             _check(runner, "uv", args, root, timeout)
@@ -108,12 +110,42 @@ def ensure_env(
     return ProjectEnv(label, python, directory, reused=False)
 
 
-def fresh_venv(runner: ToolRunner, python: str, directory: Path, timeout: float) -> Path:
-    """A new, empty venv at ``directory`` (replacing any old one); its interpreter."""
+def fresh_venv(
+    runner: ToolRunner, python: str, directory: Path, timeout: float, requirements: Sequence[str]
+) -> Path:
+    """A new venv at ``directory`` (replacing any old one) holding ``requirements``.
+
+    uv when on PATH, else venv and pip; a failed install raises ToolOutputError.
+    """
     shutil.rmtree(directory, ignore_errors=True)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    _check(runner, python, ["-m", "venv", str(directory)], directory.parent, timeout)
-    return executable(venv_bin(directory), "python")
+    interpreter = executable(venv_bin(directory), "python")
+    if runner.which("uv") is not None:
+        found = runner.which(python)
+        _check(
+            runner,
+            "uv",
+            ["venv", "--quiet", "--python", str(found or python), str(directory)],
+            directory.parent,
+            timeout,
+        )
+        _check(
+            runner,
+            "uv",
+            ["pip", "install", "--quiet", "--python", str(interpreter), *requirements],
+            directory.parent,
+            timeout,
+        )
+    else:
+        _check(runner, python, ["-m", "venv", str(directory)], directory.parent, timeout)
+        _check(
+            runner,
+            str(interpreter),
+            ["-m", "pip", "install", "--quiet", *requirements],
+            directory.parent,
+            timeout,
+        )
+    return interpreter
 
 
 def _version(runner: ToolRunner, python: Path, root: Path, timeout: float) -> str:

@@ -61,5 +61,7 @@ def parse_mypy_json(text: str, relative: Callable[[str], str]) -> list[Finding]:
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise LintOutputError(f"mypy printed a line that is not its JSON: {line[:200]!r}") from exc
+            raise LintOutputError(
+                f"mypy printed a line that is not its JSON: {line[:200]!r}"
+            ) from exc
     return findings

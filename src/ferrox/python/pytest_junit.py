@@ -25,7 +25,9 @@ def parse_pytest_junit(xml_text: str, label: str) -> list[TestCase]:
         listed = list(suite.iter("testcase"))
         declared = int(suite.get("tests") or 0)
         if declared != len(listed):
-            raise JUnitError(f"pytest's JUnit report declares {declared} tests but lists {len(listed)}")
+            raise JUnitError(
+                f"pytest's JUnit report declares {declared} tests but lists {len(listed)}"
+            )
         cases += [_case(case, label) for case in listed]
     return cases
 

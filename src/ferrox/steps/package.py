@@ -100,7 +100,9 @@ def _build(ctx: Context, settings: PackageSettings, dist: Path) -> str:
         hint=scanners.TOOLS_HINT,
     )
     if done.returncode != 0:
-        raise ToolOutputError.of(done, f"the build failed (exit {done.returncode})", "pyproject-build")
+        raise ToolOutputError.of(
+            done, f"the build failed (exit {done.returncode})", "pyproject-build"
+        )
     return version
 
 
@@ -119,18 +121,20 @@ def _build_maturin(ctx: Context, settings: PackageSettings, dist: Path) -> str:
 
 
 def _twine_check(ctx: Context, settings: PackageSettings, files: list[Path]) -> list[Finding]:
-    args = ["check", *(["--strict"] if settings.strict else []), *map(str, files)]
+    # Names relative to dist/ (a distribution's name starts with a letter or digit, never '-'),
+    # and a wide terminal: twine's rich output would otherwise wrap long paths mid-name.
+    args = ["check", *(["--strict"] if settings.strict else []), *(p.name for p in files)]
     done = ctx.runner.run(
         "twine",
         args,
-        cwd=ctx.root,
+        cwd=files[0].parent,
         timeout=settings.timeout,
         hint=scanners.TOOLS_HINT,
-        env={"NO_COLOR": "1"},
+        env={"NO_COLOR": "1", "COLUMNS": "1000"},
     )
     text = _plain(done.stdout + done.stderr)
-    failed = [p for p in files if f"Checking {p}: FAILED" in text]
-    passed = [p for p in files if f"Checking {p}: PASSED" in text]
+    failed = [p for p in files if f"Checking {p.name}: FAILED" in text]
+    passed = [p for p in files if f"Checking {p.name}: PASSED" in text]
     # twine exits 1 for failed checks; a file neither passed nor failed was never checked.
     if done.returncode not in (0, 1) or len(failed) + len(passed) != len(files):
         raise ToolOutputError.of(done, f"twine check exited {done.returncode}", "twine")
@@ -150,16 +154,11 @@ def _twine_check(ctx: Context, settings: PackageSettings, files: list[Path]) -> 
 
 def _smoke(ctx: Context, settings: PackageSettings, wheel: Path, venv: Path) -> list[Finding]:
     program = envs.program_for(settings.interpreter)
-    python = envs.fresh_venv(ctx.runner, program, venv, settings.timeout)
-    done = ctx.runner.run(
-        str(python),
-        ["-m", "pip", "install", "--quiet", str(wheel)],
-        cwd=venv,
-        timeout=settings.timeout,
-        env=envs.PIP_ENV,
-    )
-    if done.returncode != 0:
-        return [_smoke_finding("wheel-install", f"{wheel.name} does not install", done.tail(8))]
+    try:
+        envs.fresh_venv(ctx.runner, program, venv, settings.timeout, [str(wheel)])
+    except ToolOutputError as exc:
+        # The wheel's own metadata (a bad dependency, a wrong Python tag) is the usual cause.
+        return [_smoke_finding("wheel-install", f"{wheel.name} does not install", str(exc))]
     if settings.smoke:
         argv = list(settings.smoke)
     else:
@@ -179,7 +178,9 @@ def _smoke(ctx: Context, settings: PackageSettings, wheel: Path, venv: Path) -> 
     if done.returncode != 0:
         return [
             _smoke_finding(
-                "smoke-failed", f"smoke command exited {done.returncode}: {' '.join(argv)}", done.tail(8)
+                "smoke-failed",
+                f"smoke command exited {done.returncode}: {' '.join(argv)}",
+                done.tail(8),
             )
         ]
     return []

@@ -200,7 +200,9 @@ def _combined_coverage(
     ):
         done = ctx.runner.run(str(python), args, cwd=ctx.root, timeout=settings.timeout, env=env)
         if done.returncode != 0:
-            raise ToolOutputError.of(done, f"coverage {args[2]} exited {done.returncode}", "coverage")
+            raise ToolOutputError.of(
+                done, f"coverage {args[2]} exited {done.returncode}", "coverage"
+            )
     try:
         document: Any = json.loads(report.read_text(encoding="utf-8"))
         percent = float(document["totals"]["percent_covered"])
@@ -209,7 +211,9 @@ def _combined_coverage(
             for name, entry in document["files"].items()
         ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ToolOutputError(f"coverage json wrote an unreadable report: {exc!r}", tool="coverage") from exc
+        raise ToolOutputError(
+            f"coverage json wrote an unreadable report: {exc!r}", tool="coverage"
+        ) from exc
     return percent, sorted(files, key=lambda item: item[1])
 
 

@@ -80,7 +80,9 @@ def run(ctx: Context) -> StepResult:
     typing = _mypy(ctx, settings) if settings.mypy else []
     type_errors = [f for f in typing if f.level is Level.ERROR]
     checks = (
-        gates.at_most("unformatted", len(unformatted), settings.max_unformatted, "unformatted files"),
+        gates.at_most(
+            "unformatted", len(unformatted), settings.max_unformatted, "unformatted files"
+        ),
         gates.at_most("lint", len(lint), settings.max_lint, "ruff lint findings"),
         gates.at_most("type_errors", len(type_errors), settings.max_type_errors, "mypy errors"),
         gates.at_most(
