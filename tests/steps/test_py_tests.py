@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ferrox.steps import get_step
 from ferrox.steps.py_tests import has_python_tests
 

@@ -81,7 +81,14 @@ def ensure_env(
     version = _version(runner, found, root, timeout)
     label = f"py{version}"
     use_uv = backend == "uv" or (backend == "auto" and runner.which("uv") is not None)
-    key = _key(root, str(found.resolve()), version, extras, packages, use_uv)
+    key = _key(
+        root,
+        str(found.resolve()),
+        version=version,
+        extras=extras,
+        packages=packages,
+        use_uv=use_uv,
+    )
     directory = envs_home(runner.env) / f"{_slug(root)}-{label}"
     python = executable(venv_bin(directory), "python")
     marker = directory / _MARKER
@@ -171,6 +178,7 @@ def _check(runner: ToolRunner, program: str, args: list[str], cwd: Path, timeout
 def _key(
     root: Path,
     interpreter: str,
+    *,
     version: str,
     extras: Sequence[str],
     packages: Sequence[str],

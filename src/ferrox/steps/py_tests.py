@@ -239,7 +239,7 @@ def _markdown(
         "| --- | --- | --- | --- | --- |",
     ]
     for item in runs:
-        counts = {outcome: 0 for outcome in TestOutcome}
+        counts = dict.fromkeys(TestOutcome, 0)
         for case in item.cases:
             counts[case.outcome] += 1
         lines.append(

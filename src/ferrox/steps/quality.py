@@ -14,7 +14,7 @@ from typing import Literal
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
-from ferrox.errors import ToolOutputError
+from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.project_kind import has_python_project, python_sources
 from ferrox.python import envs, scanners, settings_checks
@@ -115,7 +115,7 @@ def run(ctx: Context) -> StepResult:
 def _targets(ctx: Context, paths: tuple[str, ...], key: str, default: list[str]) -> list[str]:
     for path in paths:
         if not (ctx.root / path).exists():
-            raise SettingError(key.split(".")[-1], f"{path!r} does not exist in {ctx.root}")
+            raise ConfigError(f"{path!r} does not exist in {ctx.root}", key=key)
     # `--` style safety: every target is a relative path that cannot start with '-'.
     return [f"./{path}" for path in paths] if paths else default
 
