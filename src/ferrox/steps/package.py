@@ -215,11 +215,15 @@ STEP = Step(
     report_tool="pyproject-build",
     settings=PackageSettings,
     run=run,
-    tags=("python", "ci", "package"),
+    tags=("python", "package"),
+    # Opt-in: a bare `nox` in a Rust repository (whose noxfile is Python) must not run it.
+    default=False,
     needs_cargo=False,
     required_tools=("build", "twine"),
     applies=_has_pyproject,
-    ci=(CiJob(),),
+    # Its own optional workflow (`[ci] workflows = [..., "python"]`): a Rust-only project's
+    # generated ci.yml must not gain Python jobs that have nothing to run.
+    ci=(CiJob(workflow="python"),),
 )
 
 __all__ = ["STEP", "SettingError"]

@@ -271,10 +271,14 @@ STEP = Step(
     report_tool="pytest",
     settings=PytestSettings,
     run=run,
-    tags=("python", "ci", "test"),
+    tags=("python", "test"),
+    # Opt-in: a bare `nox` in a Rust repository (whose noxfile is Python) must not run it.
+    default=False,
     needs_cargo=False,
     # pytest and coverage are installed into the project's environments, not the tools home.
     required_tools=(),
     applies=has_python_tests,
-    ci=(CiJob(),),
+    # Its own optional workflow (`[ci] workflows = [..., "python"]`): a Rust-only project's
+    # generated ci.yml must not gain Python jobs that have nothing to run.
+    ci=(CiJob(workflow="python"),),
 )

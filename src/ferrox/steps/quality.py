@@ -181,9 +181,13 @@ STEP = Step(
     report_tool="ruff",
     settings=QualitySettings,
     run=run,
-    tags=("python", "ci", "lint"),
+    tags=("python", "lint"),
+    # Opt-in: a bare `nox` in a Rust repository (whose noxfile is Python) must not run it.
+    default=False,
     needs_cargo=False,
     required_tools=("ruff", "mypy"),
     applies=_has_python,
-    ci=(CiJob(),),
+    # Its own optional workflow (`[ci] workflows = [..., "python"]`): a Rust-only project's
+    # generated ci.yml must not gain Python jobs that have nothing to run.
+    ci=(CiJob(workflow="python"),),
 )
