@@ -126,3 +126,23 @@ def test_applies_only_to_projects_with_tests(projects: Path) -> None:
     assert not has_python_tests(projects / "quality" / "clean")
     step = get_step("pytest")
     assert not step.needs_cargo and "python" in step.tags and step.ci
+
+
+def test_the_environment_is_reused_until_packaging_changes(
+    ferrox: Callable[..., Any], projects: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    project = tmp_path / "reuse"
+    shutil.copytree(projects / "pytests" / "passing", project)
+
+    def built() -> bool:
+        result = ferrox("run", "pytest", "-C", str(project))
+        assert result.code == 0, result.out + result.err
+        return any("venv" in c["argv"] for c in result.report["commands"])
+
+    assert built()
+    assert not built()  # same key: reused
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n# changed\n")
+    assert built()  # the packaging file changed: rebuilt

@@ -141,7 +141,9 @@ def _ruff(ctx: Context, settings: QualitySettings, args: list[str]) -> list[Find
 def _mypy(ctx: Context, settings: QualitySettings) -> list[Finding]:
     targets = list(settings.mypy_paths) or (["src"] if (ctx.root / "src").is_dir() else ["."])
     targets = _targets(ctx, tuple(targets), "quality.mypy_paths", [])
-    args = ["-O", "json", "--no-error-summary", "--no-incremental"]
+    # The incremental cache lives with the reports, not in the project: warm runs stay fast.
+    cache = ctx.report_dir / "quality" / "mypy-cache"
+    args = ["-O", "json", "--no-error-summary", "--cache-dir", str(cache)]
     if settings.mypy_env == "project" and envs.is_installable(ctx.root):
         env = envs.ensure_env(
             ctx.runner,
