@@ -58,3 +58,9 @@ def test_a_maturin_project_builds_its_extension_wheel(
     (wheel,) = dist.glob("*.whl")
     assert wheel.name.startswith("tinyext-0.1.0-cp39-abi3-")
     assert any(c["argv"][:2] == ["maturin", "build"] for c in result.report["commands"])
+
+
+def test_a_rust_only_workspace_is_skipped(ferrox: Callable[..., Any]) -> None:
+    from python_projects import check_nothing_to_scan
+
+    check_nothing_to_scan(ferrox, "package")

@@ -146,3 +146,9 @@ def test_the_environment_is_reused_until_packaging_changes(
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "\n# changed\n")
     assert built()  # the packaging file changed: rebuilt
+
+
+def test_a_rust_only_workspace_is_skipped(ferrox: Callable[..., Any]) -> None:
+    from python_projects import check_nothing_to_scan
+
+    check_nothing_to_scan(ferrox, "pytest")

@@ -60,3 +60,9 @@ def test_a_path_outside_the_project_is_a_config_error(
     result = ferrox("run", "quality", "-C", str(project))
     assert result.code == 2, result.out + result.err
     assert "quality.paths" in result.err
+
+
+def test_a_rust_only_workspace_is_skipped(ferrox: Callable[..., Any]) -> None:
+    from python_projects import check_nothing_to_scan
+
+    check_nothing_to_scan(ferrox, "quality")

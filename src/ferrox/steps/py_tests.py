@@ -23,7 +23,7 @@ from ferrox.context import Context
 from ferrox.coverage.tables import badge, percent_text
 from ferrox.errors import ToolOutputError
 from ferrox.files import write_text_atomic
-from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
+from ferrox.model import Finding, Level, Status, StepResult, TestCase, TestOutcome
 from ferrox.project_kind import python_sources
 from ferrox.python import envs, settings_checks
 from ferrox.python.pytest_junit import JUnitError, parse_pytest_junit
@@ -83,6 +83,15 @@ class _Run:
 def run(ctx: Context) -> StepResult:
     """Runs pytest under coverage on each interpreter, then combines and gates."""
     settings: PytestSettings = ctx.settings
+    if not has_python_tests(ctx.root):
+        # Like the Python scanners: a Rust-only repository has nothing here (not a failure).
+        return StepResult(
+            step="pytest",
+            tool=STEP.report_tool,
+            status=Status.PASS,
+            summary="skipped: no Python test modules (test_*.py, *_test.py)",
+            extra={"skipped": True},
+        )
     out = ctx.report_dir / "pytest"
     out.mkdir(parents=True, exist_ok=True)
     runs = [_test_on(ctx, settings, spec, out) for spec in settings.interpreters]

@@ -15,7 +15,7 @@ from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
-from ferrox.model import Finding, Level, StepResult
+from ferrox.model import Finding, Level, Status, StepResult
 from ferrox.project_kind import has_python_project, python_sources
 from ferrox.python import envs, scanners, settings_checks
 from ferrox.python.lint_output import LintOutputError, parse_mypy_json, parse_ruff_json
@@ -57,6 +57,14 @@ class QualitySettings:
 def run(ctx: Context) -> StepResult:
     """Runs the four checks and gates each on its budget."""
     settings: QualitySettings = ctx.settings
+    if not _has_python(ctx.root):
+        return StepResult(
+            step="quality",
+            tool=STEP.report_tool,
+            status=Status.PASS,
+            summary="skipped: no Python sources",
+            extra={"skipped": True},
+        )
     targets = _targets(ctx, settings.paths, "quality.paths", ["."])
     unformatted = _ruff(ctx, settings, ["format", "--check", *targets])
     lint = [
