@@ -24,6 +24,15 @@ from timing import ENV, machine_line, measure, median_p90, publish, rotated_roun
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / "tests" / "fixtures" / "python"
 PROJECTS = {"pytest": "pytests/passing", "quality": "quality/clean", "package": "package/good"}
+# The wheel's name is only known after the build: a one-line glob, as a shell would expand it.
+TWINE = (
+    "import glob, subprocess, sys; "
+    "sys.exit(subprocess.call(['twine', 'check', '--strict', *glob.glob('{dist}/*')]))"
+)
+UV_INSTALL = (
+    "import glob, subprocess, sys; sys.exit(subprocess.call(['uv', 'pip', 'install', '--quiet', "
+    "'--reinstall', '--python', '{venv}/bin/python', *glob.glob('{dist}/*.whl')]))"
+)
 MARKER = "<!-- python-steps:start -->"
 END_MARKER = "<!-- python-steps:end -->"
 
@@ -32,7 +41,17 @@ def raw_commands(step: str, project: Path, scratch: Path, env_python: Path) -> l
     """The hand-typed equivalent of the step (env_python: the warm project environment)."""
     if step == "pytest":
         return [
-            [str(env_python), "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [
+                str(env_python),
+                "-m",
+                "coverage",
+                "run",
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
             [str(env_python), "-m", "coverage", "json", "-q", "-o", str(scratch / "cov.json")],
         ]
     if step == "quality":
@@ -45,9 +64,9 @@ def raw_commands(step: str, project: Path, scratch: Path, env_python: Path) -> l
     dist, venv = scratch / "dist", scratch / "venv"
     return [
         ["pyproject-build", "--wheel", "--sdist", "--outdir", str(dist), "."],
-        [sys.executable, "-c", f"import glob,subprocess,sys; sys.exit(subprocess.call(['twine','check','--strict',*glob.glob('{dist}/*')]))"],
+        [sys.executable, "-c", TWINE.format(dist=dist)],
         ["uv", "venv", "--quiet", "--allow-existing", str(venv)],
-        [sys.executable, "-c", f"import glob,subprocess,sys; sys.exit(subprocess.call(['uv','pip','install','--quiet','--reinstall','--python','{venv}/bin/python',*glob.glob('{dist}/*.whl')]))"],
+        [sys.executable, "-c", UV_INSTALL.format(dist=dist, venv=venv)],
         [str(venv / "bin" / "tinycalc")],
     ]  # fmt: skip
 
@@ -64,14 +83,27 @@ def main() -> None:
         for step, relative in PROJECTS.items():
             project = scratch / step
             shutil.copytree(PYTHON / relative, project)
-            ferrox = [sys.executable, "-m", "ferrox", "run", step, "--report-dir", str(scratch / "r")]
+            ferrox = [
+                sys.executable,
+                "-m",
+                "ferrox",
+                "run",
+                step,
+                "--report-dir",
+                str(scratch / "r"),
+            ]
             measure(project, ferrox, env=env)  # builds the project environment once
             env_python = next((scratch / "envs").glob(f"{project.name}-*/bin/python"), None)
             raw = raw_commands(step, project, scratch, env_python or Path(sys.executable))
             for argv in raw:  # warm-up
                 measure(project, argv, env=env)
 
-            def run_one(name: str, raw: list[list[str]] = raw, ferrox: list[str] = ferrox, project: Path = project) -> float:
+            def run_one(
+                name: str,
+                raw: list[list[str]] = raw,
+                ferrox: list[str] = ferrox,
+                project: Path = project,
+            ) -> float:
                 if name == "ferrox":
                     return measure(project, ferrox, env=env)
                 return sum(measure(project, argv, env=env) for argv in raw)
