@@ -152,3 +152,13 @@ def test_a_rust_only_workspace_is_skipped(ferrox: Callable[..., Any]) -> None:
     from python_projects import check_nothing_to_scan
 
     check_nothing_to_scan(ferrox, "pytest")
+
+
+def test_a_pytest_usage_error_is_a_tool_error_not_a_pass(
+    ferrox: Callable[..., Any], projects: Path, tmp_path: Path
+) -> None:
+    passing = projects / "pytests" / "passing"
+    table = '[pytest]\npytest_args = ["--no-such-pytest-option"]\n'
+    result = with_config(ferrox, passing, tmp_path / "p", table)
+    assert result.code == 3, result.out + result.err
+    assert "no test verdict" in result.out + result.err
