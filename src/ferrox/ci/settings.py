@@ -11,7 +11,7 @@ from typing import Literal
 
 from ferrox.config import SettingError, setting
 
-OptionalWorkflow = Literal["security", "release", "monitoring", "bench-baseline"]
+OptionalWorkflow = Literal["security", "release", "monitoring", "bench-baseline", "python"]
 
 
 @dataclass(frozen=True)

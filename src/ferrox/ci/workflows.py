@@ -46,6 +46,11 @@ WORKFLOWS: dict[str, WorkflowKind] = {
             extra_sessions=True,
         ),
         WorkflowKind(
+            "python",
+            "the Python steps (pytest, quality, package) on pushes and pull requests",
+            lambda ci: Triggers(push_branches=ci.branches, pull_request=True),
+        ),
+        WorkflowKind(
             "security",
             "security scanners on pull requests and daily, SARIF uploaded to code scanning",
             lambda ci: Triggers(pull_request=True, schedules=(ci.security_cron,)),

@@ -27,6 +27,9 @@ _MODULES = (
     "coverage",
     "bench",
     "docker",
+    "py_tests",
+    "quality",
+    "package",
 )
 
 
