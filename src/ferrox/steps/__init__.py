@@ -26,6 +26,8 @@ _MODULES = (
     "security",
     "coverage",
     "bench",
+    "health",
+    "ci",
 )
 
 
