@@ -93,7 +93,14 @@ def run(ctx: Context) -> StepResult:
     if settings.record:
         history.append(history_path, entry)
     entries = [*entries, entry]
-    reports = _write_reports(ctx, settings, score, entries, found.sources, previous)
+    reports = _write_reports(
+        ctx,
+        settings=settings,
+        score=score,
+        entries=entries,
+        sources=found.sources,
+        previous=previous,
+    )
     return _result(settings, score, previous, reports)
 
 
@@ -125,6 +132,7 @@ def _result(
 
 def _write_reports(
     ctx: Context,
+    *,
     settings: HealthSettings,
     score: Score,
     entries: list[history.Entry],
