@@ -27,7 +27,7 @@ _MODULES = (
     "coverage",
     "bench",
     "health",
-    "ci",
+    "pipeline",
 )
 
 

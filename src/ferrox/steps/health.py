@@ -212,7 +212,7 @@ def _commit(ctx: Context, settings: HealthSettings) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 _HISTORY = CarriedFile("health history", f"**/{HISTORY_FILE}", "ferrox-health-history-")
