@@ -4,7 +4,7 @@ A key covers, for a first version deliberately more than a step reads:
 
 - the content of every file git would see: tracked files (as they are on disk, so unstaged
   edits count) and untracked files that are not ignored, by path and SHA-256; the report
-  directory is left out (it holds the outputs);
+  directory and cargo's target directory are left out (they hold outputs);
 - the tool versions: the pin file's text and, for steps that drive cargo, ``rustc -vV`` and
   ``cargo -V``;
 - the step's name and its settings, the global settings, ``--fix`` and the tool arguments;
@@ -82,6 +82,12 @@ def _content_digest(path: Path) -> bytes:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest().encode()
+
+
+def cargo_target_dir(root: Path, env: Mapping[str, str]) -> Path:
+    """Where cargo builds for the project at ``root`` (``CARGO_TARGET_DIR`` or ``target``)."""
+    configured = env.get("CARGO_TARGET_DIR")
+    return root / configured if configured else root / "target"
 
 
 def environment_digest(env: Mapping[str, str]) -> str:

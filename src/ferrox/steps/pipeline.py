@@ -3,13 +3,19 @@
 Each part is a complete step run as ``ferrox run <part>`` would run it (its own settings,
 reports and exit code). Steps are grouped into waves by their ``requires`` (the same data nox's
 ``requires=`` is generated from); a wave's steps run in threads, at most ``jobs`` at once (the
-work happens in the tools' processes; cargo steps sharing a target directory queue on cargo's
-own lock). A part whose inputs (``ferrox.incremental.inputs``) match its last passing run is not
-run again: its stored reports stand (``--no-cache`` forces every part).
+work happens in the tools' processes). Steps that drive cargo run one at a time: cargo's own
+lock covers a build but not what follows it (nextest listing and running the test binaries
+while clippy's build rewrites the target directory fails with "No such file or directory"),
+so the pipeline holds one lock for the project's target directory around such a step. A part
+whose inputs (``ferrox.incremental.inputs``) match its last passing run is not run again: its
+stored reports stand (``--no-cache`` forces every part). Steps that do not apply to the project
+(Rust steps without a Cargo.toml) are left out and named.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from ferrox import report
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
+from ferrox.errors import FerroxError, UsageError
 from ferrox.executor import execute
 from ferrox.incremental import cache, inputs
 from ferrox.incremental.order import waves
@@ -71,12 +78,18 @@ class _Run:
     ctx: Context
     shared: inputs.Shared | None
     cancelled: threading.Event
+    # Held by a step that drives cargo for its whole run (one target directory per project).
+    cargo: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
 def run(ctx: Context) -> StepResult:
     """Runs the chosen steps wave by wave and folds their verdicts into one (worst wins)."""
     settings: PipelineSettings = ctx.settings
-    chosen = {step.name: step for step in chosen_steps(settings)}
+    candidates = chosen_steps(settings)
+    chosen = {step.name: step for step in candidates if step.applies(ctx.root)}
+    not_applicable = [step.name for step in candidates if step.name not in chosen]
+    if not chosen:
+        raise UsageError(f"pipeline: no step applies to {ctx.root} (no Cargo.toml, no Python)")
     state = _Run(ctx, _shared(ctx, chosen) if settings.cache else None, threading.Event())
     results: dict[str, StepResult] = {}
     with ThreadPoolExecutor(
@@ -96,7 +109,8 @@ def run(ctx: Context) -> StepResult:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     skipped = [name for name in chosen if name not in results]
-    return combine([results[name] for name in chosen if name in results], skipped)
+    combined = combine([results[name] for name in chosen if name in results], skipped)
+    return dataclasses.replace(combined, extra={**combined.extra, "not_applicable": not_applicable})
 
 
 def _requirements_passed(step: Step, results: dict[str, StepResult]) -> bool:
@@ -105,10 +119,13 @@ def _requirements_passed(step: Step, results: dict[str, StepResult]) -> bool:
 
 def _shared(ctx: Context, chosen: dict[str, Step]) -> inputs.Shared | None:
     cache_dir = ctx.report_dir / cache.CACHE_DIR
-    files = inputs.files_digest(ctx.runner, ctx.root, exclude=(ctx.report_dir, cache_dir))
+    # Outputs are not inputs: the reports, and cargo's target directory (build products that
+    # are not ignored in a repository without a .gitignore for them).
+    outputs = [ctx.report_dir, cache_dir, inputs.cargo_target_dir(ctx.root, ctx.runner.env)]
+    files = inputs.files_digest(ctx.runner, ctx.root, exclude=outputs)
     if files is None:
         return None  # not a git repository: every part runs
-    needs_cargo = any(step.needs_cargo or "rust" in step.tags for step in chosen.values())
+    needs_cargo = any(_drives_cargo(step) for step in chosen.values())
     return inputs.Shared(
         files=files,
         pins=inputs.pins_digest(find_pin_file(ctx.root)),
@@ -140,7 +157,13 @@ def _run_part(state: _Run, step: Step) -> StepResult:
                 extra={"cached": True},
             )
     cache.forget(ctx.report_dir, step.name)
-    result = execute(step, ctx)
+    with state.cargo if _drives_cargo(step) else contextlib.nullcontext():
+        try:
+            result = execute(step, ctx)
+        except FerroxError as exc:
+            # A part's usage or configuration error (exit 2) is that part's failure to give a
+            # verdict; the other parts and their reports carry on.
+            result = _no_verdict(step, f"exit {exc.exit_code}: {ctx.runner.masker.mask(str(exc))}")
     written = report.write_reports(
         result,
         root=ctx.root,
@@ -159,6 +182,21 @@ def _run_part(state: _Run, step: Step) -> StepResult:
             reports=written,
         )
     return result
+
+
+def _no_verdict(step: Step, message: str) -> StepResult:
+    return StepResult(
+        step=step.name, tool=step.report_tool, status=Status.ERROR, summary=message, error=message
+    )
+
+
+def _drives_cargo(step: Step) -> bool:
+    # A composite drives cargo when a step it covers does (security runs cargo-geiger, whose
+    # build with its own flags replaces the test binaries nextest is about to run).
+    if step.covers_tag is not None:
+        covered = [s for s in all_steps().values() if step.covers_tag in s.tags and s is not step]
+        return any(_drives_cargo(part) for part in covered)
+    return step.needs_cargo or "rust" in step.tags
 
 
 def combine(parts: list[StepResult], skipped: list[str]) -> StepResult:
