@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
 from ferrox.bench.issue import IssuePayload
 from ferrox.health.history import Entry
 from ferrox.health.score import Score
@@ -46,6 +44,10 @@ def markdown(score: Score, entries: Sequence[Entry], sources: Sequence[str]) -> 
 
 def chart(entries: Sequence[Entry], *, threshold: int) -> str:
     """A self-contained HTML page charting the score over time (plotly.js from a CDN)."""
+    # Imported here: plotly takes a tenth of a second to import, and every `ferrox` command
+    # loads the step registry (this module with it).
+    import plotly.graph_objects as go  # noqa: PLC0415
+
     figure = go.Figure(
         go.Scatter(
             x=[entry.timestamp for entry in entries],
