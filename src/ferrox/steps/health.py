@@ -229,5 +229,13 @@ STEP = Step(
     applies=lambda _root: True,
     # A scheduled report, not a check of a change: plain `nox` and `ci` leave it out.
     default=False,
-    ci=(CiJob(workflow="monitoring", full_history=True, carries=(_HISTORY,)),),
+    ci=(
+        CiJob(
+            workflow="monitoring",
+            rust=True,  # cargo-outdated runs through cargo
+            cargo_cache=False,
+            full_history=True,  # the activity term counts commits
+            carries=(_HISTORY,),
+        ),
+    ),
 )
