@@ -34,6 +34,7 @@ TEST_TOOLS = (
     "pip-audit",
     "safety",
     "detect-secrets",
+    "cargo-outdated",  # the health step's real run (reads the crates index)
 )
 
 # The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
