@@ -74,6 +74,7 @@ def test_a_warm_run_reuses_the_reports_of_passing_steps(
     assert "2 from the cache" in warm.report["summary"]
     assert (_reports(project) / "fmt.json").read_text() == report  # the stored report stands
     assert _from_cache(_run(ferrox, project, "--no-cache")) == 0
+    assert _from_cache(_run(ferrox, project)) == 2  # the forced run refreshed the entries
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,8 @@ class _Run:
     ctx: Context
     shared: inputs.Shared | None
     cancelled: threading.Event
+    # False (--no-cache): every step runs; passing runs still record their entries.
+    use_cache: bool = True
     # Held by a step that drives cargo for its whole run (one target directory per project).
     cargo: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -90,7 +92,7 @@ def run(ctx: Context) -> StepResult:
     not_applicable = [step.name for step in candidates if step.name not in chosen]
     if not chosen:
         raise UsageError(f"pipeline: no step applies to {ctx.root} (no Cargo.toml, no Python)")
-    state = _Run(ctx, _shared(ctx, chosen) if settings.cache else None, threading.Event())
+    state = _Run(ctx, _shared(ctx, chosen), threading.Event(), use_cache=settings.cache)
     results: dict[str, StepResult] = {}
     with ThreadPoolExecutor(
         max_workers=settings.jobs, thread_name_prefix="ferrox-pipeline"
@@ -146,7 +148,7 @@ def _run_part(state: _Run, step: Step) -> StepResult:
             fix=ctx.fix,
             extra_args=ctx.extra_args,
         )
-        hit, _why = cache.lookup(ctx.report_dir, step.name, key)
+        hit, _why = cache.lookup(ctx.report_dir, step.name, key) if state.use_cache else (None, "")
         if hit is not None:
             return StepResult(
                 step=step.name,
