@@ -54,6 +54,8 @@ def test_equal_inputs_give_equal_keys() -> None:
 def test_the_environment_digest_covers_verdict_changing_names_only() -> None:
     base = {"HOME": "/root", "RUSTFLAGS": "", "PATH": "/bin"}
     assert inputs.environment_digest({**base, "HOME": "/tmp"}) == inputs.environment_digest(base)
+    quiet = {**base, "PYTHONDONTWRITEBYTECODE": "1", "CARGO_TERM_COLOR": "always"}
+    assert inputs.environment_digest(quiet) == inputs.environment_digest(base)
     for name, value in (
         ("RUSTFLAGS", "-D warnings"),
         ("CARGO_TARGET_DIR", "/tmp/t"),

@@ -9,7 +9,8 @@ A key covers, for a first version deliberately more than a step reads:
   ``cargo -V``;
 - the step's name and its settings, the global settings, ``--fix`` and the tool arguments;
 - the environment that can change a verdict (``CARGO*``, ``RUST*``, ``FERROX_*``, ``PYTHON*``,
-  ``PIP_*``, ``UV_*``, ``PATH``), hashed, never stored;
+  ``PIP_*``, ``UV_*``, ``PATH``; not the few that only change output or bytecode caching),
+  hashed, never stored;
 - ferrox's version and the Python version.
 
 When the files cannot be listed (not a git repository, git missing) there is no key, and the
@@ -33,6 +34,10 @@ from ferrox.tools import ToolRunner
 KEY_FORMAT = "ferrox-ci-key-1"
 VERDICT_ENV_PREFIXES = ("CARGO", "RUST", "FERROX_", "PYTHON", "PIP_", "UV_")
 VERDICT_ENV_NAMES = ("PATH",)
+# Matched by a prefix above, but they change how Python or cargo print or cache, never a verdict.
+COSMETIC_ENV_NAMES = frozenset(
+    {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONPYCACHEPREFIX", "CARGO_TERM_COLOR"}
+)
 GIT_TIMEOUT_S = 120.0
 
 
@@ -95,7 +100,8 @@ def environment_digest(env: Mapping[str, str]) -> str:
     chosen = {
         name: value
         for name, value in env.items()
-        if name.startswith(VERDICT_ENV_PREFIXES) or name in VERDICT_ENV_NAMES
+        if (name.startswith(VERDICT_ENV_PREFIXES) or name in VERDICT_ENV_NAMES)
+        and name not in COSMETIC_ENV_NAMES
     }
     return _digest(chosen)
 

@@ -139,6 +139,7 @@ def _shared(ctx: Context, chosen: dict[str, Step]) -> inputs.Shared | None:
 def _run_part(state: _Run, step: Step) -> StepResult:
     ctx = _part_context(state.ctx, step)
     key = None
+    why = "--no-cache"
     if state.shared is not None and ctx.config is not None:
         key = inputs.step_key(
             state.shared,
@@ -148,7 +149,7 @@ def _run_part(state: _Run, step: Step) -> StepResult:
             fix=ctx.fix,
             extra_args=ctx.extra_args,
         )
-        hit, _why = cache.lookup(ctx.report_dir, step.name, key) if state.use_cache else (None, "")
+        hit, why = cache.lookup(ctx.report_dir, step.name, key) if state.use_cache else (None, why)
         if hit is not None:
             return StepResult(
                 step=step.name,
@@ -158,6 +159,8 @@ def _run_part(state: _Run, step: Step) -> StepResult:
                 metrics=hit.metrics,
                 extra={"cached": True},
             )
+    else:
+        why = "no key (not a git repository)"
     cache.forget(ctx.report_dir, step.name)
     with state.cargo if _drives_cargo(step) else contextlib.nullcontext():
         try:
@@ -166,6 +169,8 @@ def _run_part(state: _Run, step: Step) -> StepResult:
             # A part's usage or configuration error (exit 2) is that part's failure to give a
             # verdict; the other parts and their reports carry on.
             result = _no_verdict(step, f"exit {exc.exit_code}: {ctx.runner.masker.mask(str(exc))}")
+    # Why it ran instead of coming from the cache: in the pipeline's report.
+    result = dataclasses.replace(result, extra={**result.extra, "cache_miss": why})
     written = report.write_reports(
         result,
         root=ctx.root,
@@ -247,7 +252,13 @@ def combine(parts: list[StepResult], skipped: list[str]) -> StepResult:
             for part in parts
         ),
         error="\n".join(f"{part.step}: {part.error}" for part in parts if part.error) or None,
-        extra={"skipped": skipped, "cached": cached},
+        extra={
+            "skipped": skipped,
+            "cached": cached,
+            "ran": {
+                part.step: part.extra.get("cache_miss") for part in parts if part.step not in cached
+            },
+        },
     )
 
 
