@@ -259,6 +259,8 @@ def combine(parts: list[StepResult], skipped: list[str]) -> StepResult:
                 part.step: part.extra.get("cache_miss") for part in parts if part.step not in cached
             },
         },
+        # One SARIF run per step, each step's result in the JSON report (as security does).
+        parts=tuple(parts),
     )
 
 
