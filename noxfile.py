@@ -35,6 +35,7 @@ TEST_TOOLS = (
     "safety",
     "detect-secrets",
     "hadolint",
+    "cargo-outdated",  # the health step's real run (reads the crates index)
 )
 
 # The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).

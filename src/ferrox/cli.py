@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130
 
 # Run options that override a step setting of the same name; they apply to the steps whose
 # settings have that key (the invoke adapter gives those steps' tasks the same flags).
-SETTING_OPTIONS = ("base", "mode", "create_issue")
+SETTING_OPTIONS = ("base", "mode", "create_issue", "cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,6 +172,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
         help="bench: open a GitHub issue for a persisting regression (history mode)",
+    )  # fmt: skip
+    pipeline = parser.add_argument_group("ci")
+    pipeline.add_argument(
+        "--no-cache", dest="cache", action="store_false", default=None,
+        help="ci: run every step, even those whose inputs match a passing run",
     )  # fmt: skip
 
 

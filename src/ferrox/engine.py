@@ -156,6 +156,10 @@ def _emit(lines: list[str]) -> None:
         print(line, flush=True)
 
 
+# Overrides whose command-line option is not the setting's name.
+_OPTION_NAMES = {"cache": "--no-cache"}
+
+
 def _with_overrides(step: Step, settings: Any, options: RunOptions) -> Any:
     """The settings with command-line overrides applied; an override the step lacks is misuse."""
     if not options.overrides:
@@ -163,7 +167,7 @@ def _with_overrides(step: Step, settings: Any, options: RunOptions) -> Any:
     known = {f.name for f in fields(settings)}
     hints = typing.get_type_hints(type(settings))
     for key, value in options.overrides:
-        option = f"--{key.replace('_', '-')}"
+        option = _OPTION_NAMES.get(key, f"--{key.replace('_', '-')}")
         if key not in known:
             raise UsageError(f"{option} does not apply to the {step.name} step")
         # The option is shared by every step with that setting, so its choices are the step's.

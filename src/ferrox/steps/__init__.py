@@ -30,6 +30,8 @@ _MODULES = (
     "py_tests",
     "quality",
     "package",
+    "health",
+    "pipeline",
 )
 
 

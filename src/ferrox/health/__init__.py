@@ -1,0 +1,1 @@
+"""Repository health: the score, its inputs, its history and its reports (the ``health`` step)."""
