@@ -32,3 +32,11 @@ def bench_summary(result: Any) -> dict[str, Any]:
     """The ``summary.json`` a bench run wrote beside its reports."""
     data: dict[str, Any] = json.loads((result.report_dir / "bench" / "summary.json").read_text())
     return data
+
+
+def add_bench_settings(demo: Path, text: str) -> None:
+    """Adds ``text`` to the demo's ``[bench]`` table (other tables may follow it in the file)."""
+    config = demo / "ferrox.toml"
+    current = config.read_text()
+    assert current.count("[bench]\n") == 1, "the demo's ferrox.toml has no [bench] table"
+    config.write_text(current.replace("[bench]\n", "[bench]\n" + text, 1))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from demo_knob import bench_summary, commit_slowdown
+from demo_knob import add_bench_settings, bench_summary, commit_slowdown
 from ferrox.bench import compare, environment
 from ferrox.bench.schema import BenchRun, Environment, Measurement
 from ferrox.bench.thresholds import ThresholdTable
@@ -188,8 +188,7 @@ def test_bad_fail_levels_are_config_errors(
     ferrox: Callable[..., Any], fresh_crate: Callable[[str], Path]
 ) -> None:
     demo = _demo(fresh_crate)
-    with (demo / "ferrox.toml").open("a") as handle:
-        handle.write('compare_fail = "severe"\n')
+    add_bench_settings(demo, 'compare_fail = "severe"\n')
     result = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert result.code == 2 and "bench.compare_fail" in result.err and "critical" in result.err
 
@@ -261,8 +260,7 @@ def test_a_stale_baseline_warns_and_missing_benchmarks_are_reported(
     table = (stale.report_dir / "bench" / "comparison.md").read_text()
     assert "missing on head (renamed or removed): checksum/retired" in table
 
-    with (demo / "ferrox.toml").open("a") as handle:
-        handle.write("baseline_max_age_days = 0\n")
+    add_bench_settings(demo, "baseline_max_age_days = 0\n")
     _record(demo / BASELINE, here, {"checksum/renamed": values}, age_days=30)
     gone = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert gone.code == 1, gone.out + gone.err

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from demo_knob import add_bench_settings
 from ferrox.bench import environment, history, issue
 from ferrox.bench.schema import BenchRun, Measurement
 from ferrox.errors import ToolError, UsageError
@@ -171,9 +172,11 @@ def _summary(result: Any) -> dict[str, Any]:
 def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
     """The demo as a git repository, with few and short history runs."""
     demo = fresh_crate("demo")
-    with (demo / "ferrox.toml").open("a") as handle:
-        handle.write('run_args = ["--rounds", "3", "--round-ms", "2"]\nhistory_runs = 2\n')
-        handle.write("permutations = 49\n")
+    add_bench_settings(
+        demo,
+        'run_args = ["--rounds", "3", "--round-ms", "2"]\nhistory_runs = 2\n'
+        + "permutations = 49\n",
+    )
     init_committed(demo)
     return demo
 
@@ -198,8 +201,9 @@ def test_history_mode_appends_draws_the_dashboard_and_opens_an_issue(
     FakeGitHub.status = 201
     server = HTTPServer(("127.0.0.1", 0), FakeGitHub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    with (demo_repo / "ferrox.toml").open("a") as handle:
-        handle.write(f'repository = "o/r"\napi_url = "http://127.0.0.1:{server.server_port}"\n')
+    add_bench_settings(
+        demo_repo, f'repository = "o/r"\napi_url = "http://127.0.0.1:{server.server_port}"\n'
+    )
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     try:
         result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "history", "--create-issue")

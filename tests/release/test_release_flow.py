@@ -144,10 +144,10 @@ def test_failing_gate_stops_before_any_change(
 def test_unknown_gate_is_a_config_error(
     make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = make_repo(release_config(github).replace("gates = []", 'gates = ["docker"]'))
+    repo = make_repo(release_config(github).replace("gates = []", 'gates = ["nosuchstep"]'))
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
     err = capsys.readouterr().err
-    assert "release.gates" in err and "docker" in err and "fmt, clippy, test" in err
+    assert "release.gates" in err and "nosuchstep" in err and "fmt, clippy, test" in err
 
 
 def test_publish_failure_resumes_without_duplicates(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from demo_knob import BENCH_RS, bench_summary, commit_slowdown
+from demo_knob import BENCH_RS, add_bench_settings, bench_summary, commit_slowdown
 from gitrepo import git as _git
 from gitrepo import init_committed
 
@@ -31,8 +31,7 @@ permutations = 49
 def demo_repo(fresh_crate: Callable[[str], Path]) -> Path:
     """The demo as a git repository on `main` with tiny bench settings committed."""
     demo = fresh_crate("demo")
-    with (demo / "ferrox.toml").open("a") as handle:
-        handle.write(TINY)
+    add_bench_settings(demo, TINY)
     init_committed(demo)
     return demo
 
@@ -102,8 +101,7 @@ def test_baseline_mode_writes_the_baseline_and_ingests_result_files(
 ) -> None:
     golden = Path(__file__).parent.parent / "fixtures" / "bench" / "hyperfine-2.0.0.json"
     (demo_repo / "hyperfine.json").write_text(golden.read_text())
-    with (demo_repo / "ferrox.toml").open("a") as handle:
-        handle.write('result_files = ["hyperfine.json"]\n')
+    add_bench_settings(demo_repo, 'result_files = ["hyperfine.json"]\n')
     result = ferrox("run", "bench", "-C", str(demo_repo), "--mode", "baseline")
     assert result.code == 0, result.out + result.err
     baseline = json.loads((demo_repo / ".ferrox" / "bench-baseline.json").read_text())
@@ -120,8 +118,7 @@ def test_baseline_mode_writes_the_baseline_and_ingests_result_files(
 def test_bad_threshold_entries_are_config_errors(
     ferrox: Callable[..., Any], demo_repo: Path
 ) -> None:
-    with (demo_repo / "ferrox.toml").open("a") as handle:
-        handle.write('thresholds = ["checksum=10,5,25"]\n')
+    add_bench_settings(demo_repo, 'thresholds = ["checksum=10,5,25"]\n')
     result = ferrox("run", "bench", "-C", str(demo_repo))
     assert result.code == 2
     assert "ferrox.toml" in result.err and "bench.thresholds" in result.err
@@ -131,8 +128,7 @@ def test_bad_threshold_entries_are_config_errors(
 def test_order_of_thresholds_and_pairs_is_checked(
     ferrox: Callable[..., Any], demo_repo: Path
 ) -> None:
-    with (demo_repo / "ferrox.toml").open("a") as handle:
-        handle.write("minor = 20.0\n")
+    add_bench_settings(demo_repo, "minor = 20.0\n")
     result = ferrox("run", "bench", "-C", str(demo_repo))
     assert result.code == 2 and "key 'bench.minor'" in result.err
 
@@ -249,8 +245,7 @@ def test_renaming_benchmarks_cannot_hide_a_regression(
     # The kept benchmarks are compared for real, and a rebuilt binary can be tens of percent
     # slower by code layout alone (seen: fibonacci_x100 +25%): thresholds out of reach keep this
     # test about renames.
-    with (demo_repo / "ferrox.toml").open("a") as handle:
-        handle.write("minor = 500.0\nmajor = 900.0\ncritical = 1000.0\n")
+    add_bench_settings(demo_repo, "minor = 500.0\nmajor = 900.0\ncritical = 1000.0\n")
     renamed = ferrox("run", "bench", "-C", str(demo_repo), "--base", "main~1")
     assert renamed.code == 0, renamed.out + renamed.err
     gone = [f for f in renamed.report["findings"] if f["rule"] == "bench-removed"]

@@ -128,10 +128,16 @@ def _targets(ctx: Context, paths: tuple[str, ...], key: str, default: list[str])
     return [f"./{path}" for path in paths] if paths else default
 
 
+def _ruff_cache(ctx: Context) -> Path:
+    return (ctx.report_dir / "quality" / "ruff-cache").resolve()
+
+
 def _ruff(ctx: Context, settings: QualitySettings, args: list[str]) -> list[Finding]:
     done = ctx.runner.run(
         "ruff",
-        [*args[:1], "--output-format", "json", *args[1:]],
+        # The cache lives with the reports, like mypy's: a step never leaves files in the
+        # project that the next step (the secrets scan of every file) would read as source.
+        [*args[:1], "--output-format", "json", "--cache-dir", str(_ruff_cache(ctx)), *args[1:]],
         cwd=ctx.root,
         timeout=settings.timeout,
         hint=scanners.TOOLS_HINT,
