@@ -2,8 +2,8 @@
 
     python ci/bootstrap.py          # called by `nox -s tests` before pytest
 
-valgrind (the bench step's instruction counts) and chromium (the benchmark dashboard is checked in
-a real headless browser) come from the OS's packages. On Debian and Ubuntu they are installed with
+valgrind (the bench step's instruction counts), chromium (the benchmark dashboard is checked in
+a real headless browser) and qemu-user (the build step runs aarch64 Linux binaries) come from the OS's packages. On Debian and Ubuntu they are installed with
 apt-get when missing (as root, or through sudo); elsewhere a missing program is reported with what
 to install, and the script exits 1 rather than letting tests fail later for a less clear reason.
 """
@@ -15,7 +15,9 @@ import shutil
 import subprocess
 import sys
 
-NEEDED = {"valgrind": "valgrind", "chromium": "chromium"}
+# program -> Debian package. qemu-aarch64 (qemu-user) smoke-runs the build step's aarch64 Linux
+# binaries on an x86_64 runner.
+NEEDED = {"valgrind": "valgrind", "chromium": "chromium", "qemu-aarch64": "qemu-user"}
 
 
 def main() -> int:

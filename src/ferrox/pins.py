@@ -340,7 +340,8 @@ def install_into_home(
                 venv_args = ("-m", "venv", "--without-pip", str(venv))
                 _run_or_raise(runner, spec.name, (sys.executable, *venv_args), cwd)
                 install = (sys.executable, "-m", "pip", "--python", python, *pip)
-            _run_or_raise(runner, spec.name, (*install, spec.requirement), cwd)
+            # A wheel may name companions ("cargo-zigbuild==X ziglang==Y"), all pinned.
+            _run_or_raise(runner, spec.name, (*install, *spec.requirement.split()), cwd)
             try:
                 existing = toolhome.finish_install(directory, spec.name, spec.version, spec.binary)
             except FileNotFoundError as exc:
