@@ -123,9 +123,7 @@ def run(ctx: Context) -> StepResult:
         env = {**tool_env, **reproducible_env(ctx.runner.env, ctx.root, target_dir, epoch)}
         command = build_command(target, settings.profile, tuple(packages), settings.features)
         command[1].extend([*settings.extra_args, *ctx.extra_args])
-        outcome = run_build(
-            ctx.runner, command, cwd=ctx.root, env=env, timeout=settings.timeout
-        )
+        outcome = run_build(ctx.runner, command, cwd=ctx.root, env=env, timeout=settings.timeout)
         metrics[f"build_s:{target.triple}"] = round(outcome.seconds, 2)
         if not outcome.ok:
             failed.append(target.triple)
@@ -148,9 +146,27 @@ def run(ctx: Context) -> StepResult:
                 )
             again = None
             if settings.verify_reproducible:
-                again = _rebuilt_same(ctx, settings, command, repro_env, target, binary)
+                again = _rebuilt_same(
+                    ctx,
+                    settings=settings,
+                    command=command,
+                    env=repro_env,
+                    target=target,
+                    binary=binary,
+                )
             shipped.append(
-                _ship(ctx, settings, target, host, binary, name, package, dist, epoch, again)
+                _ship(
+                    ctx,
+                    settings=settings,
+                    target=target,
+                    host=host,
+                    binary=binary,
+                    name=name,
+                    package=package,
+                    dist=dist,
+                    epoch=epoch,
+                    reproducible=again,
+                )
             )
     archives = [s.archive for s in shipped if s.archive is not None]
     if archives:
@@ -204,6 +220,7 @@ def _source_date_epoch(ctx: Context) -> int:
 
 def _rebuilt_same(
     ctx: Context,
+    *,
     settings: BuildSettings,
     command: tuple[str, list[str]],
     env: dict[str, str],
@@ -215,16 +232,14 @@ def _rebuilt_same(
     if not outcome.ok:
         return None
     second = (
-        Path(env["CARGO_TARGET_DIR"])
-        / target.triple
-        / profile_dir(settings.profile)
-        / binary.name
+        Path(env["CARGO_TARGET_DIR"]) / target.triple / profile_dir(settings.profile) / binary.name
     )
     return second.is_file() and archive.sha256_file(second) == archive.sha256_file(binary)
 
 
 def _ship(
     ctx: Context,
+    *,
     settings: BuildSettings,
     target: BuildTarget,
     host: str,
@@ -292,9 +307,7 @@ def _result(
         size_mb = round(item.size / _MB, 3)
         key = f"{item.bin}:{item.target.triple}"
         metrics[f"size_bytes:{key}"] = item.size
-        checks.append(
-            gates.at_most(f"size_mb:{key}", size_mb, budget, f"MiB of {key}")
-        )
+        checks.append(gates.at_most(f"size_mb:{key}", size_mb, budget, f"MiB of {key}"))
         if size_mb > budget:
             findings.append(
                 Finding(
@@ -304,21 +317,17 @@ def _result(
                     'codegen-units = 1, strip = true, panic = "abort", opt-level = "z"',
                 )
             )
-        if item.smoke == "failed":
-            findings.append(
-                Finding(
-                    rule="build/smoke-failed",
-                    message=f"{key}: the smoke run failed ({item.smoke_detail})",
-                )
+        # One line per binary: built how, how big, and its smoke run (passed, failed, or not
+        # run and why), so the report answers "what was verified where".
+        findings.append(
+            Finding(
+                rule="build/smoke-failed" if item.smoke == "failed" else "build/built",
+                message=f"{key}: built with {item.target.strategy}, {size_mb:.2f} MiB, "
+                f"smoke run {item.smoke}: {item.smoke_detail}",
+                level=Level.ERROR if item.smoke == "failed" else Level.NOTE,
+                detail=f"{item.archive.name if item.archive else ''} sha256 {item.sha256}",
             )
-        elif item.smoke == "not run":
-            findings.append(
-                Finding(
-                    rule="build/smoke-not-run",
-                    message=f"{key}: built, smoke run not run: {item.smoke_detail}",
-                    level=Level.NOTE,
-                )
-            )
+        )
         if item.reproducible is False:
             findings.append(
                 Finding(
@@ -331,9 +340,7 @@ def _result(
     metrics["failed_builds"] = len(failed)
     metrics["smoke_passed"] = sum(1 for s in shipped if s.smoke == "passed")
     metrics["smoke_not_run"] = sum(1 for s in shipped if s.smoke == "not run")
-    table = [_row(item) for item in shipped] + [
-        {"target": t, "built": False} for t in failed
-    ]
+    table = [_row(item) for item in shipped] + [{"target": t, "built": False} for t in failed]
     summary = (
         f"{len(shipped)} binary(ies) built for {len({s.target.triple for s in shipped})} "
         f"target(s), {len(failed)} failed; smoke: {int(metrics['smoke_passed'])} passed, "
