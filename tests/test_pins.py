@@ -19,7 +19,8 @@ def test_this_repository_pins_live_in_ci(tmp_path: Path) -> None:
     pins = load_pins(REPO / "ci" / "tools.toml")
     names = [tool.name for tool in pins.cargo_tools]
     assert names == [
-        "cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin", "cargo-llvm-cov"
+        "cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin", "cargo-llvm-cov",
+        "cargo-zigbuild",
     ]  # fmt: skip
     assert pins.components == ("rustfmt", "clippy", "llvm-tools-preview")
 

@@ -399,8 +399,10 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
 def _matrix(console: Console, root: Path, *, as_json: bool) -> int:
     from ferrox.ci.matrix import matrices  # noqa: PLC0415
     from ferrox.ci.settings import CiSettings  # noqa: PLC0415
+    from ferrox.steps.build import BuildSettings  # noqa: PLC0415
 
-    data = matrices(load_project(root).for_step("ci", CiSettings))
+    config = load_project(root)
+    data = matrices(config.for_step("ci", CiSettings), config.for_step("build", BuildSettings))
     if as_json:
         print(json.dumps(data, indent=2))
         return EXIT_PASS

@@ -8,6 +8,7 @@ invisible in the binaries.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tarfile
 import zipfile
@@ -69,7 +70,7 @@ def test_five_targets_built_smoke_run_archived_and_checksummed(
     root = demo('smoke_args = ["1,2"]\n')
     result = ferrox("run", "build", "-C", str(root))
     assert result.code == 0, result.out
-    dist = root / "target" / "dist"
+    dist = root / "target" / "ferrox" / "dist"
     archives = sorted(p.name for p in dist.iterdir() if p.name != "SHA256SUMS")
     assert archives == [
         "demo-cli-0.1.0-aarch64-apple-darwin.tar.gz",
@@ -120,7 +121,7 @@ def test_host_build_is_reproducible_across_checkouts(
         result = ferrox("run", "build", "-C", str(root))
         assert result.code == 0, result.out
         assert _findings(result.report, "build/not-reproducible") == []
-        sums.append((root / "target" / "dist" / "SHA256SUMS").read_text())
+        sums.append((root / "target" / "ferrox" / "dist" / "SHA256SUMS").read_text())
     assert sums[0] == sums[1]
 
 
@@ -191,7 +192,7 @@ def test_a_linker_failure_names_the_target_and_leaves_no_archive(
     (failure,) = [f for f in result.report["findings"] if f["rule"] == "build/failed"]
     assert HOST_MUSL in failure["message"]
     assert "linking with `false` failed" in failure["detail"]
-    assert not (root / "target" / "dist").exists()
+    assert not (root / "target" / "ferrox" / "dist").exists()
 
 
 def test_a_missing_cross_linker_is_a_tool_error_naming_what_to_install(
@@ -216,3 +217,16 @@ def test_the_step_is_opt_in_and_runs_in_the_release_workflow() -> None:
     assert not step.default
     assert [job.workflow for job in step.ci] == ["release"]
     assert "cargo-zigbuild" in step.tools()
+
+
+def test_matrix_prints_the_cross_build_model(ferrox: Callable[..., Any], tmp_path: Path) -> None:
+    (tmp_path / "ferrox.toml").write_text(
+        "[build]\nlibc = 'gnu'\ntargets = ['aarch64-unknown-linux-musl', 'x86_64-pc-windows-gnu']\n"
+        "cross = ['x86_64-pc-windows-gnu']\n"
+    )
+    done = ferrox("matrix", "--json", "-C", str(tmp_path))
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["cross-build"]["include"] == [
+        {"target": "aarch64-unknown-linux-gnu", "strategy": "zigbuild"},
+        {"target": "x86_64-pc-windows-gnu", "strategy": "cross"},
+    ]

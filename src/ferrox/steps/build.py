@@ -63,7 +63,10 @@ class BuildSettings:
     features: tuple[str, ...] = setting((), "cargo features enabled for every target")
     smoke_args: tuple[str, ...] = setting(("--version",), "arguments of each binary's smoke run")
     max_binary_mb: float = setting(16.0, "size budget of each binary in MiB", minimum=0)
-    dist_dir: str = setting("target/dist", "where archives and SHA256SUMS go (from the root)")
+    # Under the report directory by default: CI uploads that directory, archives included.
+    dist_dir: str = setting(
+        "target/ferrox/dist", "where archives and SHA256SUMS go (from the root)"
+    )
     verify_reproducible: bool = setting(
         False, "build each target a second time in another target dir and compare SHA-256"
     )
@@ -383,5 +386,8 @@ STEP = Step(
     required_tools=("cargo", "cargo-zigbuild"),
     default=False,
     parallel=False,
-    ci=(CiJob(workflow="release", job="build-archives"),),
+    # On v* tags, one Linux runner cross-builds every target; the archives travel in the
+    # uploaded report directory. No cargo cache: release artifacts must not be built from a
+    # cache another run could have poisoned.
+    ci=(CiJob(workflow="release", job="build-archives", cargo_cache=False),),
 )
