@@ -34,6 +34,7 @@ TEST_TOOLS = (
     "pip-audit",
     "safety",
     "detect-secrets",
+    "cargo-zigbuild",  # the build step's cross linker (a wheel with zig beside it)
 )
 
 # The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
@@ -50,7 +51,7 @@ ferrox.nox.register(root=DEMO)
 def tests(session: nox.Session) -> None:
     """Run ferrox's test suite (real cargo, clippy, nextest) with the coverage gate."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("python", "ci/bootstrap.py")  # valgrind and chromium from the OS's packages
+    session.run("python", "ci/bootstrap.py")  # valgrind, chromium, qemu-user from the OS's packages
     session.run("ferrox", "tools", "install", "-C", str(ROOT), *TEST_TOOLS)
     session.run(
         "pytest",
