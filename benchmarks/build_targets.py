@@ -96,7 +96,7 @@ def measure_target(base: Path, triple: str) -> dict[str, Any]:
     _, again = _ferrox(second, triple, base / f"t2-{triple}", base / f"r3-{triple}")
     raw = _raw(_copy(base, f"c-{triple}"), triple, base / f"t3-{triple}")
     (built,) = [f["message"] for f in report["findings"] if f["rule"] == "build/built"]
-    smoke = built.split("smoke run ", 1)[1]
+    smoke = built.split("smoke run ", 1)[1].replace("\t", " ")
     exe = "demo-cli.exe" if "windows" in triple else "demo-cli"
     binaries = [base / f"t{n}-{triple}" / triple / "release" / exe for n in (1, 2)]
     archives = [
