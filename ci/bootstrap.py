@@ -3,9 +3,11 @@
     python ci/bootstrap.py          # called by `nox -s tests` before pytest
 
 valgrind (the bench step's instruction counts), chromium (the benchmark dashboard is checked in
-a real headless browser) and qemu-user (the build step runs aarch64 Linux binaries) come from the OS's packages. On Debian and Ubuntu they are installed with
-apt-get when missing (as root, or through sudo); elsewhere a missing program is reported with what
-to install, and the script exits 1 rather than letting tests fail later for a less clear reason.
+a real headless browser) and qemu-user (the build step runs aarch64 Linux binaries under it) come
+from the OS's packages. On Debian and Ubuntu they are installed with apt-get when missing (as
+root, or through sudo); elsewhere a missing program is reported with what to install, and the
+script exits 1 rather than letting tests fail later for a less clear reason. Idempotent: a second
+run finds every program and installs nothing.
 """
 
 from __future__ import annotations
