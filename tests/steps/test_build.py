@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import tarfile
 import zipfile
 from collections.abc import Callable
@@ -230,3 +231,29 @@ def test_matrix_prints_the_cross_build_model(ferrox: Callable[..., Any], tmp_pat
         {"target": "aarch64-unknown-linux-gnu", "strategy": "zigbuild"},
         {"target": "x86_64-pc-windows-gnu", "strategy": "cross"},
     ]
+
+
+def test_an_interrupted_build_leaves_the_previous_archives_alone(
+    ferrox: Callable[..., Any],
+    demo: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = demo(f'targets = ["{HOST_MUSL}"]\nsmoke_args = ["1"]\ntimeout = 5\n')
+    dist = root / "target" / "ferrox" / "dist"
+    dist.mkdir(parents=True)
+    (dist / "SHA256SUMS").write_text("previous release\n")
+    # A linker that hangs: the step's timeout kills the build mid-link.
+    linker = tmp_path / "hanging-linker"
+    linker.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(60)\n")
+    linker.chmod(0o755)
+    (root / ".cargo").mkdir()
+    (root / ".cargo" / "config.toml").write_text(
+        f'[target.{HOST_MUSL}]\nlinker = "{linker}"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(tmp_path / "hang-target"))
+    result = ferrox("run", "build", "-C", str(root))
+    assert result.code == 3, result.out
+    assert "timed out" in result.out + result.err
+    assert sorted(p.name for p in dist.iterdir()) == ["SHA256SUMS"]
+    assert (dist / "SHA256SUMS").read_text() == "previous release\n"
