@@ -36,6 +36,7 @@ TEST_TOOLS = (
     "detect-secrets",
     "hadolint",
     "cargo-outdated",  # the health step's real run (reads the crates index)
+    "cargo-zigbuild",  # the build step's cross linker (a wheel with zig beside it)
 )
 
 # The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
@@ -52,7 +53,7 @@ ferrox.nox.register(root=DEMO)
 def tests(session: nox.Session) -> None:
     """Run ferrox's test suite (real cargo, clippy, nextest) with the coverage gate."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    # valgrind, chromium, busybox-static and docker-registry from the OS's packages
+    # valgrind, chromium, qemu-user, busybox-static and docker-registry from the OS's packages
     session.run("python", "ci/bootstrap.py")
     # The docker tests build the demo's static binary.
     session.run("rustup", "target", "add", "x86_64-unknown-linux-musl", external=True)

@@ -3,10 +3,12 @@
     python ci/bootstrap.py          # called by `nox -s tests` before pytest
 
 valgrind (the bench step's instruction counts), chromium (the benchmark dashboard is checked in
-a real headless browser), busybox-static and docker-registry (the docker step's tests) come from the
-OS's packages. On Debian and Ubuntu they are installed with
-apt-get when missing (as root, or through sudo); elsewhere a missing program is reported with what
-to install, and the script exits 1 rather than letting tests fail later for a less clear reason.
+a real headless browser), qemu-user (the build step runs aarch64 Linux binaries under it),
+busybox-static and docker-registry (the docker step's tests) come from the OS's packages. On
+Debian and Ubuntu they are installed with apt-get when missing (as root, or through sudo);
+elsewhere a missing program is reported with what to install, and the script exits 1 rather than
+letting tests fail later for a less clear reason. Idempotent: a second run finds every program
+and installs nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import sys
 
 # program -> the Debian package that provides it. busybox (a static shell and coreutils) is the
 # root filesystem of the stand-in base images the docker tests `docker import` (no image can be
-# pulled there); docker-registry (the distribution registry 2.8) receives the publisher's pushes.
+# pulled there); docker-registry (the distribution registry 2.8) receives the publisher's pushes;
+# qemu-aarch64 (qemu-user) smoke-runs the build step's aarch64 Linux binaries on x86_64.
 NEEDED = {
     "valgrind": "valgrind",
     "chromium": "chromium",
     "busybox": "busybox-static",
     "docker-registry": "docker-registry",
+    "qemu-aarch64": "qemu-user",
 }
 
 

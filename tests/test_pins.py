@@ -23,6 +23,7 @@ def test_this_repository_pins_live_in_ci(tmp_path: Path) -> None:
     assert names == [
         "cargo-nextest", "cargo-audit", "cargo-geiger", "cargo-tarpaulin", "cargo-llvm-cov",
         "cargo-outdated",
+        "cargo-zigbuild",
     ]  # fmt: skip
     assert pins.components == ("rustfmt", "clippy", "llvm-tools-preview")
 

@@ -355,12 +355,14 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
     # Imported here: `ferrox run` is the hot path and needs neither.
     from rich.table import Table  # noqa: PLC0415 - lazy: keeps `ferrox run` start-up short
 
+    from ferrox.build.profile import release_profile_suggestions  # noqa: PLC0415
     from ferrox.pins import find_pin_file, load_pins, survey  # noqa: PLC0415
 
     config = load_project(root)
     pins = load_pins(find_pin_file(root))
     runner = ToolRunner(masker=masker_for(config, os.environ), pinned=pins.versions)
     states = survey(runner, pins, root)
+    advice = [str(s) for s in release_profile_suggestions(root / "Cargo.toml")]
     if as_json:
         rows = [
             {
@@ -372,7 +374,8 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
             }
             for s in states
         ]
-        print(json.dumps({"pin_file": str(pins.path), "tools": rows}, indent=2))
+        document = {"pin_file": str(pins.path), "tools": rows, "release_profile": advice}
+        print(json.dumps(document, indent=2))
     else:
         table = Table(title=f"tools (pins: {pins.path})", title_justify="left")
         for column in ("tool", "pinned", "found", "path", "status"):
@@ -386,6 +389,11 @@ def _doctor(console: Console, root: Path, *, as_json: bool) -> int:
         console.print(table)
         if not all(s.ok for s in states):
             console.print("run [bold]ferrox tools install[/] (or [bold]nox -s tools[/]) to fix")
+        if advice:
+            # Advice, not a failure: smaller release binaries (the build step's size budget).
+            console.print("Cargo.toml [bold]\\[profile.release][/] could shrink binaries with:")
+            for line in advice:
+                console.print(f"  {line}", markup=False)
     return EXIT_PASS if all(s.ok for s in states) else EXIT_TOOL
 
 
@@ -474,8 +482,10 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
 def _matrix(console: Console, root: Path, *, as_json: bool) -> int:
     from ferrox.ci.matrix import matrices  # noqa: PLC0415
     from ferrox.ci.settings import CiSettings  # noqa: PLC0415
+    from ferrox.steps.build import BuildSettings  # noqa: PLC0415
 
-    data = matrices(load_project(root).for_step("ci", CiSettings))
+    config = load_project(root)
+    data = matrices(config.for_step("ci", CiSettings), config.for_step("build", BuildSettings))
     if as_json:
         print(json.dumps(data, indent=2))
         return EXIT_PASS

@@ -169,7 +169,8 @@ def load_pins(path: Path) -> Pins:
 
 # The pin file is repository content and its names reach `cargo install`, `pip install` and
 # `rustup component add`: a crate named `--git=https://...` or a wheel `--index-url=...` must
-# never be read as an option. Names are plain names; a wheel is exactly `name==version`.
+# never be read as an option. Names are plain names; a wheel is exactly `name==version` (each,
+# when it names companions).
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _WHEEL_PIN = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!-]*"
@@ -195,7 +196,10 @@ def _check_names(path: Path, table: str, name: str, spec: dict[str, Any]) -> Non
     for extra in spec.get("extras", []):
         _check_plain(path, f"{table}.{name}.extras", extra)
     if "wheel" in spec:
-        _check_plain(path, f"{table}.{name}.wheel", spec["wheel"], _WHEEL_PIN)
+        # A wheel may name pinned companions installed beside it ("cargo-zigbuild==X ziglang==Y").
+        wheels = spec["wheel"].split() if isinstance(spec["wheel"], str) else [spec["wheel"]]
+        for wheel in wheels or [""]:
+            _check_plain(path, f"{table}.{name}.wheel", wheel, _WHEEL_PIN)
 
 
 def _check_spec(path: Path, table: str, name: str, spec: Any, keys: tuple[str, ...]) -> None:
@@ -378,7 +382,8 @@ def install_into_home(
                 venv_args = ("-m", "venv", "--without-pip", str(venv))
                 _run_or_raise(runner, spec.name, (sys.executable, *venv_args), cwd)
                 install = (sys.executable, "-m", "pip", "--python", python, *pip)
-            _run_or_raise(runner, spec.name, (*install, spec.requirement), cwd)
+            # A wheel may name companions ("cargo-zigbuild==X ziglang==Y"), all pinned.
+            _run_or_raise(runner, spec.name, (*install, *spec.requirement.split()), cwd)
             try:
                 existing = toolhome.finish_install(directory, spec.name, spec.version, spec.binary)
             except FileNotFoundError as exc:

@@ -144,4 +144,4 @@ def test_invoke_task_and_nox_session(
         cwd=repo.path, capture_output=True, text=True, env=git_env, check=False,
     )  # fmt: skip
     sessions = {s["name"]: s for s in json.loads(listing.stdout)}
-    assert list(sessions) == ["publish"]
+    assert list(sessions) == ["build", "publish"]  # build: the release binaries, opt-in

@@ -4,13 +4,11 @@ distributions (``python -m build``) and a ``SHA256SUMS`` over all of them."""
 from __future__ import annotations
 
 import hashlib
-import io
 import sys
-import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ferrox.build.archive import Member, write_tar_gz, write_zip
 from ferrox.errors import ToolOutputError
 from ferrox.rust.workspace import Workspace
 from ferrox.tools import ToolRunner
@@ -87,28 +85,23 @@ def build_archive(
         raise ToolOutputError.of(done, f"release build for {plan.target} failed", "cargo")
     exe = ".exe" if "windows" in plan.target else ""
     release_dir = workspace.target_dir / plan.target / "release"
-    members = [(release_dir / f"{name}{exe}", f"{name}{exe}") for name in plan.binaries]
+    binaries = {f"{name}{exe}" for name in plan.binaries}
+    members = [(release_dir / name, name) for name in sorted(binaries)]
     members += [(path, path.name) for path in doc_files(root)]
     missing = [str(path) for path, _ in members if not path.is_file()]
     if missing:
         raise ToolOutputError(f"release build left no {', '.join(missing)}", tool="cargo")
     folder = plan.name.removesuffix(".zip").removesuffix(".tar.gz")
     destination = out / plan.name
+    # The build step's writers: sorted members, fixed times and owners, no time in the gzip
+    # header, written to a temporary name and renamed (no half-written asset).
+    packed = [
+        Member(f"{folder}/{name}", path, executable=name in binaries) for path, name in members
+    ]
     if plan.name.endswith(".zip"):
-        with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path, name in members:
-                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(2020, 9, 13, 12, 26, 40))
-                info.external_attr = (path.stat().st_mode & 0o777) << 16
-                archive.writestr(info, path.read_bytes())
+        write_zip(destination, packed, _EPOCH)
     else:
-        with tarfile.open(destination, "w:gz", compresslevel=9) as archive:
-            for path, name in members:
-                member = tarfile.TarInfo(f"{folder}/{name}")
-                data = path.read_bytes()
-                member.size = len(data)
-                member.mode = path.stat().st_mode & 0o777
-                member.mtime = _EPOCH
-                archive.addfile(member, io.BytesIO(data))
+        write_tar_gz(destination, packed, _EPOCH, directories=False)
     return destination
 
 

@@ -26,6 +26,7 @@ _MODULES = (
     "security",
     "coverage",
     "bench",
+    "build",
     "docker",
     "py_tests",
     "quality",
