@@ -371,11 +371,12 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
         return EXIT_PASS
     scaffold: list[files.PlannedFile] = []
     more: list[str] = []
+    runner = ToolRunner(masker=masker_for(config, os.environ))
     if not only:
-        runner = ToolRunner(masker=masker_for(config, os.environ))
-        scaffold, more = files.scaffold_files(root, inputs, steps, runner)
+        # The config section has a table per step the loader knows: sessions (publish) have none.
+        scaffold, more = files.scaffold_files(root, inputs, all_steps(), runner)
     elif "requirements" in only:
-        scaffold = [files.requirements_file(root, inputs.ci)]
+        scaffold, more = files.requirements_files(root, inputs.ci, runner)
     if only and "workflows" not in only:
         workflows, notes = [], ()
     results = files.apply(root, [*scaffold, *workflows], force=force)
