@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
+from ferrox.ci.required import required_job
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.ci.workflows import WORKFLOWS, WorkflowKind
 from ferrox.steps.ci_placement import CarriedFile, CiJob
@@ -77,6 +78,8 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
     if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
+    if kind.required_check and jobs:
+        jobs.append(required_job(jobs))
     fanned = kind.matrix_purpose and any(job.matrix for job in jobs)
     return Workflow(
         file=kind.file,

@@ -24,6 +24,8 @@ class WorkflowKind:
     optional: bool = True
     # Runs `[ci] extra_sessions` (the project's own nox sessions), one job each, after the steps.
     extra_sessions: bool = False
+    # Ends with the one job branch protection requires (``ferrox.ci.required``).
+    required_check: bool = False
     # Release runs must finish; everything else cancels a superseded run of the same PR or ref.
     cancel_superseded: bool = True
     # The purpose when one of its jobs fans out over a matrix (else ``purpose``).
@@ -44,6 +46,7 @@ WORKFLOWS: dict[str, WorkflowKind] = {
             lambda ci: Triggers(push_branches=ci.branches, pull_request=True),
             optional=False,
             extra_sessions=True,
+            required_check=True,
         ),
         WorkflowKind(
             "security",
