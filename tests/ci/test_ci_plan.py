@@ -256,3 +256,31 @@ def test_each_native_runner_publishes_its_own_target(
     path.write_text(text)
     for done in (actionlint([path]), zizmor([path])):
         assert findings(done) == [], done.stdout
+
+
+def test_jobs_that_install_tools_restore_the_tools_home_from_the_cache() -> None:
+    """Keyed by job, OS, arch, Python, the Rust toolchain and the pins; one home per job."""
+    for name, (_text, doc) in documents(full_inputs()).items():
+        for job_id, job in doc["jobs"].items():
+            steps = job["steps"]
+            names = [s["name"] for s in steps]
+            if "Install pinned tools" not in names:
+                assert "Cache pinned tools" not in names, f"{name}/{job_id}"
+                continue
+            cache = steps[names.index("Cache pinned tools")]
+            assert names.index("Cache pinned tools") < names.index("Install pinned tools")
+            assert "actions/cache@" in cache["uses"]
+            home = cache["with"]["path"]
+            assert home == "${{ runner.temp }}/ferrox-tools"
+            key = cache["with"]["key"]
+            for part in (f"ferrox-tools-{job_id}-", "runner.os", "runner.arch", "py3.13",
+                         "steps.rust.outputs.cachekey", "'ci/tools.toml'"):  # fmt: skip
+                assert part in key, (job_id, part)
+            assert key.startswith(cache["with"]["restore-keys"])
+            rust = next(s for s in steps if s["name"] == "Set up Rust")
+            assert rust["id"] == "rust"
+            # The same home for the install and for the session that runs the tools.
+            install = steps[names.index("Install pinned tools")]
+            session = next(s for s in steps if s.get("id") == "ferrox")
+            assert install["env"]["FERROX_TOOLS_HOME"] == home, job_id
+            assert session["env"]["FERROX_TOOLS_HOME"] == home, job_id

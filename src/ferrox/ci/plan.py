@@ -200,7 +200,9 @@ def _session_job(
             toolchain = (*toolchain, ("components", ", ".join(inputs.components)))
         if targets:
             toolchain = (*toolchain, ("targets", "${{ matrix.target }}"))
-        steps.append(JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
+        steps.append(
+            JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain, id="rust")
+        )
         if cache:
             steps.append(_cache_step(session))
     steps.extend(
@@ -211,7 +213,15 @@ def _session_job(
         for i, line in enumerate(install_lines(inputs.ci))
     )
     if tools:
-        steps.append(JobStep(name="Install pinned tools", run=f"nox -s tools -- {' '.join(tools)}"))
+        env = (*env, TOOLS_HOME_ENV)
+        steps.append(_tools_cache_step(inputs.ci, job_id, rust=rust))
+        steps.append(
+            JobStep(
+                name="Install pinned tools",
+                run=f"nox -s tools -- {' '.join(tools)}",
+                env=(TOOLS_HOME_ENV,),
+            )
+        )
     steps.extend(before)
     run = f"nox -s {session}" + (f" {run_args}" if run_args else "")
     steps.append(JobStep(name=session, run=run, id="ferrox", env=env))
@@ -234,6 +244,38 @@ def _session_job(
         runs_on="ubuntu-latest",
         timeout_minutes=inputs.ci.timeout_minutes,
         steps=tuple(steps),
+    )
+
+
+# The tools home of a job: under the runner's temporary directory (outside the checkout, so no
+# scanner reads the tools' venvs), restored from and saved to the Actions cache.
+TOOLS_HOME = "${{ runner.temp }}/ferrox-tools"
+TOOLS_HOME_ENV = ("FERROX_TOOLS_HOME", TOOLS_HOME)
+
+
+def _tools_cache_step(ci: CiSettings, job_id: str, *, rust: bool) -> JobStep:
+    """Restores (and after the job saves) the tools home: a warm job installs nothing.
+
+    Keyed by the pins (``ci/tools.toml``, and the requirements that pin ferrox and so its
+    packaged pins), OS, architecture, the Python the tools' venvs are
+    made with and the Rust toolchain that builds tools from source (the rust-toolchain action's
+    ``cachekey`` output). A key miss restores the newest home of the same OS, architecture and
+    Python: a tool whose pin did not change is reused, the others are installed beside it.
+    """
+    # Per job: jobs install different tools, and a key hit is never saved again, so a job whose
+    # key another job's smaller home took first would rebuild its tools on every run.
+    prefix = f"ferrox-tools-{job_id}-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-py{ci.python}-"
+    toolchain = "${{ steps.rust.outputs.cachekey }}-" if rust else ""
+    # Without a ci/tools.toml the pins are ferrox's own: its version is in the requirements.
+    pins = f"'ci/tools.toml', '{ci.requirements}'"
+    return JobStep(
+        name="Cache pinned tools",
+        uses=_pin("cache"),
+        with_=(
+            ("path", TOOLS_HOME),
+            ("key", f"{prefix}{toolchain}${{{{ hashFiles({pins}) }}}}"),
+            ("restore-keys", prefix),
+        ),
     )
 
 
