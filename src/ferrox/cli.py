@@ -356,7 +356,7 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     config = load_project(root)
     steps = {**all_steps(), **session_steps()}  # publish is a session the workflows call too
     inputs = files.inputs_for(root, config, steps)
-    workflows, notes = files.workflow_files(inputs)
+    workflows, notes = files.workflow_files(inputs, root)
     if check:
         drifted = files.drift(root, workflows)
         for written in drifted:

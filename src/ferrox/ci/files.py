@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import tomlkit
 
-from ferrox.ci import bundle, render, requirements
+from ferrox.ci import bundle, kept_pins, render, requirements
 from ferrox.ci import plan as planner
 from ferrox.ci.settings import CiSettings
 from ferrox.config import ProjectConfig, find_source
@@ -59,13 +59,23 @@ def inputs_for(root: Path, config: ProjectConfig, steps: Mapping[str, Step]) -> 
     )
 
 
-def workflow_files(inputs: planner.Inputs) -> tuple[list[PlannedFile], tuple[str, ...]]:
-    """The rendered workflows, and notes on the optional ones left out."""
+def workflow_files(
+    inputs: planner.Inputs, root: Path | None = None
+) -> tuple[list[PlannedFile], tuple[str, ...]]:
+    """The rendered workflows, and notes on the optional ones left out.
+
+    With ``root``, a newer pin of the same action in a committed workflow is kept (a Dependabot
+    bump is not drift: ``ferrox.ci.kept_pins``).
+    """
     result = planner.plan(inputs)
-    files = [
-        PlannedFile(WORKFLOWS / wf.file, render.render_workflow(wf), "workflow")
-        for wf in result.workflows
-    ]
+    files = []
+    for wf in result.workflows:
+        path = WORKFLOWS / wf.file
+        text = render.render_workflow(wf)
+        committed = _read(root / path) if root is not None else None
+        if committed:
+            text = kept_pins.keep_newer_pins(text, committed)
+        files.append(PlannedFile(path, text, "workflow"))
     return files, result.notes
 
 
