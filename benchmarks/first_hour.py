@@ -3,10 +3,10 @@
     python benchmarks/first_hour.py [--home DIR]
 
 1. Fresh demo: a scratch copy of the repository's noxfile and examples/demo, an empty tools home,
-   an empty cargo target directory, and a PATH on which only rustup's own binaries (cargo, rustc,
-   rustfmt, clippy) are found, so every pinned tool is installed as on a fresh machine
-   (cargo-geiger built from source). Prints when the first verdict and the test verdict appeared,
-   and the total.
+   an empty cargo target directory, pip's cache off, and a PATH on which only rustup's own
+   binaries (cargo, rustc, rustfmt, clippy) are found, so every pinned tool is installed as on a
+   fresh machine (cargo-geiger built from source). Prints when the first verdict and the test
+   verdict appeared, and the total.
 2. The tools cache, replayed: the tools home the demo filled is archived (tar + gzip, as
    actions/cache does with its own compressor) and deleted, restored at the same path (a runner's
    temporary directory has the same path on every run) and `ferrox tools install` runs again:
@@ -119,9 +119,9 @@ def main() -> int:
         if args.home:
             shutil.copytree(args.home, home, symlinks=True)
         env = {
-            **os.environ,
+            # No CARGO_TARGET_DIR: the scratch copy builds into its own (empty) target/.
+            **{k: v for k, v in os.environ.items() if k != "CARGO_TARGET_DIR"},
             "FERROX_TOOLS_HOME": str(home),
-            "CARGO_TARGET_DIR": str(base / "target"),
             "PIP_NO_CACHE_DIR": "1",
             "NO_COLOR": "1",
         }
