@@ -69,13 +69,24 @@ def running() -> RunningFerrox:
 
 
 def distribution() -> metadata.Distribution:
-    """The installed distribution that provides the ``ferrox`` package."""
+    """The installed distribution whose files hold the ``ferrox`` package that runs.
+
+    Checked by path: the unrelated PyPI project named ``ferrox`` also installs a ``ferrox``
+    package, and must never be packed in this one's place.
+    """
+    running_init = Path(ferrox.__file__).resolve()
     for name in (DISTRIBUTION, *_OLD_NAMES):
         try:
-            return metadata.distribution(name)
+            dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-    raise ToolError(f"{DISTRIBUTION} is not installed as a distribution", tool="pip")
+        if Path(str(dist.locate_file("ferrox/__init__.py"))).resolve() == running_init:
+            return dist
+    raise ToolError(
+        f"the running ferrox ({running_init.parent}) is not an installed {DISTRIBUTION} "
+        'distribution, so it cannot be bundled; set [ci] ferrox_source = "wheel" or "pypi"',
+        tool="pip",
+    )
 
 
 def wheel_name(version: str) -> str:
