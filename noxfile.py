@@ -39,8 +39,13 @@ TEST_TOOLS = (
     "cargo-zigbuild",  # the build step's cross linker (a wheel with zig beside it)
 )
 
-# The tools `nox -s demo` needs on examples/demo (a Rust workspace: no Python scanners).
-DEMO_TOOLS = ("cargo-nextest", "cargo-audit", "cargo-geiger", "detect-secrets")
+# `nox -s demo` answers fast: the quick steps (their one tool is a wheel, seconds) give their
+# verdicts first; then the security tools are installed (cargo-geiger is a source build of
+# minutes on a fresh machine) and the other steps run. examples/demo is a Rust workspace: no
+# Python scanners.
+QUICK_STEPS = ("fmt", "clippy", "test")
+QUICK_TOOLS = ("cargo-nextest",)
+DEMO_TOOLS = (*QUICK_TOOLS, "cargo-audit", "cargo-geiger", "detect-secrets")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
@@ -83,11 +88,15 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="none", tags=["rust", "demo"])
 def demo(session: nox.Session) -> None:
     """Run every available step on examples/demo and print where the reports are."""
-    # A fresh machine first gets the pinned tools the steps use (reused when already installed).
-    if ferrox_cli(["tools", "install", "-C", str(ROOT), *DEMO_TOOLS]):
-        session.error("ferrox tools install failed")
     # Composite steps (security) run their parts, so the parts are not run twice.
-    outcomes = {name: run_step(name, DEMO) for name in default_steps()}
+    steps = list(default_steps())
+    quick = [name for name in steps if name in QUICK_STEPS]
+    outcomes = {}
+    # Each stage first gets the pinned tools it uses (reused when already installed).
+    for tools, names in ((QUICK_TOOLS, quick), (DEMO_TOOLS, [n for n in steps if n not in quick])):
+        if ferrox_cli(["tools", "install", "-C", str(ROOT), *tools]):
+            session.error("ferrox tools install failed")
+        outcomes |= {name: run_step(name, DEMO) for name in names}
     session.log("reports:")
     for name, outcome in outcomes.items():
         for kind, path in outcome.reports.items():

@@ -76,8 +76,26 @@ def test_tools_at_their_pinned_version_are_skipped(
     assert states["cargo-absent"].status == "missing"
     actions = plan_install(pins, list(states.values()))
     assert [a.argv for a in actions] == [
-        ("cargo", "install", "--locked", "--version", "1.0.0", "cargo-old"),
-        ("cargo", "install", "--locked", "--version", "2.0.0", "absent-crate"),
+        (
+            "cargo",
+            "install",
+            "--locked",
+            "--root",
+            "<tools home>/cargo-old-1.0.0",
+            "--version",
+            "1.0.0",
+            "cargo-old",
+        ),
+        (
+            "cargo",
+            "install",
+            "--locked",
+            "--root",
+            "<tools home>/cargo-absent-2.0.0",
+            "--version",
+            "2.0.0",
+            "absent-crate",
+        ),
     ]
     assert actions[0].reason == "installed 0.9.0, pinned 1.0.0"
     only = plan_install(pins, list(states.values()), ("cargo-absent",))
@@ -133,7 +151,10 @@ def test_tools_install_dry_run_prints_commands(
     (tmp_path / "ci" / "tools.toml").write_text('[cargo.cargo-nothere]\nversion = "0.1.0"\n')
     result = ferrox("tools", "install", "--dry-run", "-C", str(tmp_path))
     assert result.code == 0
-    assert "cargo install --locked --version 0.1.0 cargo-nothere" in result.out
+    assert (
+        "cargo install --locked --root <tools home>/cargo-nothere-0.1.0 --version 0.1.0 cargo-nothere"
+        in result.out
+    )
 
 
 def test_failed_install_is_a_tool_error(

@@ -9,16 +9,20 @@ import os
 import sys
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ferrox import toolhome
-from ferrox.errors import FerroxError
+from ferrox.errors import ConfigError, FerroxError
 from ferrox.pins import (
+    FAST_BUILD_PROFILE,
+    CargoInstall,
     InstallAction,
     VenvInstall,
+    build_into_home,
     install_into_home,
     load_pins,
     perform,
@@ -97,11 +101,18 @@ def test_pin_file_python_tools_and_wheels(tmp_path: Path) -> None:
     actions = {a.name: a for a in plan_install(pins, states)}
     assert actions["cargo-x"].venv is not None
     assert actions["cargo-x"].venv.requirement == "x-wheel==1.0.0"
-    assert actions["cargo-x"].fallback[:2] == ("cargo", "install")
+    fallback = actions["cargo-x"].fallback
+    assert fallback is not None and fallback.argv("R")[:5] == (
+        "cargo",
+        "install",
+        "--locked",
+        "--root",
+        "R",
+    )
     other = actions["other"].venv
     assert other is not None
     assert (other.requirement, other.binary) == ("other-pkg==1.0", "oth")
-    assert actions["scan"].fallback == ()
+    assert actions["scan"].fallback is None
 
 
 @pytest.mark.parametrize(
@@ -166,22 +177,92 @@ def test_install_into_home_creates_a_venv_once_and_reuses_it(tmp_path: Path) -> 
         install_into_home(runner, nobin, home, tmp_path)
 
 
+# A cargo that records its argv and the build profile it was given, then does what
+# `cargo install --root R` does: writes the binary into R/bin (a script reporting its version).
+FAKE_CARGO = """
+import json, os, sys
+args = sys.argv[1:]
+open({log!r}, "w").write(json.dumps({{
+    "args": args,
+    "env": {{k: v for k, v in os.environ.items() if k.startswith("CARGO_PROFILE_")}},
+}}))
+root = args[args.index("--root") + 1]
+os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+binary = os.path.join(root, "bin", args[-1])
+with open(binary, "w") as out:
+    out.write("#!" + sys.executable + "\\nprint('" + args[-1] + " " + args[args.index("--version") + 1] + "')\\n")
+os.chmod(binary, 0o755)
+"""
+
+
+def _cargo_x() -> CargoInstall:
+    return CargoInstall("cargo-x", "1.0.0", "cargo-x", "cargo-x", ("--version",))
+
+
+def test_a_source_build_goes_into_the_tools_home_with_the_fast_profile(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    log = tmp_path / "cargo.json"
+    fake_tools("cargo", FAKE_CARGO.format(log=str(log)))
+    home = tmp_path / "home"
+    runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)})
+    action = InstallAction("cargo-x", (), "missing", cargo=_cargo_x())
+    perform(action, runner, tmp_path, print)
+    call = json.loads(log.read_text())
+    root = str(home / "cargo-x-1.0.0")
+    assert call["args"] == ["install", "--locked", "--root", root, "--version", "1.0.0", "cargo-x"]
+    assert call["env"] == FAST_BUILD_PROFILE
+    installed = toolhome.read_install(home / "cargo-x-1.0.0")
+    assert installed is not None and installed.version == "1.0.0"
+    # Reused, not rebuilt: a complete install of the pinned version is the answer.
+    log.unlink()
+    build_into_home(runner, _cargo_x(), home, tmp_path)
+    assert not log.exists()
+    # The user's own choice of profile wins over ours.
+    mine = ToolRunner(env={**runner.env, "CARGO_PROFILE_RELEASE_OPT_LEVEL": "3"})
+    build_into_home(mine, replace(_cargo_x(), version="1.0.1"), home, tmp_path)
+    assert json.loads(log.read_text())["env"]["CARGO_PROFILE_RELEASE_OPT_LEVEL"] == "3"
+
+
+def test_a_failed_source_build_is_exit_3_and_leaves_no_install(
+    tmp_path: Path, fake_tools: Callable[[str, str], Path]
+) -> None:
+    fake_tools("cargo", "import sys\nsys.exit(101)\n")
+    runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(tmp_path / "h")})
+    with pytest.raises(FerroxError, match=r"installing cargo-x failed \(exit 101\)"):
+        build_into_home(runner, _cargo_x(), tmp_path / "h", tmp_path)
+    assert toolhome.read_install(tmp_path / "h" / "cargo-x-1.0.0") is None
+
+
 def test_a_wheel_pip_cannot_install_falls_back_to_cargo_install(
     tmp_path: Path, fake_tools: Callable[[str, str], Path]
 ) -> None:
-    log = tmp_path / "cargo.log"
-    fake_tools("cargo", f"import sys\nopen({str(log)!r}, 'w').write(' '.join(sys.argv[1:]))\n")
+    log = tmp_path / "cargo.json"
+    fake_tools("cargo", FAKE_CARGO.format(log=str(log)))
     home = tmp_path / "home"
     spec = VenvInstall("cargo-x", "1.0.0", str(tmp_path / "missing.whl"), "cargo-x", ())
-    fallback = ("cargo", "install", "--locked", "--version", "1.0.0", "cargo-x")
     said: list[str] = []
     runner = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(home)})
-    perform(InstallAction("cargo-x", (), "missing", spec, fallback), runner, tmp_path, said.append)
-    assert log.read_text() == "install --locked --version 1.0.0 cargo-x"
+    action = InstallAction("cargo-x", (), "missing", spec, fallback=_cargo_x())
+    perform(action, runner, tmp_path, said.append)
+    assert json.loads(log.read_text())["args"][:4] == [
+        "install",
+        "--locked",
+        "--root",
+        str(home / "cargo-x-1.0.0"),
+    ]
     assert "the wheel route failed" in said[0]
     # Without a fallback (a Python tool) the failure is the answer.
+    empty = ToolRunner(env={**os.environ, "FERROX_TOOLS_HOME": str(tmp_path / "empty")})
     with pytest.raises(FerroxError, match="installing cargo-x failed"):
-        perform(InstallAction("cargo-x", (), "missing", spec), runner, tmp_path, said.append)
+        perform(InstallAction("cargo-x", (), "missing", spec), empty, tmp_path, said.append)
+
+
+def test_a_crate_name_cannot_be_an_option(tmp_path: Path) -> None:
+    path = tmp_path / "tools.toml"
+    path.write_text('[cargo.x]\nversion = "1.0.0"\ncrate = "--config=evil"\n')
+    with pytest.raises(ConfigError, match=r"cargo\.x\.crate"):
+        load_pins(path)
 
 
 def test_tools_install_names_the_tools_home_and_installs_into_it(
@@ -210,3 +291,45 @@ def test_tools_install_names_the_tools_home_and_installs_into_it(
         "ok",
         str(home / "fake-scan-1.0.0" / "bin" / "fake-scan"),
     )
+
+
+def test_a_wheel_pinned_by_hash_installs_and_another_wheel_is_exit_3_naming_the_tool(
+    ferrox: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip --require-hashes on the tool's wheel: a mismatch never falls back to cargo install."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = _wheel(wheels, "1.0.0")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    project = tmp_path / "project"
+    (project / "ci").mkdir(parents=True)
+    (project / ".git").mkdir()
+    pins = project / "ci" / "tools.toml"
+    for name, sha, code in (("ok", digest, 0), ("bad", "0" * 64, 3)):
+        monkeypatch.setenv("FERROX_TOOLS_HOME", str(tmp_path / f"home-{name}"))
+        pins.write_text(
+            '[cargo.fake-scan]\nversion = "1.0.0"\nwheel = "fake-scan==1.0.0"\n'
+            f'wheel_hashes = ["sha256:{sha}"]\n'
+        )
+        done = ferrox("tools", "install", "-C", str(project))
+        assert done.code == code, done.out + done.err
+        if code:
+            assert "installing fake-scan failed" in done.err and "wheel_hashes" in done.err
+            assert "building from source" not in done.out
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('wheel = "x==1"\nwheel_hashes = ["md5:00"]\n', "sha256:<64 hex digits>"),
+        ('wheel_hashes = ["sha256:' + "a" * 64 + '"]\n', "needs a wheel"),
+    ],
+)
+def test_bad_wheel_hashes_name_the_key(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "tools.toml"
+    path.write_text('[cargo.x]\nversion = "1.0.0"\n' + entry)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_pins(path)
+    assert "cargo.x.wheel_hashes" in str(caught.value)

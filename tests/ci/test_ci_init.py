@@ -89,14 +89,15 @@ def test_a_stale_generated_workflow_is_drift(ferrox: Call, project: Path) -> Non
     assert "old.yml (current)" in check.out and "mine.yml" not in check.out
 
 
-def test_ferrox_from_pypi_must_be_this_ferrox(
+def test_ferrox_from_pypi_must_be_published_from_here(
     ferrox: Call, fresh_crate: Callable[[str], Path]
 ) -> None:
-    """The name ferrox on PyPI is another project: init refuses to pin it (PyPI asked for real)."""
+    """ferrox_source = "pypi" asks PyPI for real: ferrox-ci is not there (yet), so exit 2."""
     demo = fresh_crate("demo")
+    (demo / "ferrox.toml").write_text('[ci]\nferrox_source = "pypi"\n')
     done = ferrox("init", "-C", str(demo))
     assert done.code == 2
-    assert "ci.ferrox_source" in done.err and "checkout" in done.err
+    assert "ci.ferrox_source" in done.err and "bundled" in done.err
     assert not (demo / "noxfile.py").exists()
 
 

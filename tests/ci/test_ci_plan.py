@@ -15,6 +15,7 @@ from ferrox.ci.actions import action_pins
 from ferrox.ci.model import JobStep, nox_session
 from ferrox.ci.plan import Inputs, install_lines, plan
 from ferrox.ci.render import render_workflow, yaml_flow, yaml_scalar
+from ferrox.ci.required import REQUIRED_JOB
 from ferrox.ci.settings import CiSettings, OptionalWorkflow, Target
 from ferrox.ci.workflows import WORKFLOWS
 from ferrox.errors import ConfigError
@@ -49,6 +50,9 @@ def test_every_workflow_keeps_the_rules(scenario: str) -> None:
                 assert PINNED_USES.match(line.strip()), line
         for job_id, job in doc["jobs"].items():
             assert isinstance(job["timeout-minutes"], int), job_id
+            if job_id == REQUIRED_JOB:  # no permission, one script over env (test_ci_required.py)
+                assert job["permissions"] == {} and "${{" not in job["steps"][0]["run"]
+                continue
             assert job["permissions"] and "write-all" not in str(job["permissions"]), job_id
             for job_step in job["steps"]:
                 if "uses" in job_step and "actions/checkout@" in job_step["uses"]:
@@ -92,7 +96,7 @@ def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
 def test_ci_yml_jobs_follow_the_registry() -> None:
     _text, doc = documents(full_inputs())["ci.yml"]
     assert list(doc["jobs"]) == [
-        "fmt", "clippy", "test", "coverage", "bench", "bench-history", "lint"
+        "fmt", "clippy", "test", "coverage", "bench", "bench-history", "lint", "required"
     ]  # fmt: skip
     assert doc["jobs"]["bench-history"]["if"] == "github.event_name == 'push'"
     assert doc["jobs"]["bench"]["if"] == "github.event_name == 'pull_request'"
@@ -252,3 +256,31 @@ def test_each_native_runner_publishes_its_own_target(
     path.write_text(text)
     for done in (actionlint([path]), zizmor([path])):
         assert findings(done) == [], done.stdout
+
+
+def test_jobs_that_install_tools_restore_the_tools_home_from_the_cache() -> None:
+    """Keyed by job, OS, arch, Python, the Rust toolchain and the pins; one home per job."""
+    for name, (_text, doc) in documents(full_inputs()).items():
+        for job_id, job in doc["jobs"].items():
+            steps = job["steps"]
+            names = [s["name"] for s in steps]
+            if "Install pinned tools" not in names:
+                assert "Cache pinned tools" not in names, f"{name}/{job_id}"
+                continue
+            cache = steps[names.index("Cache pinned tools")]
+            assert names.index("Cache pinned tools") < names.index("Install pinned tools")
+            assert "actions/cache@" in cache["uses"]
+            home = cache["with"]["path"]
+            assert home == "${{ runner.temp }}/ferrox-tools"
+            key = cache["with"]["key"]
+            for part in (f"ferrox-tools-{job_id}-", "runner.os", "runner.arch", "py3.13",
+                         "steps.rust.outputs.cachekey", "'ci/tools.toml'"):  # fmt: skip
+                assert part in key, (job_id, part)
+            assert key.startswith(cache["with"]["restore-keys"])
+            rust = next(s for s in steps if s["name"] == "Set up Rust")
+            assert rust["id"] == "rust"
+            # The same home for the install and for the session that runs the tools.
+            install = steps[names.index("Install pinned tools")]
+            session = next(s for s in steps if s.get("id") == "ferrox")
+            assert install["env"]["FERROX_TOOLS_HOME"] == home, job_id
+            assert session["env"]["FERROX_TOOLS_HOME"] == home, job_id

@@ -158,11 +158,11 @@ def test_a_wheel_pinned_by_hash_installs_and_a_wrong_hash_is_refused(tmp_path: P
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
-    (wheel,) = tmp_path.glob("ferrox-*.whl")
+    (wheel,) = tmp_path.glob("ferrox_ci-*.whl")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     source = ConfigSource(Path("ferrox.toml"), (), {})
     for sha, expected in ((digest, 0), ("0" * 64, 1)):
-        line = requirements.wheel_line("ferrox", f"{wheel.as_uri()}#sha256={sha}", source)
+        line = requirements.wheel_line("ferrox-ci", f"{wheel.as_uri()}#sha256={sha}", source)
         path = tmp_path / "requirements.txt"
         path.write_text(render([], note="test", extra_lines=(line,)))
         done = subprocess.run(

@@ -18,6 +18,7 @@ from typing import Any
 
 from ferrox.ci.actions import ActionPin, action_pins
 from ferrox.ci.model import Job, JobStep, Matrix, Pairs, Workflow
+from ferrox.ci.required import required_job
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.ci.workflows import WORKFLOWS, WorkflowKind
 from ferrox.errors import ConfigError
@@ -82,7 +83,7 @@ def placements(steps: Mapping[str, Step]) -> dict[str, list[tuple[Step, CiJob]]]
 
 def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]]) -> Workflow:
     """One workflow: a job per placed step job, then (ci.yml) the extra sessions."""
-    jobs = [step_job(inputs, step, ci_job) for step, ci_job in placed]
+    jobs = [step_job(inputs, step, ci_job, tools_cache=kind.tools_cache) for step, ci_job in placed]
     if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
@@ -94,6 +95,8 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
             "name of its own",
             key="ci.extra_sessions",
         )
+    if kind.required_check and jobs:
+        jobs.append(required_job(jobs))
     fanned = kind.matrix_purpose and any(job.matrix for job in jobs)
     return Workflow(
         file=kind.file,
@@ -105,7 +108,7 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
     )
 
 
-def step_job(inputs: Inputs, step: Step, ci_job: CiJob) -> Job:
+def step_job(inputs: Inputs, step: Step, ci_job: CiJob, *, tools_cache: bool = True) -> Job:
     """The job one ``CiJob`` of a step describes."""
     session = ci_job.session or step.name
     matrix = _matrix(inputs.ci, ci_job)
@@ -119,7 +122,8 @@ def step_job(inputs: Inputs, step: Step, ci_job: CiJob) -> Job:
     rust = ci_job.rust if ci_job.rust is not None else step.needs_cargo or "rust" in step.tags
     job = _session_job(
         inputs, session, rust=rust, tools=_tools(inputs, step), job_id=ci_job.job,
-        cache=ci_job.cargo_cache, run_args=run_args, targets=axis == "native-target",
+        cache=ci_job.cargo_cache, tools_cache=tools_cache, run_args=run_args,
+        targets=axis == "native-target",
         before=tuple(_carried(f) for f in ci_job.carries),
         after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
         fetch_all=ci_job.full_history, env=env, rust_targets=ci_job.rust_targets,
@@ -187,6 +191,7 @@ def _session_job(
     tools: tuple[str, ...],
     job_id: str = "",
     cache: bool = True,
+    tools_cache: bool = True,
     run_args: str = "",
     artifact_suffix: str = "",
     targets: bool = False,
@@ -217,7 +222,9 @@ def _session_job(
             toolchain = (*toolchain, ("targets", "${{ matrix.target }}"))
         elif rust_targets:
             toolchain = (*toolchain, ("targets", ", ".join(rust_targets)))
-        steps.append(JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain))
+        steps.append(
+            JobStep(name="Set up Rust", uses=_pin("rust-toolchain"), with_=toolchain, id="rust")
+        )
         if cache:
             steps.append(_cache_step(session))
     steps.extend(
@@ -228,7 +235,16 @@ def _session_job(
         for i, line in enumerate(install_lines(inputs.ci))
     )
     if tools:
-        steps.append(JobStep(name="Install pinned tools", run=f"nox -s tools -- {' '.join(tools)}"))
+        env = (*env, TOOLS_HOME_ENV)
+        if tools_cache:
+            steps.append(_tools_cache_step(inputs.ci, job_id, rust=rust))
+        steps.append(
+            JobStep(
+                name="Install pinned tools",
+                run=f"nox -s tools -- {' '.join(tools)}",
+                env=(TOOLS_HOME_ENV,),
+            )
+        )
     steps.extend(before)
     run = f"nox -s {session}" + (f" {run_args}" if run_args else "")
     steps.append(JobStep(name=session, run=run, id="ferrox", env=env))
@@ -251,6 +267,38 @@ def _session_job(
         runs_on="ubuntu-latest",
         timeout_minutes=inputs.ci.timeout_minutes,
         steps=tuple(steps),
+    )
+
+
+# The tools home of a job: under the runner's temporary directory (outside the checkout, so no
+# scanner reads the tools' venvs), restored from and saved to the Actions cache.
+TOOLS_HOME = "${{ runner.temp }}/ferrox-tools"
+TOOLS_HOME_ENV = ("FERROX_TOOLS_HOME", TOOLS_HOME)
+
+
+def _tools_cache_step(ci: CiSettings, job_id: str, *, rust: bool) -> JobStep:
+    """Restores (and after the job saves) the tools home: a warm job installs nothing.
+
+    Keyed by the pins (``ci/tools.toml``, and the requirements that pin ferrox and so its
+    packaged pins), OS, architecture, the Python the tools' venvs are
+    made with and the Rust toolchain that builds tools from source (the rust-toolchain action's
+    ``cachekey`` output). A key miss restores the newest home of the same OS, architecture and
+    Python: a tool whose pin did not change is reused, the others are installed beside it.
+    """
+    # Per job: jobs install different tools, and a key hit is never saved again, so a job whose
+    # key another job's smaller home took first would rebuild its tools on every run.
+    prefix = f"ferrox-tools-{job_id}-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-py{ci.python}-"
+    toolchain = "${{ steps.rust.outputs.cachekey }}-" if rust else ""
+    # Without a ci/tools.toml the pins are ferrox's own: its version is in the requirements.
+    pins = f"'ci/tools.toml', '{ci.requirements}'"
+    return JobStep(
+        name="Cache pinned tools",
+        uses=_pin("cache"),
+        with_=(
+            ("path", TOOLS_HOME),
+            ("key", f"{prefix}{toolchain}${{{{ hashFiles({pins}) }}}}"),
+            ("restore-keys", prefix),
+        ),
     )
 
 

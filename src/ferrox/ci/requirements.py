@@ -6,22 +6,25 @@ release matching the requirement is taken from PyPI. Hashes are every file PyPI 
 pinned version (sdist and all wheels), so one file serves Linux, macOS and Windows runners alike.
 ``pip install --require-hashes`` then refuses anything else.
 
-Where ferrox itself comes from is ``[ci] ferrox_source``: ``pypi`` pins its release like any other
-package (an error if this version is not on PyPI); ``wheel`` pins a wheel by URL and sha256
-(a ferrox release asset: what a user's repository needs while ferrox is not on PyPI) with its
-dependencies resolved as usual; ``checkout`` leaves it out and pins the
-project's build backend instead, for ``pip install --no-deps --no-build-isolation .`` (ferrox's
-own repository, or a project vendoring it).
+Where ferrox-ci itself comes from is ``[ci] ferrox_source``: ``pypi`` pins its release like any
+other package (an error if this version is not on PyPI); ``bundled`` pins the running ferrox's own
+wheel, which init writes beside the requirements file (``ferrox.ci.bundle``); ``auto`` (the
+default) is ``pypi`` when this version is on PyPI and ``bundled`` otherwise; ``wheel`` pins a wheel
+by URL and sha256 (a release asset); ``checkout`` leaves it out and pins the project's build backend
+instead, for ``pip install --no-deps --no-build-isolation .`` (ferrox's own repository, or a project
+vendoring it). Every route but ``checkout`` resolves ferrox-ci's dependencies as usual.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from packaging.markers import Marker
@@ -113,6 +116,16 @@ def wheel_line(name: str, spec: str, source: ConfigSource) -> str:
             key="ci.ferrox_wheel",
         )
     return f"{name} @ {url} \\\n    --hash=sha256:{digest}"
+
+
+def file_line(path: PurePosixPath | Path, content: bytes) -> str:
+    """``./DIR/NAME.whl --hash=sha256:HEX``: a wheel in the repository, by its hash.
+
+    pip reads a relative path in a requirements file from the current directory, so the path is
+    relative to the repository root, where CI (and the README) run the install.
+    """
+    digest = hashlib.sha256(content).hexdigest()
+    return f"./{PurePosixPath(path).as_posix()} \\\n    --hash=sha256:{digest}"
 
 
 class _Resolver:

@@ -127,10 +127,11 @@ class CiSettings:
     requirements: str = setting(
         "ci/requirements.txt", "the hash-pinned requirements the workflows install"
     )
-    ferrox_source: Literal["pypi", "wheel", "checkout"] = setting(
-        "pypi",
-        "where CI gets ferrox: its PyPI release, a wheel URL (both hash-pinned), or the "
-        "repository itself (ferrox's own repository only)",
+    ferrox_source: Literal["auto", "pypi", "bundled", "wheel", "checkout"] = setting(
+        "auto",
+        "where CI gets ferrox-ci: 'auto' (its PyPI release when this version is there, else "
+        "'bundled'), 'pypi', 'bundled' (init writes this ferrox's wheel under ci/ and pins it "
+        "by hash), a wheel URL ('wheel'), or the repository itself ('checkout', ferrox's own)",
     )
     ferrox_wheel: str = setting(
         "",

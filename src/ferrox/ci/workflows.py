@@ -24,10 +24,15 @@ class WorkflowKind:
     optional: bool = True
     # Runs `[ci] extra_sessions` (the project's own nox sessions), one job each, after the steps.
     extra_sessions: bool = False
+    # Ends with the one job branch protection requires (``ferrox.ci.required``).
+    required_check: bool = False
     # Release runs must finish; everything else cancels a superseded run of the same PR or ref.
     cancel_superseded: bool = True
     # The purpose when one of its jobs fans out over a matrix (else ``purpose``).
     matrix_purpose: str = ""
+    # Whether its jobs may restore the tools home from the Actions cache; release artifacts are
+    # never built with what a restorable cache holds (cache poisoning).
+    tools_cache: bool = True
 
     @property
     def file(self) -> str:
@@ -44,6 +49,7 @@ WORKFLOWS: dict[str, WorkflowKind] = {
             lambda ci: Triggers(push_branches=ci.branches, pull_request=True),
             optional=False,
             extra_sessions=True,
+            required_check=True,
         ),
         WorkflowKind(
             "python",
@@ -63,6 +69,7 @@ WORKFLOWS: dict[str, WorkflowKind] = {
             matrix_purpose=(
                 "on v* tags, each native runner builds its target and publishes to the release"
             ),
+            tools_cache=False,
         ),
         WorkflowKind(
             "monitoring",
