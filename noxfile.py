@@ -21,13 +21,13 @@ DEMO = ROOT / "examples" / "demo"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 # The external tools the test suite runs for real, installed (or reused at their pinned version)
-# by the tests session so that a fresh CI machine gets them. cargo-tarpaulin is not among them:
-# its source build takes minutes; the coverage tests run cargo-llvm-cov (a wheel, seconds) for
-# real and tarpaulin only where it is installed.
+# by the tests session so that a fresh CI machine gets them. cargo-geiger and cargo-tarpaulin are
+# source builds (minutes each on a fresh machine, then reused from the tools home).
 TEST_TOOLS = (
     "cargo-nextest",
     "cargo-llvm-cov",
     "llvm-tools-preview",
+    "cargo-tarpaulin",
     "cargo-audit",
     "cargo-geiger",
     "bandit",
@@ -37,6 +37,12 @@ TEST_TOOLS = (
     "hadolint",
     "cargo-outdated",  # the health step's real run (reads the crates index)
     "cargo-zigbuild",  # the build step's cross linker (a wheel with zig beside it)
+    # The Python steps: quality (ruff, mypy), package (build, twine; maturin for PyO3 projects).
+    "ruff",
+    "mypy",
+    "build",
+    "twine",
+    "maturin",
 )
 
 # `nox -s demo` answers fast: the quick steps (their one tool is a wheel, seconds) give their

@@ -6,6 +6,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +134,18 @@ def test_extra_arguments_reach_the_runner(
     names = {(t["name"], t["outcome"]) for t in result.report["tests"]}
     assert ("tests::multiplies", "passed") in names
     assert not any(name == "tests::expects_the_wrong_product" for name, _ in names)
+
+
+def test_nextest_honours_cargo_target_dir(
+    ferrox: Callable[..., Any],
+    fresh_crate: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # nextest's store defaults to <workspace>/target/nextest whatever CARGO_TARGET_DIR says;
+    # ferrox names it, so the JUnit report is found where cargo builds (was exit 3).
+    crate = fresh_crate("clean")
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(tmp_path / "elsewhere"))
+    result = ferrox("run", "test", "-C", str(crate))
+    assert result.code == 0, result.out + result.err
+    assert (tmp_path / "elsewhere" / "nextest" / "ferrox" / "junit.xml").is_file()

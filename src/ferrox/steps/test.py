@@ -36,6 +36,18 @@ fail-fast = false
 [profile.{NEXTEST_PROFILE}.junit]
 path = "junit.xml"
 """
+
+
+def nextest_tool_config(store: Path) -> str:
+    """The tool config, with nextest's store (where the JUnit report goes) named.
+
+    nextest's default store is ``target/nextest`` under the workspace root, whatever
+    ``CARGO_TARGET_DIR`` says; ferrox reads the report from cargo's real target directory.
+    """
+    # A TOML basic string: json's escapes (backslashes, quotes) are TOML's too.
+    return NEXTEST_TOOL_CONFIG + f"\n[store]\ndir = {json.dumps(store.as_posix())}\n"
+
+
 FILTERED_MESSAGE = "left out by the repository's nextest default-filter"
 NEXTEST_HINT = "cargo install --locked cargo-nextest (or `ferrox tools install`)"
 # nextest's documented exit codes: 100 test failures, 101 build failure, 4 no tests to run.
@@ -245,7 +257,7 @@ def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], l
     workspace = ctx.workspace
     ctx.report_dir.mkdir(parents=True, exist_ok=True)
     tool_config = (ctx.report_dir / "nextest-tool-config.toml").resolve()
-    tool_config.write_text(NEXTEST_TOOL_CONFIG, encoding="utf-8")
+    tool_config.write_text(nextest_tool_config(workspace.target_dir / "nextest"), encoding="utf-8")
     junit = _nextest_junit(ctx)
     # A report left by an earlier run must never be mistaken for this run's result.
     junit.unlink(missing_ok=True)
