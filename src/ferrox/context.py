@@ -27,6 +27,19 @@ class Context:
     # The whole project configuration, for composite steps that build their parts' contexts.
     config: ProjectConfig | None = None
 
+    def for_part(self, name: str, settings_type: type[Any]) -> Context:
+        """The context a composite step (security, pipeline) gives one of the steps it runs."""
+        if self.config is None:  # pragma: no cover - the engine always passes the configuration
+            raise RuntimeError(f"a composite step needs the project configuration to run {name}")
+        return Context(
+            root=self.root,
+            settings=self.config.for_step(name, settings_type),
+            runner=self.runner.child(),
+            report_dir=self.report_dir,
+            extra_args=(),
+            config=self.config,
+        )
+
     @cached_property
     def workspace(self) -> Workspace:
         """The cargo workspace, read on first use (steps that do not need it stay fast)."""

@@ -137,7 +137,7 @@ def _shared(ctx: Context, chosen: dict[str, Step]) -> inputs.Shared | None:
 
 
 def _run_part(state: _Run, step: Step) -> StepResult:
-    ctx = _part_context(state.ctx, step)
+    ctx = state.ctx.for_part(step.name, step.settings)
     key = None
     why = "--no-cache"
     if state.shared is not None and ctx.config is not None:
@@ -261,19 +261,6 @@ def combine(parts: list[StepResult], skipped: list[str]) -> StepResult:
         },
         # One SARIF run per step, each step's result in the JSON report (as security does).
         parts=tuple(parts),
-    )
-
-
-def _part_context(ctx: Context, step: Step) -> Context:
-    if ctx.config is None:  # pragma: no cover - the engine always passes the configuration
-        raise RuntimeError("the pipeline step needs the project configuration")
-    return Context(
-        root=ctx.root,
-        settings=ctx.config.for_step(step.name, step.settings),
-        runner=ctx.runner.child(),
-        report_dir=ctx.report_dir,
-        extra_args=(),
-        config=ctx.config,
     )
 
 

@@ -90,7 +90,9 @@ def run(ctx: Context) -> StepResult:
             f"scanners: {', '.join(security_steps())}"
         )
     with ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="ferrox-scan") as pool:
-        parts = list(pool.map(lambda step: execute(step, _part_context(ctx, step)), chosen))
+        parts = list(
+            pool.map(lambda step: execute(step, ctx.for_part(step.name, step.settings)), chosen)
+        )
     return combine(parts, not_applicable)
 
 
@@ -146,19 +148,6 @@ def combine(parts: list[StepResult], not_applicable: list[str]) -> StepResult:
         error="\n".join(errors) or None,
         extra={"not_applicable": sorted(not_applicable)},
         parts=tuple(parts),
-    )
-
-
-def _part_context(ctx: Context, step: Step) -> Context:
-    if ctx.config is None:  # pragma: no cover - the engine always passes the configuration
-        raise RuntimeError("the security step needs the project configuration")
-    return Context(
-        root=ctx.root,
-        settings=ctx.config.for_step(step.name, step.settings),
-        runner=ctx.runner.child(),
-        report_dir=ctx.report_dir,
-        extra_args=(),
-        config=ctx.config,
     )
 
 
