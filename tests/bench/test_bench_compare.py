@@ -223,13 +223,12 @@ def test_compare_passes_the_baseline_itself_and_fails_only_a_critical_slowdown(
     assert slow.code == 1, slow.out + slow.err
     assert {v["level"] for v in bench_summary(slow)["verdicts"]} == {"critical"}
     assert bench_summary(slow)["blocks_release"] is True
-    config = demo / "ferrox.toml"
-    config.write_text(config.read_text() + 'thresholds = ["checksum=5,10,1000"]\n')
+    add_bench_settings(demo, 'thresholds = ["checksum=5,10,1000"]\n')
     major = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert major.code == 0, major.out + major.err
     assert {v["level"] for v in bench_summary(major)["verdicts"]} == {"major"}
     assert {f["level"] for f in major.report["findings"]} == {"warning"}
-    config.write_text(config.read_text() + 'compare_fail = "major"\n')
+    add_bench_settings(demo, 'compare_fail = "major"\n')
     strict = ferrox("run", "bench", "-C", str(demo), "--mode", "compare")
     assert strict.code == 1, strict.out + strict.err
 

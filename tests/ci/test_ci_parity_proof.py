@@ -27,6 +27,7 @@ from ferrox.ci.settings import CiSettings
 
 NOXFILE = "import ferrox.nox\n\nferrox.nox.register()\n"
 EXPRESSION = re.compile(r"\$\{\{\s*matrix\.(\w+)\s*\}\}")
+RUNNER_TEMP = re.compile(r"\$\{\{\s*runner\.temp\s*\}\}")
 # What differs between two runs of the same thing, by nature.
 VOLATILE = {"started_at", "duration_s"}
 
@@ -71,8 +72,10 @@ def actions_env(workspace: Path, runner_temp: Path) -> dict[str, str]:
     }
 
 
-def expand(value: str, row: dict[str, str]) -> str:
-    """Substitutes ``${{ matrix.X }}``; any other expression would be a test failure."""
+def expand(value: str, row: dict[str, str], runner_temp: Path | None = None) -> str:
+    """Substitutes ``${{ matrix.X }}`` and ``${{ runner.temp }}``; any other would fail the test."""
+    if runner_temp is not None:
+        value = RUNNER_TEMP.sub(lambda _m: str(runner_temp), value)
     value = EXPRESSION.sub(lambda m: row[m.group(1)], value)
     assert "${{" not in value, value
     return value
@@ -137,7 +140,10 @@ def test_a_job_run_as_actions_would_matches_nox_by_hand(
         if line in install_lines(CiSettings()):
             continue  # this environment already holds nox and ferrox
         assert nox_session(line), line
-        step_env = {**env, **{k: expand(str(v), row) for k, v in step.get("env", {}).items()}}
+        step_env = {
+            **env,
+            **{k: expand(str(v), row, runner_temp) for k, v in step.get("env", {}).items()},
+        }
         # How Actions runs a `shell: bash` step.
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", line],

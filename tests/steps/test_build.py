@@ -167,8 +167,8 @@ def test_a_binary_over_budget_fails_the_gate_with_its_size(
 def test_a_failing_smoke_run_fails_the_gate(
     ferrox: Callable[..., Any], demo: Callable[[str], Path]
 ) -> None:
-    # demo-cli has no --version: it rejects it with exit 2.
-    root = demo(f'targets = ["{HOST_MUSL}"]\n')
+    # demo-cli rejects an item that is not a number with exit 2.
+    root = demo(f'targets = ["{HOST_MUSL}"]\nsmoke_args = ["not-a-number"]\n')
     result = ferrox("run", "build", "-C", str(root))
     assert result.code == 1
     (message,) = _findings(result.report, "build/smoke-failed")

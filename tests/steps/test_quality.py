@@ -44,9 +44,15 @@ def test_budgets_are_configurable(
 
 
 def test_a_crashing_ruff_is_a_tool_error(
-    ferrox: Callable[..., Any], projects: Path, fake_tools: Callable[[str, str], Path]
+    ferrox: Callable[..., Any],
+    projects: Path,
+    fake_tools: Callable[[str, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     fake_tools("ruff", "import sys\nprint('ruff 0.17.6')\nsys.exit(2)\n")
+    # The tools home is searched before PATH: an empty one lets the fake ruff be found.
+    monkeypatch.setenv("FERROX_TOOLS_HOME", str(tmp_path / "no-tools"))
     result = ferrox("run", "quality", "-C", str(projects / "quality" / "clean"))
     assert result.code == 3, result.out + result.err
 

@@ -16,7 +16,7 @@ from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
-from ferrox.project_kind import has_python_project, python_sources
+from ferrox.project_kind import python_sources
 from ferrox.python import envs, scanners, settings_checks
 from ferrox.python.lint_output import LintOutputError, parse_mypy_json, parse_ruff_json
 from ferrox.steps.ci_placement import CiJob
@@ -62,7 +62,7 @@ def run(ctx: Context) -> StepResult:
             step="quality",
             tool=STEP.report_tool,
             status=Status.PASS,
-            summary="skipped: no Python sources",
+            summary="skipped: no Python project (pyproject.toml, setup.py or setup.cfg) with sources",
             extra={"skipped": True},
         )
     targets = _targets(ctx, settings.paths, "quality.paths", ["."])
@@ -188,7 +188,10 @@ def _parsed(done: Completed, tool: str, parse: object) -> list[Finding]:
 
 
 def _has_python(root: Path) -> bool:
-    return has_python_project(root) and bool(python_sources(root, limit=1))
+    # A Rust repository's noxfile.py and tasks.py are its pipeline, not a Python project: only a
+    # packaged project (pyproject.toml, setup.py, setup.cfg) is checked.
+    packaged = any((root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
+    return packaged and bool(python_sources(root, limit=1))
 
 
 STEP = Step(
