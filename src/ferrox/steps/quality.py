@@ -62,7 +62,7 @@ def run(ctx: Context) -> StepResult:
             step="quality",
             tool=STEP.report_tool,
             status=Status.PASS,
-            summary="skipped: no Python project (pyproject.toml, setup.py or setup.cfg) with sources",
+            summary="skipped: no packaged Python project (pyproject.toml, setup.py, setup.cfg)",
             extra={"skipped": True},
         )
     targets = _targets(ctx, settings.paths, "quality.paths", ["."])
