@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from ferrox.errors import ToolCrashed, ToolMissing, ToolTimeout
 from ferrox.masking import Masker
 from ferrox.tools import ToolRunner
+from processes import alive, gone_soon
 
 
 def test_missing_program_raises_with_the_hint(tmp_path: Path) -> None:
@@ -55,11 +55,7 @@ def test_timeout_kills_the_whole_process_group(
     assert runner.records[0].returncode is None
     child = int(pid_file.read_text())
     # The grandchild (think: rustc under cargo) must be gone too, not left running.
-    for _ in range(50):
-        if not _alive(child):
-            break
-        time.sleep(0.1)
-    assert not _alive(child)
+    assert gone_soon(child)
 
 
 def test_killed_by_signal_is_a_crash(
@@ -128,12 +124,8 @@ def test_timeout_kills_descendants_in_sessions_of_their_own(
     with pytest.raises(ToolTimeout):
         ToolRunner().run("nextest-like", [], cwd=tmp_path, timeout=3)
     grandchild = int(pid_file.read_text())
-    assert os.getsid(0) != _session(grandchild) or not _alive(grandchild)
-    for _ in range(50):
-        if not _alive(grandchild):
-            break
-        time.sleep(0.1)
-    assert not _alive(grandchild), "a descendant in its own session outlived the timeout"
+    assert os.getsid(0) != _session(grandchild) or not alive(grandchild)
+    assert gone_soon(grandchild), "a descendant in its own session outlived the timeout"
 
 
 def _session(pid: int) -> int:
@@ -148,18 +140,6 @@ def test_tail_prefers_stderr() -> None:
 
     assert Completed(("x",), 1, "o1\no2", "", 0.0).tail(1) == "o2"
     assert Completed(("x",), 1, "o", "e1\ne2", 0.0).tail(5) == "e1\ne2"
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0); it is dead for our purposes.
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
 
 
 def test_a_child_runner_shares_the_setup_but_not_the_records(tmp_path: Path) -> None:

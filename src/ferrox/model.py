@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,15 @@ class Status(str, enum.Enum):
     def exit_code(self) -> int:
         """0 pass, 1 gate failed, 3 tool error."""
         return {Status.PASS: 0, Status.FAIL: 1, Status.ERROR: 3}[self]
+
+    @staticmethod
+    def worst(statuses: Iterable[Status]) -> Status:
+        """ERROR if any part gave no verdict, else FAIL if any gate failed, else PASS.
+
+        A missing verdict outranks a failed gate: the findings there are then incomplete.
+        """
+        found = set(statuses)
+        return next((s for s in (Status.ERROR, Status.FAIL) if s in found), Status.PASS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from gitrepo import git, init_committed
+from processes import gone_soon
 from trust_faults import Fault, fault
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key: detect-secrets flags it
@@ -182,20 +183,7 @@ def test_a_timeout_kills_test_processes_in_their_own_sessions(
     (crate / "ferrox.toml").write_text('[test]\nrunner = "cargo"\ntimeout = 3\n')
     _check(ferrox("run", "test", "-C", str(crate)), fault("T11"))
     pid = int(pid_file.read_text())
-    for _ in range(50):
-        if not _alive(pid):
-            break
-        time.sleep(0.1)
-    assert not _alive(pid), "the test process outlived the timeout"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
+    assert gone_soon(pid), "the test process outlived the timeout"
 
 
 # ---- item 5: audit, a stale lock and a DB from the future ------------------------------------

@@ -208,14 +208,7 @@ def _drives_cargo(step: Step) -> bool:
 
 def combine(parts: list[StepResult], skipped: list[str]) -> StepResult:
     """One result over the parts: ERROR if a part gave no verdict, else FAIL if a gate failed."""
-    statuses = {part.status for part in parts}
-    status = (
-        Status.ERROR
-        if Status.ERROR in statuses
-        else Status.FAIL
-        if Status.FAIL in statuses
-        else Status.PASS
-    )
+    status = Status.worst(part.status for part in parts)
     cached = sorted(part.step for part in parts if part.extra.get("cached"))
     failed = [part for part in parts if part.status is not Status.PASS]
     lines = [

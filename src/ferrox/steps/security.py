@@ -102,14 +102,7 @@ def combine(parts: list[StepResult], not_applicable: list[str]) -> StepResult:
     A missing verdict outranks a failed gate: the findings we do have are then known to be
     incomplete, and exit 3 tells CI to look at the tool, not only at the code.
     """
-    statuses = {part.status for part in parts}
-    status = (
-        Status.ERROR
-        if Status.ERROR in statuses
-        else Status.FAIL
-        if Status.FAIL in statuses
-        else Status.PASS
-    )
+    status = Status.worst(part.status for part in parts)
     counts = {s: sorted(p.step for p in parts if p.status is s) for s in Status}
     summary = "; ".join(
         f"{len(names)} {label}: {', '.join(names)}"
