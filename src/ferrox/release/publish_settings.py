@@ -1,0 +1,73 @@
+"""``[release.crates-io]`` and ``[release.pypi]``: where the registry publishers publish.
+
+Kept apart from ``settings`` (which imports the publisher registry lazily) so the publishers can
+import these without a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ferrox.config import SettingError, check_not_option, setting
+
+CRATES_IO = "crates-io"
+_REGISTRY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class CratesIoSettings:
+    """``[release.crates-io]``: the cargo registry the ``crates-io`` publisher publishes to."""
+
+    registry: str = setting(
+        CRATES_IO,
+        "cargo registry name (crates-io, or a [registries.NAME] of the cargo configuration); "
+        "its token comes from CARGO_REGISTRY_TOKEN (crates-io) or CARGO_REGISTRIES_<NAME>_TOKEN",
+    )
+    index: str = setting(
+        "",
+        "the registry's index URL (sparse+https://..., a git URL or file://...; default: "
+        "cargo's configuration for the registry, https://index.crates.io/ for crates-io)",
+    )
+    verify: bool = setting(True, "cargo publish builds each packaged crate (False: --no-verify)")
+    max_wait: float = setting(
+        900.0,
+        "seconds the publisher waits out HTTP 429 in total before it stops (exit 3, resumable)",
+        minimum=0,
+    )
+    index_wait: float = setting(
+        120.0, "seconds to wait for a published version to appear in the index", minimum=0
+    )
+
+    def __post_init__(self) -> None:
+        # Reaches cargo's argv (--registry) and an environment variable's name.
+        check_not_option("registry", self.registry, "registry name")
+        if not _REGISTRY_NAME.fullmatch(self.registry):
+            raise SettingError(
+                "registry", f"{self.registry!r} is not a cargo registry name (letters, digits, - _)"
+            )
+
+    @property
+    def token_env(self) -> str:
+        """The variable cargo reads the registry's token from."""
+        if self.registry == CRATES_IO:
+            return "CARGO_REGISTRY_TOKEN"
+        return f"CARGO_REGISTRIES_{self.registry.upper().replace('-', '_')}_TOKEN"
+
+
+@dataclass(frozen=True)
+class PypiSettings:
+    """``[release.pypi]``: the package index the ``pypi`` publisher uploads wheels and sdists to."""
+
+    repository_url: str = setting(
+        "https://upload.pypi.org/legacy/", "upload URL (TestPyPI: https://test.pypi.org/legacy/)"
+    )
+    token_env: str = setting(
+        "PYPI_TOKEN", "environment variable holding the API token (sent as user __token__)"
+    )
+    username: str = setting("__token__", "user name sent with the token")
+
+    def __post_init__(self) -> None:
+        check_not_option("repository_url", self.repository_url, "URL")
+        if not re.match(r"https?://", self.repository_url):
+            raise SettingError("repository_url", f"{self.repository_url!r} is not an http(s) URL")
