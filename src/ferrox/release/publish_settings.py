@@ -7,6 +7,7 @@ import these without a cycle.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 from ferrox.config import SettingError, check_not_option, setting
@@ -66,8 +67,27 @@ class PypiSettings:
         "PYPI_TOKEN", "environment variable holding the API token (sent as user __token__)"
     )
     username: str = setting("__token__", "user name sent with the token")
+    simple_url: str = setting(
+        "",
+        "the index's simple API, read to skip files it has (default: PyPI's and TestPyPI's for "
+        "their upload URLs, else /simple/ on the upload URL's host)",
+    )
 
     def __post_init__(self) -> None:
-        check_not_option("repository_url", self.repository_url, "URL")
-        if not re.match(r"https?://", self.repository_url):
-            raise SettingError("repository_url", f"{self.repository_url!r} is not an http(s) URL")
+        for key in ("repository_url", "simple_url"):
+            value = getattr(self, key)
+            check_not_option(key, value, "URL")
+            if (value or key == "repository_url") and not re.match(r"https?://", value):
+                raise SettingError(key, f"{value!r} is not an http(s) URL")
+
+    @property
+    def index_url(self) -> str:
+        """The simple API the publisher reads before uploading."""
+        if self.simple_url:
+            return self.simple_url.rstrip("/") + "/"
+        known = {
+            "upload.pypi.org": "https://pypi.org/simple/",
+            "test.pypi.org": "https://test.pypi.org/simple/",
+        }
+        parsed = urllib.parse.urlsplit(self.repository_url)
+        return known.get(parsed.hostname or "", f"{parsed.scheme}://{parsed.netloc}/simple/")
