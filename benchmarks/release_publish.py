@@ -354,7 +354,7 @@ def render(results: dict[str, Any]) -> list[str]:
         "The release (the registry asks for an hour after the 7th crate, past `max_wait`):",
         "",
         "```text",
-        *_tail(resumed["first_output"], 14),
+        *_own_lines(resumed["first_output"]),
         "```",
         "",
         "The journal it leaves (`target/ferrox/release-journal.json`, summarised):",
@@ -383,6 +383,14 @@ def _trim_plan(plan: str) -> list[str]:
         if not skipping:
             out.append(line)
     return out
+
+
+def _own_lines(text: str) -> list[str]:
+    """ferrox's messages, and the last line of cargo's output it quotes."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    quoted = [line for line in lines if line.startswith("  | ")]
+    own = [line for line in lines if not line.startswith("  | ")]
+    return [*own[:-1], *(["  | ...", quoted[-1]] if quoted else []), own[-1]]
 
 
 def _tail(text: str, count: int) -> list[str]:

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from ferrox.errors import ToolError, ToolOutputError, UsageError
@@ -196,9 +195,11 @@ def _publish_one(job: PublishJob, crate: Crate, waited: float) -> float:
         if wait is None:
             wait, fallback = fallback, fallback * 2
         if waited + wait > settings.max_wait:
-            raise _rate_limited(crate, settings.registry, wait, waited, done)
+            raise _rate_limited(
+                crate, settings.registry, done, wait=wait, waited=waited, budget=settings.max_wait
+            )
         job.say(
-            f"crates-io: {settings.registry} rate-limits publishing (HTTP 429); "
+            f"crates-io: {_registry_label(settings.registry)} rate-limits publishing (HTTP 429); "
             f"waiting {wait:.0f} s as it asks, then publishing {crate.name} again"
         )
         sleep(wait)
@@ -206,12 +207,13 @@ def _publish_one(job: PublishJob, crate: Crate, waited: float) -> float:
 
 
 def _rate_limited(
-    crate: Crate, registry: str, wait: float, waited: float, done: Completed
+    crate: Crate, registry: str, done: Completed, *, wait: float, waited: float, budget: float
 ) -> ToolError:
     return ToolError(
-        f"{registry} rate-limits publishing (HTTP 429) and asks for {wait:.0f} s more, past "
-        f"[release.crates-io] max_wait (waited {waited:.0f} s); {crate.name} {crate.version} and "
-        "the crates after it are not published yet: run `ferrox release --resume` later",
+        f"{_registry_label(registry)} rate-limits publishing (HTTP 429) and asks to wait "
+        f"{wait:.0f} s, more than is left of [release.crates-io] max_wait = {budget:.0f} s "
+        f"(waited {waited:.0f} s); {crate.name} {crate.version} and the crates after it are "
+        "not published yet: run `ferrox release --resume` later",
         tool="cargo",
         argv=done.argv,
         returncode=done.returncode,
@@ -243,9 +245,9 @@ def _until(http_date: str, now: datetime) -> float | None:
 
 
 def _registry_label(registry: str) -> str:
-    return "crates.io" if registry == CRATES_IO else registry
+    return "crates.io" if registry == CRATES_IO else f"registry {registry!r}"
 
 
 PUBLISHER = Publisher(NAME, describe, publish, preflight)
 
-__all__ = ["PUBLISHER", "Crate", "Path", "order", "retry_after", "workspace_crates"]
+__all__ = ["PUBLISHER", "Crate", "order", "retry_after", "workspace_crates"]
