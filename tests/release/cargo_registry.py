@@ -14,11 +14,8 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from ferrox.pins import FAST_BUILD_PROFILE
 from ferrox.toolhome import tool_dir, tools_home
@@ -107,14 +104,6 @@ def start_registry(root: Path, port: int = 0) -> CargoRegistry:
             time.sleep(0.1)
     process.kill()
     raise AssertionError(f"{BINARY} did not start within 30 s")
-
-
-@pytest.fixture
-def cargo_registry(tmp_path: Path) -> Iterator[CargoRegistry]:
-    """A fresh registry for one test."""
-    registry = start_registry(tmp_path / "registry")
-    yield registry
-    registry.stop()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ It forwards every request to the registry unchanged, except publishes (cargo's
 ``PUT /api/v1/crates/new``, twine's upload ``POST``): after ``limit_after`` accepted publishes it
 answers the next ``limited`` ones with HTTP 429 as crates.io does (a ``Retry-After`` header and a
 JSON error naming the time), and it answers a publish of a crate named in ``reject`` with the
-error a registry gives for a crate it refuses. It works as a forward proxy (cargo's
+error a registry gives for a crate it refuses, and it can lose the answer to a publish the
+registry accepted (``lose_answer``). It works as a forward proxy (cargo's
 ``http.proxy``: requests carry the absolute URL) and as a reverse proxy (``upstream``).
 """
 
@@ -34,6 +35,8 @@ class Proxy:
     # "date": crates.io's HTTP date in the header and in the JSON error's text.
     retry_style: str = "date"
     reject: dict[str, str] = field(default_factory=dict)
+    # Publishes the registry accepts but whose answer never reaches cargo (a dropped connection).
+    lose_answer: set[str] = field(default_factory=set)
     published: list[str] = field(default_factory=list)
     rate_limited: list[str] = field(default_factory=list)
     url: str = ""
@@ -131,6 +134,9 @@ def serve(proxy: Proxy) -> ThreadingHTTPServer:
             if name and status == 200 and b'"errors"' not in data:
                 with proxy._lock:
                     proxy.published.append(name)
+            if name in proxy.lose_answer:
+                self._send(502, {}, b"upstream connection reset\n")
+                return
             self._send(status, reply_headers, data)
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward

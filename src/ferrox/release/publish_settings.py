@@ -36,9 +36,6 @@ class CratesIoSettings:
         "seconds the publisher waits out HTTP 429 in total before it stops (exit 3, resumable)",
         minimum=0,
     )
-    index_wait: float = setting(
-        120.0, "seconds to wait for a published version to appear in the index", minimum=0
-    )
 
     def __post_init__(self) -> None:
         # Reaches cargo's argv (--registry) and an environment variable's name.

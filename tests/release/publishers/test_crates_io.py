@@ -246,6 +246,22 @@ def test_a_publish_the_registry_rejects_is_exit_3_naming_the_crate(
 
 
 @pytest.mark.usefixtures("proxy")
+def test_a_publish_whose_answer_was_lost_counts_when_the_index_has_it(
+    workspace_repo: Callable[..., tuple[Repo, list[str]]],
+    registry: CargoRegistry,
+    proxy: Proxy,
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo, names = workspace_repo(crates_config(github), count=2)
+    proxy.lose_answer = {names[0]}
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{names[0]} 0.2.0 is in the registry (cargo exited 101)" in out
+    assert _published(registry) == [f"{name} in version 0.2.0" for name in names]
+
+
+@pytest.mark.usefixtures("proxy")
 def test_a_missing_token_stops_before_anything_changes(
     workspace_repo: Callable[..., tuple[Repo, list[str]]],
     registry: CargoRegistry,

@@ -159,13 +159,13 @@ def publish(job: PublishJob) -> None:
             job.say(f"crates-io: {crate.name} {crate.version} is in the registry already")
             job.record(NAME, f"{crate.name}@{crate.version}")
             continue
-        waited = _publish_one(job, crate, waited)
+        waited = _publish_one(job, index, crate, waited)
         job.say(f"crates-io: published {crate.name} {crate.version}")
         job.record(NAME, f"{crate.name}@{crate.version}")
         job.checkpoint(f"crates-io:{crate.name}")
 
 
-def _publish_one(job: PublishJob, crate: Crate, waited: float) -> float:
+def _publish_one(job: PublishJob, index: CrateIndex, crate: Crate, waited: float) -> float:
     """Runs cargo publish until it succeeds or fails for another reason than a rate limit;
     returns the seconds waited so far (the budget is for the whole release)."""
     settings = job.settings.crates_io
@@ -177,12 +177,18 @@ def _publish_one(job: PublishJob, crate: Crate, waited: float) -> float:
             cwd=job.root,
             timeout=job.settings.timeout,
             hint="install Rust with rustup",
-            env={
-                "CARGO_PUBLISH_TIMEOUT": str(int(settings.index_wait)),
-                "CARGO_TERM_COLOR": "never",
-            },
+            env={"CARGO_TERM_COLOR": "never"},
         )
         if done.returncode == 0:
+            return waited
+        # Whatever cargo said, the registry may hold the version now (an upload whose answer
+        # was lost, a parallel run): the goal is met, and publishing again would fail.
+        index.refresh()
+        if crate.version in index.versions(crate.name):
+            job.say(
+                f"crates-io: {crate.name} {crate.version} is in the registry (cargo exited "
+                f"{done.returncode})"
+            )
             return waited
         text = done.stdout + "\n" + done.stderr
         if not _RATE_LIMITED.search(text):
