@@ -69,6 +69,9 @@ def tests(session: nox.Session) -> None:
     # The docker tests build the demo's static binary.
     session.run("rustup", "target", "add", "x86_64-unknown-linux-musl", external=True)
     session.run("ferrox", "tools", "install", "-C", str(ROOT), *TEST_TOOLS)
+    # The release publishers' real cargo registry (cargo-http-registry): a source build of
+    # minutes on a fresh machine, then reused from the tools home.
+    session.run("python", "tests/release/cargo_registry.py")
     session.run(
         "pytest",
         "--cov=ferrox",

@@ -1,7 +1,9 @@
 """A loopback GitHub REST API speaking the release endpoints ferrox uses, recording requests.
 
-Endpoints (as documented by GitHub): ``GET /repos/{o}/{r}/releases/tags/{tag}``,
-``POST /repos/{o}/{r}/releases``, ``GET /repos/{o}/{r}/releases/{id}/assets``,
+Endpoints (as documented by GitHub): ``GET /repos/{o}/{r}/releases/tags/{tag}`` (which, like
+GitHub's, does not show drafts), ``GET /repos/{o}/{r}/releases`` (drafts included),
+``POST /repos/{o}/{r}/releases``, ``PATCH /repos/{o}/{r}/releases/{id}`` (``draft: false``
+publishes), ``GET /repos/{o}/{r}/releases/{id}/assets``,
 ``DELETE /repos/{o}/{r}/releases/assets/{id}`` and the upload URL
 ``POST {upload_url}?name=...``. A wrong or missing bearer token gets 401.
 """
@@ -45,8 +47,13 @@ class FakeGitHub:
         return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
 
     def release_by_tag(self, tag: str) -> dict[str, Any] | None:
-        """The release for the tag, if created."""
+        """The release for the tag, if created (draft or not)."""
         return next((rel for rel in self.releases.values() if rel["tag_name"] == tag), None)
+
+    def public_release(self, tag: str) -> dict[str, Any] | None:
+        """The release for the tag as the public sees it: None while it is a draft."""
+        release = self.release_by_tag(tag)
+        return None if release is None or release["draft"] else release
 
     def new_id(self) -> int:
         """A fresh id for a release or an asset."""
@@ -88,8 +95,14 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
                 return
             path = urllib.parse.urlparse(self.path).path
             if match := re.fullmatch(r"/repos/[^/]+/[^/]+/releases/tags/(.+)", path):
-                release = fake.release_by_tag(urllib.parse.unquote(match[1]))
+                release = fake.public_release(urllib.parse.unquote(match[1]))
                 self._reply(200 if release else 404, release or {"message": "Not Found"})
+            elif re.fullmatch(r"/repos/[^/]+/[^/]+/releases", path):
+                query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                size = int(query.get("per_page", ["30"])[0])
+                page = int(query.get("page", ["1"])[0])
+                newest_first = sorted(fake.releases.values(), key=lambda r: -int(r["id"]))
+                self._reply(200, newest_first[(page - 1) * size : page * size])
             elif match := re.fullmatch(r"/repos/[^/]+/[^/]+/releases/(\d+)/assets", path):
                 self._reply(200, fake.assets.get(int(match[1]), []))
             else:
@@ -146,6 +159,20 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
                     self._reply(201, asset, body)
             else:
                 self._reply(404, {"message": "Not Found"}, body)
+
+        def do_PATCH(self) -> None:
+            body = self._body()
+            if not self._authorised(body):
+                return
+            path = urllib.parse.urlparse(self.path).path
+            match = re.fullmatch(r"/repos/[^/]+/[^/]+/releases/(\d+)", path)
+            release = fake.releases.get(int(match[1])) if match else None
+            if release is None:
+                self._reply(404, {"message": "Not Found"}, body)
+                return
+            data = json.loads(body)
+            release.update({k: v for k, v in data.items() if k in ("draft", "name", "body")})
+            self._reply(200, release, body)
 
         def do_DELETE(self) -> None:
             if not self._authorised():

@@ -161,6 +161,9 @@ def test_publish_failure_resumes_without_duplicates(
     err = capsys.readouterr().err
     assert "partly published" in err and "--resume" in err and TOKEN not in err
     assert git(repo.remote, "rev-parse", "v0.2.0^{commit}")
+    # The release exists as a draft only: nobody sees it without its assets.
+    assert github.release_by_tag("v0.2.0") is not None
+    assert github.public_release("v0.2.0") is None
     # A fresh run refuses; --resume finishes, uploading only what is missing.
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
     assert main(["release", "--resume", "-C", str(repo.path)]) == 0
@@ -169,6 +172,7 @@ def test_publish_failure_resumes_without_duplicates(
     assert len(github.calls("POST", r"/releases$")) == 1
     names = [asset["name"] for asset in github.assets[release["id"]]]
     assert sorted(names) == sorted(set(names)) and len(names) == 2
+    assert github.public_release("v0.2.0") is not None  # the draft found again and published
     assert main(["release", "--resume", "-C", str(repo.path)]) == 2  # nothing left to resume
 
 

@@ -106,12 +106,12 @@ def test_signed_tag_with_an_ssh_key(
 def test_unknown_publisher_and_nothing_to_resume(
     make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = make_repo(release_config(github, 'publishers = ["git", "pypi"]\n'))
+    repo = make_repo(release_config(github, 'publishers = ["git", "npm"]\n'))
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
-    assert "key 'release.publishers': unknown publisher(s) pypi" in capsys.readouterr().err
+    assert "key 'release.publishers': unknown publisher(s) npm" in capsys.readouterr().err
     # The configuration is checked before anything else, --resume included.
     assert main(["release", "--resume", "-C", str(repo.path)]) == 2
-    assert "unknown publisher(s) pypi" in capsys.readouterr().err
+    assert "unknown publisher(s) npm" in capsys.readouterr().err
     valid = make_repo(release_config(github), name="valid")
     assert main(["release", "--resume", "-C", str(valid.path)]) == 2
     assert "nothing to resume" in capsys.readouterr().err

@@ -53,7 +53,9 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
     config = load_project(root)
     settings = config.for_step("release", ReleaseSettings)
     # The token's variable is masked whatever its name (GITHUB_TOKEN already looks secret).
-    masker = Masker.from_environment(env, (*config.globals.mask_env, settings.token_env))
+    masker = Masker.from_environment(
+        env, (*config.globals.mask_env, settings.token_env, settings.pypi.token_env)
+    )
     quiet = options.json
 
     def say(message: str) -> None:
@@ -174,14 +176,16 @@ def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
     assets = flow.build_assets(
         release, tag, targets, False, checksums=f"SHA256SUMS-{'-'.join(targets)}"
     )
-    publishers = tuple(name for name in release.settings.publishers if name != "git")
+    # The registries (crates, wheels) are the local release's: one machine publishes them once.
+    local_only = ("git", "crates-io", "pypi")
+    publishers = tuple(name for name in release.settings.publishers if name not in local_only)
+    job = PublishJob(
+        root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
+        prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,
+        runner=release.runner, env=release.env, masker=release.masker,
+        checkpoint=release.checkpoint, say=release.say,
+    )  # fmt: skip
     for publisher in get_publishers(publishers):
-        publisher.publish(
-            PublishJob(
-                root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
-                prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,
-                runner=release.runner, env=release.env, masker=release.masker,
-                checkpoint=release.checkpoint, say=release.say,
-            )
-        )  # fmt: skip
+        publisher.publish(job)
+        publisher.finish(job)  # each runner's assets are complete once it has uploaded them
     return EXIT_PASS

@@ -201,17 +201,25 @@ def publish(release: Release, state: Journal) -> None:
     missing = [str(path) for path in assets if not path.is_file()]
     if missing:
         raise UsageError(f"release assets are missing: {', '.join(missing)}")
+    progress = _Progress(release, state)
     try:
-        for publisher in get_publishers(state.publishers):
-            job = _job(
+        job = replace(
+            _job(
                 release,
                 tag=state.tag,
                 branch=state.branch,
                 notes=state.notes,
                 prerelease=state.prerelease,
                 assets=assets,
-            )
+            ),
+            record=progress.record,
+        )
+        publishers = get_publishers(state.publishers)
+        for publisher in publishers:
             publisher.publish(job)
+        # Only now: the GitHub release leaves draft once everything else is out.
+        for publisher in publishers:
+            publisher.finish(job)
     except BaseException as exc:
         if not _is_publishing(release, state):
             rollback(release, state)
@@ -224,6 +232,23 @@ def publish(release: Release, state: Journal) -> None:
         raise ReleaseFailed(release.masker.mask(f"{exc}\n{message}"), cause=exc) from exc
     journal.remove(release.journal_path)
     release.say(f"released {state.tag}")
+
+
+class _Progress:
+    """Writes each publisher's finished items into the journal (``extra["published"]``), so an
+    interrupted release shows how far it got; ``--resume`` relies on the registries themselves."""
+
+    def __init__(self, release: Release, state: Journal) -> None:
+        self.release = release
+        self.state = state
+
+    def record(self, publisher: str, item: str) -> None:
+        published = {k: list(v) for k, v in self.state.extra.get("published", {}).items()}
+        done = published.setdefault(publisher, [])
+        if item not in done:
+            done.append(item)
+            self.state = replace(self.state, extra={**self.state.extra, "published": published})
+            journal.write(self.release.journal_path, self.state)
 
 
 def rollback(release: Release, state: Journal) -> None:
@@ -406,6 +431,7 @@ def _job(
         masker=release.masker,
         checkpoint=release.checkpoint,
         say=release.say,
+        cache_dir=release.report_dir / "publish-cache",
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ferrox.config import SettingError, check_not_option, setting
+from ferrox.release.publish_settings import CratesIoSettings, PypiSettings
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -38,8 +39,12 @@ class ReleaseSettings:
         True, "build the wheel and sdist in an isolated environment (False: --no-isolation)"
     )
     publishers: tuple[str, ...] = setting(
-        ("git", "github"), "publishers, in order (git: push branch and tag; github: the release)"
+        ("git", "github"),
+        "publishers, in order (git: push branch and tag; crates-io: the workspace's crates; "
+        "pypi: wheels and sdist; github: the release, public once every publisher finished)",
     )
+    crates_io: CratesIoSettings = setting(CratesIoSettings(), "[release.crates-io] table")  # noqa: RUF009 - frozen: a shared default is safe
+    pypi: PypiSettings = setting(PypiSettings(), "[release.pypi] table")  # noqa: RUF009 - frozen: a shared default is safe
     github_repository: str = setting("", "owner/name on GitHub (default: from the remote's URL)")
     api_url: str = setting(
         "https://api.github.com", "GitHub REST API base (Enterprise: .../api/v3)"

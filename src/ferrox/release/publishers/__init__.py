@@ -1,4 +1,5 @@
-"""Publisher registry: ``git`` (push branch and tag) and ``github`` (release with assets)."""
+"""Publisher registry: ``git`` (push branch and tag), ``crates-io`` (the workspace's crates),
+``pypi`` (wheels and sdist) and ``github`` (release with assets, public once all finished)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import importlib
 from ferrox.errors import ConfigError
 from ferrox.release.publishers.interface import Publisher, PublishJob
 
-_MODULES = {"git": "git_remote", "github": "github"}
+_MODULES = {"git": "git_remote", "crates-io": "crates_io", "pypi": "pypi", "github": "github"}
 # The names ``[release] publishers`` accepts (checked when the configuration is loaded).
 PUBLISHER_NAMES = tuple(_MODULES)
 

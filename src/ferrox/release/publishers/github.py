@@ -1,9 +1,12 @@
 """``github``: the GitHub release with notes and assets, through the REST API.
 
-Idempotent: an existing release for the tag is reused (``GET /releases/tags/{tag}``) and only
-assets it lacks are uploaded, so ``--resume`` never duplicates anything. The API base is the
-``api_url`` setting (GitHub Enterprise: ``https://HOST/api/v3``); the token comes from the
-environment variable named by ``token_env`` and is masked in every message.
+The release is created as a draft and made public (``PATCH draft=false``) by ``finish``, which the
+release flow runs only once every publisher has published: a release never appears without its
+assets, crates or wheels. Idempotent: an existing release for the tag is reused (a published one
+through ``GET /releases/tags/{tag}``, a draft, which that endpoint does not show, from the list of
+releases) and only assets it lacks are uploaded, so ``--resume`` never duplicates anything. The
+API base is the ``api_url`` setting (GitHub Enterprise: ``https://HOST/api/v3``); the token comes
+from the environment variable named by ``token_env`` and is masked in every message.
 """
 
 from __future__ import annotations
@@ -53,30 +56,51 @@ def preflight(job: PublishJob) -> None:
 def describe(job: PublishJob) -> list[str]:
     """The API calls a release makes."""
     base = f"{job.settings.api_url.rstrip('/')}/repos/{_repository(job)}"
-    lines = [f"GET {base}/releases/tags/{job.tag}", f"POST {base}/releases (if missing)"]
+    lines = [
+        f"GET {base}/releases/tags/{job.tag}",
+        f"GET {base}/releases (a draft for {job.tag})",
+        f"POST {base}/releases draft=true (if missing)",
+    ]
     lines += [f"POST <upload_url>?name={path.name} (if missing)" for path in job.assets]
+    lines.append(f"PATCH {base}/releases/<id> draft=false (once every publisher finished)")
     return lines
 
 
+def _find(api: _Api, base: str, tag: str) -> dict[str, Any] | None:
+    """The release for the tag: the published one, else a draft (the tag endpoint hides drafts)."""
+    status, release = api.call(
+        "GET", f"{base}/releases/tags/{urllib.parse.quote(tag)}", ok=(200, 404)
+    )
+    if status == 200:
+        return dict(release)
+    page = 1
+    while True:  # a bounded walk: GitHub lists at most 100 a page
+        _, releases = api.call("GET", f"{base}/releases?per_page=100&page={page}", ok=(200,))
+        for found in releases:
+            if found.get("draft") and found.get("tag_name") == tag:
+                return dict(found)
+        if len(releases) < 100 or page >= 10:
+            return None
+        page += 1
+
+
 def publish(job: PublishJob) -> None:
-    """Creates the release unless it exists, then uploads the assets it does not have yet."""
+    """Creates the release as a draft unless it exists, then uploads the assets it lacks."""
     api = _Api(job)
     base = f"{job.settings.api_url.rstrip('/')}/repos/{_repository(job)}"
-    status, release = api.call(
-        "GET", f"{base}/releases/tags/{urllib.parse.quote(job.tag)}", ok=(200, 404)
-    )
-    if status == 404:
+    release = _find(api, base, job.tag)
+    if release is None:
         payload = {
             "tag_name": job.tag,
             "name": job.tag,
             "body": job.notes,
-            "draft": False,
+            "draft": True,
             "prerelease": job.prerelease,
         }
         _, release = api.call(
             "POST", f"{base}/releases", body=json.dumps(payload).encode(), ok=(201,)
         )
-        job.say(f"created GitHub release {job.tag}")
+        job.say(f"created GitHub release {job.tag} as a draft")
     else:
         job.say(f"GitHub release {job.tag} exists; adding missing assets")
     job.checkpoint("release")
@@ -94,7 +118,25 @@ def publish(job: PublishJob) -> None:
             content_type="application/octet-stream",
         )  # fmt: skip
         job.say(f"uploaded {path.name}")
+        job.record("github", path.name)
         job.checkpoint(f"upload:{path.name}")
+
+
+def finish(job: PublishJob) -> None:
+    """Makes the draft public: every publisher has finished."""
+    api = _Api(job)
+    base = f"{job.settings.api_url.rstrip('/')}/repos/{_repository(job)}"
+    release = _find(api, base, job.tag)
+    if release is None:
+        raise api.error(f"the GitHub release {job.tag} vanished before it was made public")
+    if release.get("draft"):
+        payload = {"draft": False, "tag_name": job.tag}
+        api.call(
+            "PATCH", f"{base}/releases/{release['id']}", body=json.dumps(payload).encode(),
+            ok=(200,),
+        )  # fmt: skip
+        job.say(f"published GitHub release {job.tag}")
+    job.checkpoint("github:public")
 
 
 class _Api:
@@ -124,14 +166,14 @@ class _Api:
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read()
         except (urllib.error.URLError, OSError) as exc:
-            raise self._error(f"{method} {url} failed: {exc}") from None
+            raise self.error(f"{method} {url} failed: {exc}") from None
         if status not in ok:
             detail = text.decode("utf-8", "replace")[:500]
-            raise self._error(f"{method} {url} answered HTTP {status}: {detail}")
+            raise self.error(f"{method} {url} answered HTTP {status}: {detail}")
         return status, json.loads(text) if text.strip() else None
 
-    def _error(self, message: str) -> ToolError:
+    def error(self, message: str) -> ToolError:
         return ToolError(self.job.masker.mask(message.replace(self.token, "***")), tool="github")
 
 
-PUBLISHER = Publisher("github", describe, publish, preflight)
+PUBLISHER = Publisher("github", describe, publish, preflight, finish)

@@ -1,7 +1,9 @@
 """The publisher plug-in contract: each publisher is one module with a ``PUBLISHER``.
 
 Publishing runs last, after every local step succeeded, and must be idempotent: ``--resume``
-calls every publisher again, and each does only what is still missing.
+calls every publisher again, and each does only what is still missing. Once every publisher's
+``publish`` succeeded, each one's ``finish`` runs (the GitHub release leaves draft there, so it
+never appears without what the other publishers put out).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from typing import Protocol
 from ferrox.masking import Masker
 from ferrox.release.settings import ReleaseSettings
 from ferrox.tools import ToolRunner
+
+
+def _no_record(publisher: str, item: str) -> None:
+    """Progress goes nowhere (a job built outside the release flow's journal)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,15 @@ class PublishJob:
     masker: Masker
     checkpoint: Callable[[str], None]
     say: Callable[[str], None]
+    # Records one finished item (a crate version, an uploaded file) in the release journal, so
+    # an interrupted release shows how far each publisher got.
+    record: Callable[[str, str], None] = _no_record
+    # Where a publisher may keep state between runs (a registry index's clone).
+    cache_dir: Path | None = None
+
+
+def _nothing(job: PublishJob) -> None:
+    """A publisher with nothing to do once all have published."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,8 @@ class Publisher:
     publish: Callable[[PublishJob], None]
     # Checked at plan time, before anything changes (a missing token is a usage error).
     preflight: Callable[[PublishJob], None]
+    # Runs after every publisher's ``publish`` succeeded (idempotent as well).
+    finish: Callable[[PublishJob], None] = _nothing
 
 
 class PublisherModule(Protocol):
