@@ -98,6 +98,17 @@ class BenchSettings:
         "", "callgrind --toggle-collect pattern; {name} is the benchmark (empty: whole run)"
     )
     history_file: str = setting(".ferrox/bench-history.jsonl", "the append-only history")
+    history_remote: str = setting(
+        "",
+        "git remote whose history_ref holds the history (pulled before history, baseline and "
+        "compare modes read it; empty: history_file alone)",
+    )
+    history_ref: str = setting(
+        "refs/ferrox/bench-history", "the git ref holding the history, one file per machine"
+    )
+    push_history: bool = setting(
+        False, "after history or baseline mode, push the history ref to history_remote"
+    )
     baseline_file: str = setting(
         ".ferrox/bench-baseline.json", "the stored baseline (written by baseline, read by compare)"
     )
@@ -131,6 +142,18 @@ class BenchSettings:
         # The base reaches `git merge-base`, bench names cargo's argv: never as options.
         check_not_option("base", self.base, "git ref")
         check_not_option("benches", self.benches, "bench target")
+        from ferrox.bench.history_ref import check_ref  # noqa: PLC0415 - light module
+        from ferrox.bench.history_sync import check_remote  # noqa: PLC0415 - light module
+
+        for key, check, value in (
+            ("history_ref", check_ref, self.history_ref),
+            ("history_remote", check_remote, self.history_remote),
+        ):
+            try:
+                if value:
+                    check(value)
+            except ValueError as exc:
+                raise SettingError(key, str(exc)) from None
         if not self.minor <= self.major <= self.critical:
             raise SettingError("minor", "need minor <= major <= critical")
         if self.min_pairs > self.max_pairs:

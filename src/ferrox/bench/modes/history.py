@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ferrox import gates
 from ferrox.bench import compare, dashboard, environment, history, issue, trends
-from ferrox.bench.modes import results
+from ferrox.bench.modes import results, shared_history
 from ferrox.bench.modes.runs import run_head
 from ferrox.bench.parsers import ParseError, parse_path
 from ferrox.bench.reports import benchmark_action_json
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     """Records head's runs (and the result files) in the history and judges what persists."""
     env = environment.collect(ctx.runner, ctx.root)
+    # The shared history first: a remote that cannot be read stops the run before measuring.
+    _, synced = shared_history.pull(ctx, settings)
     samples, criterion = run_head(ctx, settings)
     measurements = [
         results.measurement(key, "ns", values, criterion) for key, values in sorted(samples.items())
@@ -48,7 +50,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         read = history.read(history_path)
     except history.HistoryError as exc:
         raise ToolOutputError(str(exc), tool="bench-history") from exc
-    findings: list[Finding] = []
+    findings: list[Finding] = list(synced)
     for torn in (cut, read.torn):
         if torn:
             findings.append(
@@ -63,6 +65,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         baseline = ctx.root / settings.baseline_file
         baseline.parent.mkdir(parents=True, exist_ok=True)
         baseline.write_text(json.dumps(current.to_dict(), indent=2) + "\n", encoding="utf-8")
+    findings += shared_history.push(ctx, settings)
     found = trends.with_change_points(
         trends.series(read.runs, env.fingerprint),
         significance=settings.significance,
