@@ -211,6 +211,12 @@ _BASELINE = CarriedFile(
     "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
 )
 
+# The post-merge and weekly jobs push the history ref with the job's own token (sent as a header
+# by git's environment, never persisted in .git/config by the checkout).
+_SHARE = "--history-remote origin --push-history"
+_PUSH = (("contents", "write"),)
+_TOKEN = (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
+
 STEP = Step(
     name="bench",
     description="Benchmarks with a trusted regression gate (paired A/B, instructions, history).",
@@ -229,12 +235,28 @@ STEP = Step(
             full_history=True,
             run_args='-- --base "origin/${GITHUB_BASE_REF}"',
         ),
-        # After a merge: append to the history (carried in the cache) and look for change points.
+        # After a merge: append to the history, push it to the history ref (the store; the
+        # cache only spares the fetch of what it holds) and look for change points. The only
+        # jobs that write, in their own workflow: nothing triggered by a pull request can.
         CiJob(
-            job="bench-history", events=("push",), run_args="-- --mode history", carries=(_HISTORY,)
+            workflow="bench-baseline",
+            job="bench-history",
+            events=("push",),
+            run_args=f"-- --mode history {_SHARE}",
+            carries=(_HISTORY,),
+            permissions=_PUSH,
+            env=_TOKEN,
         ),
         # Weekly: re-record the stored baseline that compare mode and the pre-push hook read.
-        CiJob(workflow="bench-baseline", session="bench-baseline", carries=(_HISTORY, _BASELINE)),
+        CiJob(
+            workflow="bench-baseline",
+            session="bench-baseline",
+            events=("schedule", "workflow_dispatch"),
+            run_args=f"-- {_SHARE}",
+            carries=(_HISTORY, _BASELINE),
+            permissions=_PUSH,
+            env=_TOKEN,
+        ),
     ),
     variants=(
         Variant(
