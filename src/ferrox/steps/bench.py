@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ferrox.bench.waivers import Waiver
 from ferrox.config import SettingError, check_not_option, setting
 from ferrox.context import Context
 from ferrox.model import StepResult
@@ -64,6 +65,11 @@ class BenchSettings:
     )
     thresholds: tuple[str, ...] = setting(
         (), "per suite or benchmark overrides: NAME=MINOR,MAJOR,CRITICAL (percent)"
+    )
+    accept: tuple[Waiver, ...] = setting(
+        (),
+        "[[bench.accept]] entries: benchmark, reason, expires; a waived regression is reported "
+        "but does not fail, an expired waiver fails",
     )
     noise_margin: float = setting(
         1.0, "percent change a regression must clear with confidence", minimum=0, maximum=50

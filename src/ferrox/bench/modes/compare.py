@@ -85,6 +85,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     results.write_results(ctx, out, head, unit="ns", criterion=criterion)
     return results.result(
         verdicts,
+        accept=settings.accept,
         removed=list(found.removed),
         fail_levels=levels,
         summary_extra=f"{head_runs} run(s) vs the baseline's {base_runs}, unpaired",

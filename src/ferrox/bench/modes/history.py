@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ferrox import gates
-from ferrox.bench import compare, dashboard, environment, history, issue, trends
+from ferrox.bench import compare, dashboard, environment, history, issue, trends, waivers
 from ferrox.bench.modes import results, shared_history
 from ferrox.bench.modes.runs import run_head
 from ferrox.bench.parsers import ParseError, parse_path
@@ -95,6 +95,8 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
                 token=ctx.runner.env.get(settings.token_env, ""),
                 masker=ctx.runner.masker,
             )
+    active = waivers.sort_waivers(settings.accept)
+    waived = {r.key for r in regressions if waivers.waiver_for(active, r.key) is not None}
     for r in regressions:
         level = level_for(r.change, thresholds.for_key(r.key))
         findings.append(
@@ -102,11 +104,22 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
                 rule=f"bench-regression-{level}",
                 message=f"{r.key}: +{r.change:.1%} since {r.first_bad[:12]} "
                 f"(last good {r.last_good[:12]}; p={r.p_value:.3f}, {r.runs_since} runs)",
-                level=Level.ERROR if level in ("major", "critical") else Level.WARNING,
+                level=Level.NOTE
+                if r.key in waived
+                else Level.ERROR
+                if level in ("major", "critical")
+                else Level.WARNING,
             )
         )
-    failing = [r for r in regressions if level_for(r.change, thresholds.for_key(r.key)) != "minor"]
+    failing = [
+        r for r in regressions
+        if level_for(r.change, thresholds.for_key(r.key)) != "minor" and r.key not in waived
+    ]  # fmt: skip
     checks = [gates.at_most("persisting_major", len(failing), 0, "persisting major regressions")]
+    if settings.accept:
+        matched = {w.key for r in regressions if (w := waivers.waiver_for(active, r.key))}
+        findings += waivers.findings(active, matched)
+        checks.append(waivers.check(active))
     in_env = max((len(s.values) for s in found), default=0)
     return StepResult(
         step="bench",
