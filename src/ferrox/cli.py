@@ -29,7 +29,15 @@ EXIT_INTERRUPTED = 130
 
 # Run options that override a step setting of the same name; they apply to the steps whose
 # settings have that key (the invoke adapter gives those steps' tasks the same flags).
-SETTING_OPTIONS = ("base", "mode", "create_issue", "cache", "history_remote", "push_history")
+SETTING_OPTIONS = (
+    "base",
+    "mode",
+    "create_issue",
+    "cache",
+    "history_remote",
+    "push_history",
+    "write_thresholds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,7 +193,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--mode",
         metavar="MODE",
         # Any step with a `mode` setting takes it; the engine checks the value against its choices.
-        help="bench: gate mode (paired, instructions, history, baseline, compare)",
+        help="bench: gate mode (paired, instructions, history, baseline, compare, calibrate)",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
@@ -198,6 +206,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     bench.add_argument(
         "--push-history", action="store_true", default=None,
         help="bench: push the history ref after history or baseline mode (the post-merge job)",
+    )  # fmt: skip
+    bench.add_argument(
+        "--write", dest="write_thresholds", action="store_true", default=None,
+        help="bench: calibrate mode writes its proposed thresholds into the configuration",
     )  # fmt: skip
     pipeline = parser.add_argument_group("ci")
     pipeline.add_argument(

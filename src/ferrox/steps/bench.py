@@ -8,6 +8,9 @@ Modes (``mode`` setting, or ``ferrox run bench --mode M``):
 * ``history``: run head, append to the history, find change points, draw the dashboard and
   write (or, with ``create_issue``, open) an issue for a regression that persists.
 * ``baseline``: like ``history``, and the run also becomes the stored baseline file.
+* ``calibrate``: A/A rounds of the paired gate (head against itself): each benchmark's noise
+  (spread, bimodality, false alarms) and per-benchmark thresholds above it, printed, and
+  written into the configuration with ``--write`` (tomlkit: comments survive).
 * ``compare``: run head ``history_runs`` times and compare it with the stored baseline file,
   unpaired (two-sample Hodges-Lehmann shift, Mann-Whitney interval). Runs from two moments drift
   by several percent, so by default only ``critical`` fails (``compare_fail``): a quick check
@@ -37,10 +40,13 @@ from ferrox.steps.interface import Step, Variant
 class BenchSettings:
     """``[bench]``: mode, base ref, thresholds, sampling budget, history and issue settings."""
 
-    mode: Literal["paired", "instructions", "history", "baseline", "compare"] = setting(
-        "paired",
-        "gate mode: paired A/B runs, callgrind instruction counts, history, baseline (record "
-        "the stored baseline) or compare (head against the stored baseline)",
+    mode: Literal["paired", "instructions", "history", "baseline", "compare", "calibrate"] = (
+        setting(
+            "paired",
+            "gate mode: paired A/B runs, callgrind instruction counts, history, baseline (record "
+            "the stored baseline), compare (head against the stored baseline) or calibrate (A/A "
+            "rounds: each benchmark's noise and the thresholds it needs)",
+        )
     )
     base: str = setting("main", "git ref to compare against (its merge-base with HEAD is built)")
     benches: tuple[str, ...] = setting((), "bench targets to run (default: all in the workspace)")
@@ -102,6 +108,12 @@ class BenchSettings:
     )
     toggle_collect: str = setting(
         "", "callgrind --toggle-collect pattern; {name} is the benchmark (empty: whole run)"
+    )
+    calibrate_rounds: int = setting(
+        3, "A/A rounds of calibrate mode (they share the measuring budget)", minimum=1
+    )
+    write_thresholds: bool = setting(
+        False, "calibrate mode writes its proposed thresholds into the configuration (--write)"
     )
     history_file: str = setting(".ferrox/bench-history.jsonl", "the append-only history")
     history_remote: str = setting(
@@ -202,6 +214,10 @@ def _mode(mode: str) -> Callable[[Context, BenchSettings, Path], StepResult]:
         from ferrox.bench.modes import compare  # noqa: PLC0415
 
         return compare.run
+    if mode == "calibrate":
+        from ferrox.bench.modes import calibrate  # noqa: PLC0415
+
+        return calibrate.run
     # history, and baseline (history that also stores its run as the baseline file)
     from ferrox.bench.modes import history  # noqa: PLC0415
 
