@@ -108,7 +108,7 @@ def test_three_merges_append_three_commits(tmp_path: Path) -> None:
     for n in (1, 2, 3):
         publish(ci, bench_run(n))
     log = git(bare, "log", "--format=%s", REF).splitlines()
-    assert log == ["Record benchmark runs"] * 3
+    assert log == [f"Record benchmark runs: 1 run(s) of c{n}" for n in (3, 2, 1)]
     shown = git(bare, "show", f"{REF}:{file_for(RUNNER.fingerprint)}").splitlines()
     assert len(shown) == 3
 

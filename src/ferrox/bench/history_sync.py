@@ -9,6 +9,7 @@ merges and retries, a bounded number of times: no writer's lines are lost and no
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import time
@@ -142,6 +143,11 @@ def record(store: RefStore, lines: Mapping[str, tuple[str, ...]], message: str) 
     files = merge(current, lines)
     if files == current:
         return ours
+    added = [
+        line for name, mine in files.items() for line in mine if line not in current.get(name, ())
+    ]
+    commits = sorted({str(json.loads(line)["environment"]["commit"])[:12] for line in added})
+    message = f"{message}: {len(added)} run(s) of {', '.join(commits)}"
     new = store.commit(files, (ours,) if ours else (), message)
     store.update(new, ours)
     return new
