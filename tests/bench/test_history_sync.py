@@ -177,3 +177,19 @@ def test_a_push_rejected_every_time_gives_up_after_the_bound(tmp_path: Path) -> 
 
     with pytest.raises(RefError, match="rejected 3 times"):
         history_sync.push(AlwaysBeaten(ToolRunner(), b), ORIGIN, attempts=3, pause=lambda _s: None)
+
+
+def test_a_token_reaches_git_as_a_header_for_https_remotes_only(tmp_path: Path) -> None:
+    a = clone(tmp_path, make_remote(tmp_path), "a")
+    assert history_sync.token_auth(store(a), "origin", "s3cret") is None  # a path remote
+    git(a, "remote", "set-url", "origin", "https://github.com/owner/repo")
+    s = store(a)
+    env = history_sync.token_auth(s, "origin", "s3cret")
+    assert env is not None
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/owner/repo.extraheader"
+    assert env["GIT_CONFIG_VALUE_0"] == "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46czNjcmV0"
+    assert history_sync.token_auth(s, "origin", "") is None
+    # git reads it from the environment: the token is never on a command line.
+    done = s.git(["config", "--get", "http.https://github.com/owner/repo.extraheader"], env=env)
+    assert done.stdout.strip() == env["GIT_CONFIG_VALUE_0"]
+    assert s.runner.records and all("s3cret" not in " ".join(r.argv) for r in s.runner.records)
