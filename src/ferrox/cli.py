@@ -29,7 +29,15 @@ EXIT_INTERRUPTED = 130
 
 # Run options that override a step setting of the same name; they apply to the steps whose
 # settings have that key (the invoke adapter gives those steps' tasks the same flags).
-SETTING_OPTIONS = ("base", "mode", "create_issue", "cache")
+SETTING_OPTIONS = (
+    "base",
+    "mode",
+    "create_issue",
+    "cache",
+    "history_remote",
+    "push_history",
+    "write_thresholds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ci_parsers(commands)
     _add_release(commands)
     _add_hooks(commands)
+    _add_bench(commands)
     return parser
+
+
+def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = commands.add_parser("bench", help="the benchmark history shared on a git ref")
+    topics = bench.add_subparsers(dest="bench_command", required=True, metavar="TOPIC")
+    history = topics.add_parser("history", help="pull or push the benchmark history ref")
+    actions = history.add_subparsers(dest="history_action", required=True, metavar="ACTION")
+    for action, what in (
+        ("pull", "fetch the history ref and merge it into the local history file"),
+        ("push", "record the local history file on the ref and push it (retries a rejection)"),
+    ):
+        parser = actions.add_parser(action, help=what)
+        _add_root(parser)
+        parser.add_argument(
+            "--remote", metavar="NAME",
+            help="the git remote (default: [bench] history_remote, else origin)",
+        )  # fmt: skip
 
 
 def _add_ci_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -167,11 +193,23 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--mode",
         metavar="MODE",
         # Any step with a `mode` setting takes it; the engine checks the value against its choices.
-        help="bench: gate mode (paired, instructions, history, baseline, compare)",
+        help="bench: gate mode (paired, instructions, history, baseline, compare, calibrate)",
     )
     bench.add_argument(
         "--create-issue", action="store_true", default=None,
         help="bench: open a GitHub issue for a persisting regression (history mode)",
+    )  # fmt: skip
+    bench.add_argument(
+        "--history-remote", metavar="REMOTE",
+        help="bench: the git remote whose history ref holds the benchmark history",
+    )  # fmt: skip
+    bench.add_argument(
+        "--push-history", action="store_true", default=None,
+        help="bench: push the history ref after history or baseline mode (the post-merge job)",
+    )  # fmt: skip
+    bench.add_argument(
+        "--write", dest="write_thresholds", action="store_true", default=None,
+        help="bench: calibrate mode writes its proposed thresholds into the configuration",
     )  # fmt: skip
     pipeline = parser.add_argument_group("ci")
     pipeline.add_argument(
@@ -300,6 +338,7 @@ def _dispatch(args: argparse.Namespace, extra: tuple[str, ...], console: Console
         "release": lambda: _release(console, args),
         "doctor": lambda: _doctor(console, args.root, as_json=args.json),
         "hooks": lambda: _hooks_install(console, args),
+        "bench": lambda: _bench_history(console, args),
         "tools": lambda: _install(console, args.root, tuple(args.names), dry_run=args.dry_run),
     }
     return handlers[args.command]()
@@ -320,6 +359,15 @@ def _hooks_install(console: Console, args: argparse.Namespace) -> int:
             f"(`nox -s bench-baseline` records it), else {check}"
         )
     console.print(f"{verb} {escape(str(done.path))}: pushes to {branch} first run {check}")
+    return EXIT_PASS
+
+
+def _bench_history(console: Console, args: argparse.Namespace) -> int:
+    from ferrox.bench.history_commands import sync  # noqa: PLC0415 - only this command needs it
+
+    config = load_project(args.root)
+    runner = ToolRunner(masker=masker_for(config, os.environ))
+    console.print(escape(sync(runner, args.root, config, args.history_action, args.remote)))
     return EXIT_PASS
 
 

@@ -22,7 +22,7 @@ def test_only_the_fail_levels_fail_and_critical_blocks_the_release() -> None:
     )
     assert passed.status is Status.PASS
     assert [f.rule for f in passed.findings] == ["bench-regression-minor", "bench-regression-major"]
-    assert passed.extra == {"fail_levels": ["critical"], "blocks_release": False}
+    assert passed.extra == {"fail_levels": ["critical"], "blocks_release": False, "waivers": []}
     assert passed.summary == "3 benchmark(s): 0 critical, 1 major, 1 minor, 0 unconfirmed; x"
     failed = results.result(
         [*verdicts, _verdict("s/d", "critical", 0.3)],

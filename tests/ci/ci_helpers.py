@@ -53,15 +53,26 @@ HISTORY = CarriedFile(
 BASELINE = CarriedFile(
     "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
 )
+PUSH = (("contents", "write"),)
+TOKEN = (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
 BENCH_JOBS = (
     CiJob(
         events=("pull_request",),
         full_history=True,
         run_args='-- --base "origin/${GITHUB_BASE_REF}"',
     ),
-    CiJob(job="bench-history", events=("push",), run_args="-- --mode history", carries=(HISTORY,)),
-    CiJob(workflow="bench-baseline", session="bench-baseline", carries=(HISTORY, BASELINE)),
-)
+    CiJob(
+        workflow="bench-baseline", job="bench-history", events=("push",),
+        run_args="-- --mode history --history-remote origin --push-history",
+        carries=(HISTORY,), permissions=PUSH, env=TOKEN,
+    ),
+    CiJob(
+        workflow="bench-baseline", session="bench-baseline",
+        events=("schedule", "workflow_dispatch"),
+        run_args="-- --history-remote origin --push-history",
+        carries=(HISTORY, BASELINE), permissions=PUSH, env=TOKEN,
+    ),
+)  # fmt: skip
 SECURITY_JOBS = (
     CiJob(
         workflow="security",

@@ -96,43 +96,59 @@ def test_security_uploads_sarif_with_the_permission_it_needs() -> None:
 def test_ci_yml_jobs_follow_the_registry() -> None:
     _text, doc = documents(full_inputs())["ci.yml"]
     assert list(doc["jobs"]) == [
-        "fmt", "clippy", "test", "coverage", "bench", "bench-history", "lint", "required"
+        "fmt", "clippy", "test", "coverage", "bench", "lint", "required"
     ]  # fmt: skip
-    assert doc["jobs"]["bench-history"]["if"] == "github.event_name == 'push'"
     assert doc["jobs"]["bench"]["if"] == "github.event_name == 'pull_request'"
+    assert doc["jobs"]["bench"]["permissions"] == {"contents": "read"}
     assert doc["jobs"]["test"]["strategy"]["matrix"]["include"] == [
         {"os": "ubuntu-latest"},
         {"os": "windows-latest"},
     ]
 
 
-def test_the_weekly_baseline_job_carries_history_and_baseline_in_the_cache() -> None:
+def test_the_history_jobs_push_the_history_ref_from_their_own_workflow() -> None:
     _text, doc = documents(full_inputs())["bench-baseline.yml"]
-    assert triggers(doc) == {"schedule": [{"cron": "47 2 * * 0"}], "workflow_dispatch": None}
+    assert triggers(doc) == {
+        "push": {"branches": ["main"]},
+        "schedule": [{"cron": "47 2 * * 0"}],
+        "workflow_dispatch": None,
+    }
     assert doc["concurrency"]["cancel-in-progress"] is False
-    (job,) = doc["jobs"].values()
-    assert job["permissions"] == {"contents": "read"}
-    runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert runs[-1] == "nox -s bench-baseline"
+    assert list(doc["jobs"]) == ["bench-history", "bench-baseline"]
+    history, baseline = doc["jobs"].values()
+    assert history["if"] == "github.event_name == 'push'"
+    assert baseline["if"] == (
+        "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    )
+    for job in (history, baseline):
+        # Least privilege: contents (push the ref) and nothing else; the token reaches the run
+        # line only, the checkout does not persist it.
+        assert job["permissions"] == {"contents": "write"}
+        checkout = next(s for s in job["steps"] if "actions/checkout@" in s.get("uses", ""))
+        assert checkout["with"]["persist-credentials"] is False
+        run = next(s for s in job["steps"] if s.get("id") == "ferrox")
+        assert run["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"  # noqa: S105
+        assert run["run"].endswith("--history-remote origin --push-history")
+    assert history["steps"][-2]["run"].startswith("nox -s bench -- --mode history")
     caches = {
         s["with"]["path"]: s["with"]
-        for s in job["steps"]
+        for s in baseline["steps"]
         if "actions/cache@" in s.get("uses", "") and ".ferrox" in s["with"]["path"]
     }
     assert set(caches) == {"**/.ferrox/bench-history.jsonl", "**/.ferrox/bench-baseline.json"}
     for carried in caches.values():
-        # A unique key per run, restored from the newest by prefix.
+        # A unique key per run, restored from the newest by prefix: an accelerator, not the store.
         assert carried["key"] == carried["restore-keys"] + "${{ github.run_id }}"
-    # The post-merge history job extends the same history: same path, same prefix.
-    _text, ci = documents(full_inputs())["ci.yml"]
-    (history,) = [
+    (carried_history,) = [
         s["with"]
-        for s in ci["jobs"]["bench-history"]["steps"]
+        for s in history["steps"]
         if s.get("with", {}).get("path") == "**/.ferrox/bench-history.jsonl"
     ]
-    assert history["restore-keys"] == caches["**/.ferrox/bench-history.jsonl"]["restore-keys"]
+    assert (
+        carried_history["restore-keys"] == caches["**/.ferrox/bench-history.jsonl"]["restore-keys"]
+    )
     # The restore steps come before the session runs (their post steps save the files).
-    names = [s["name"] for s in job["steps"]]
+    names = [s["name"] for s in baseline["steps"]]
     assert names.index("Restore the benchmark baseline") < names.index("bench-baseline")
 
 

@@ -23,7 +23,7 @@ from ferrox.errors import ConfigError
 # Every permission a generated job holds, and why (zizmor's undocumented-permissions).
 PERMISSION_REASONS = {
     ("contents", "read"): "check out the repository",
-    ("contents", "write"): "create the GitHub release",
+    ("contents", "write"): "create the GitHub release, or push the benchmark history ref",
     ("security-events", "write"): "upload SARIF to code scanning",
     ("actions", "read"): "upload-sarif reads the run's status (needed in private repositories)",
 }

@@ -78,8 +78,9 @@ WORKFLOWS: dict[str, WorkflowKind] = {
         ),
         WorkflowKind(
             "bench-baseline",
-            "weekly and on demand, re-record the stored benchmark baseline (history appended)",
-            lambda ci: Triggers(schedules=(ci.bench_baseline_cron,)),
+            "after each merge, append the benchmarks to the history ref; weekly and on demand, "
+            "re-record the stored baseline",
+            lambda ci: Triggers(push_branches=ci.branches, schedules=(ci.bench_baseline_cron,)),
             cancel_superseded=False,  # a measurement half done is worth nothing
         ),
     )

@@ -8,6 +8,9 @@ Modes (``mode`` setting, or ``ferrox run bench --mode M``):
 * ``history``: run head, append to the history, find change points, draw the dashboard and
   write (or, with ``create_issue``, open) an issue for a regression that persists.
 * ``baseline``: like ``history``, and the run also becomes the stored baseline file.
+* ``calibrate``: A/A rounds of the paired gate (head against itself): each benchmark's noise
+  (spread, bimodality, false alarms) and per-benchmark thresholds above it, printed, and
+  written into the configuration with ``--write`` (tomlkit: comments survive).
 * ``compare``: run head ``history_runs`` times and compare it with the stored baseline file,
   unpaired (two-sample Hodges-Lehmann shift, Mann-Whitney interval). Runs from two moments drift
   by several percent, so by default only ``critical`` fails (``compare_fail``): a quick check
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ferrox.bench.waivers import Waiver
 from ferrox.config import SettingError, check_not_option, setting
 from ferrox.context import Context
 from ferrox.model import StepResult
@@ -36,10 +40,13 @@ from ferrox.steps.interface import Step, Variant
 class BenchSettings:
     """``[bench]``: mode, base ref, thresholds, sampling budget, history and issue settings."""
 
-    mode: Literal["paired", "instructions", "history", "baseline", "compare"] = setting(
-        "paired",
-        "gate mode: paired A/B runs, callgrind instruction counts, history, baseline (record "
-        "the stored baseline) or compare (head against the stored baseline)",
+    mode: Literal["paired", "instructions", "history", "baseline", "compare", "calibrate"] = (
+        setting(
+            "paired",
+            "gate mode: paired A/B runs, callgrind instruction counts, history, baseline (record "
+            "the stored baseline), compare (head against the stored baseline) or calibrate (A/A "
+            "rounds: each benchmark's noise and the thresholds it needs)",
+        )
     )
     base: str = setting("main", "git ref to compare against (its merge-base with HEAD is built)")
     benches: tuple[str, ...] = setting((), "bench targets to run (default: all in the workspace)")
@@ -64,6 +71,11 @@ class BenchSettings:
     )
     thresholds: tuple[str, ...] = setting(
         (), "per suite or benchmark overrides: NAME=MINOR,MAJOR,CRITICAL (percent)"
+    )
+    accept: tuple[Waiver, ...] = setting(
+        (),
+        "[[bench.accept]] entries: benchmark, reason, expires; a waived regression is reported "
+        "but does not fail, an expired waiver fails",
     )
     noise_margin: float = setting(
         1.0, "percent change a regression must clear with confidence", minimum=0, maximum=50
@@ -97,7 +109,24 @@ class BenchSettings:
     toggle_collect: str = setting(
         "", "callgrind --toggle-collect pattern; {name} is the benchmark (empty: whole run)"
     )
+    calibrate_rounds: int = setting(
+        3, "A/A rounds of calibrate mode (they share the measuring budget)", minimum=1
+    )
+    write_thresholds: bool = setting(
+        False, "calibrate mode writes its proposed thresholds into the configuration (--write)"
+    )
     history_file: str = setting(".ferrox/bench-history.jsonl", "the append-only history")
+    history_remote: str = setting(
+        "",
+        "git remote whose history_ref holds the history (pulled before history, baseline and "
+        "compare modes read it; empty: history_file alone)",
+    )
+    history_ref: str = setting(
+        "refs/ferrox/bench-history", "the git ref holding the history, one file per machine"
+    )
+    push_history: bool = setting(
+        False, "after history or baseline mode, push the history ref to history_remote"
+    )
     baseline_file: str = setting(
         ".ferrox/bench-baseline.json", "the stored baseline (written by baseline, read by compare)"
     )
@@ -131,6 +160,18 @@ class BenchSettings:
         # The base reaches `git merge-base`, bench names cargo's argv: never as options.
         check_not_option("base", self.base, "git ref")
         check_not_option("benches", self.benches, "bench target")
+        from ferrox.bench.history_ref import check_ref  # noqa: PLC0415 - light module
+        from ferrox.bench.history_sync import check_remote  # noqa: PLC0415 - light module
+
+        for key, check, value in (
+            ("history_ref", check_ref, self.history_ref),
+            ("history_remote", check_remote, self.history_remote),
+        ):
+            try:
+                if value:
+                    check(value)
+            except ValueError as exc:
+                raise SettingError(key, str(exc)) from None
         if not self.minor <= self.major <= self.critical:
             raise SettingError("minor", "need minor <= major <= critical")
         if self.min_pairs > self.max_pairs:
@@ -173,6 +214,10 @@ def _mode(mode: str) -> Callable[[Context, BenchSettings, Path], StepResult]:
         from ferrox.bench.modes import compare  # noqa: PLC0415
 
         return compare.run
+    if mode == "calibrate":
+        from ferrox.bench.modes import calibrate  # noqa: PLC0415
+
+        return calibrate.run
     # history, and baseline (history that also stores its run as the baseline file)
     from ferrox.bench.modes import history  # noqa: PLC0415
 
@@ -187,6 +232,12 @@ _HISTORY = CarriedFile(
 _BASELINE = CarriedFile(
     "benchmark baseline", "**/.ferrox/bench-baseline.json", "ferrox-bench-baseline-file-"
 )
+
+# The post-merge and weekly jobs push the history ref with the job's own token (sent as a header
+# by git's environment, never persisted in .git/config by the checkout).
+_SHARE = "--history-remote origin --push-history"
+_PUSH = (("contents", "write"),)
+_TOKEN = (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
 
 STEP = Step(
     name="bench",
@@ -206,12 +257,28 @@ STEP = Step(
             full_history=True,
             run_args='-- --base "origin/${GITHUB_BASE_REF}"',
         ),
-        # After a merge: append to the history (carried in the cache) and look for change points.
+        # After a merge: append to the history, push it to the history ref (the store; the
+        # cache only spares the fetch of what it holds) and look for change points. The only
+        # jobs that write, in their own workflow: nothing triggered by a pull request can.
         CiJob(
-            job="bench-history", events=("push",), run_args="-- --mode history", carries=(_HISTORY,)
+            workflow="bench-baseline",
+            job="bench-history",
+            events=("push",),
+            run_args=f"-- --mode history {_SHARE}",
+            carries=(_HISTORY,),
+            permissions=_PUSH,
+            env=_TOKEN,
         ),
         # Weekly: re-record the stored baseline that compare mode and the pre-push hook read.
-        CiJob(workflow="bench-baseline", session="bench-baseline", carries=(_HISTORY, _BASELINE)),
+        CiJob(
+            workflow="bench-baseline",
+            session="bench-baseline",
+            events=("schedule", "workflow_dispatch"),
+            run_args=f"-- {_SHARE}",
+            carries=(_HISTORY, _BASELINE),
+            permissions=_PUSH,
+            env=_TOKEN,
+        ),
     ),
     variants=(
         Variant(

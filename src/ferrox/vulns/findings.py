@@ -16,7 +16,13 @@ from ferrox.vulns.gates import (
     expired_check,
     severity_checks,
 )
-from ferrox.vulns.ignores import Ignores, expired_findings, sort_ignores, unused_findings
+from ferrox.vulns.ignores import (
+    Ignore,
+    Ignores,
+    expired_findings,
+    sort_ignores,
+    unused_findings,
+)
 from ferrox.vulns.severity import Severity
 
 # The per-severity metrics of the Python scanners (``none`` only when something scored 0.0).
@@ -66,7 +72,7 @@ class Verdict:
     metrics: dict[str, float]
 
 
-def finding(vuln: Vulnerability, settings: VulnSettings, ignores: Ignores) -> Finding:
+def finding(vuln: Vulnerability, settings: VulnSettings, ignores: Ignores[Ignore]) -> Finding:
     """The finding for one vulnerability: advisory id as rule, requirements file line."""
     severity = counted(vuln.severity, settings)
     fixed = ", ".join(vuln.fixed) if vuln.fixed else "no fixed version"

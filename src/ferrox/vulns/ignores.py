@@ -1,10 +1,16 @@
-"""``[[<step>.ignore]]``: advisories accepted for a reason until a date, and what became of them."""
+"""``[[<step>.ignore]]``: advisories accepted for a reason until a date, and what became of them.
+
+The same idea serves other acceptances (``[[bench.accept]]``: a benchmark's regression waived
+until a date): anything with a ``key``, a ``reason`` and an ``expires`` date is sorted, matched
+and reported by the code below.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from ferrox.config import SettingError
 from ferrox.model import Finding, Level
@@ -23,49 +29,81 @@ class Ignore:
             if not getattr(self, name).strip():
                 raise SettingError(name, "must not be empty")
 
+    @property
+    def key(self) -> str:
+        """What the entry matches: the advisory id."""
+        return self.id
+
+
+class Acceptance(Protocol):
+    """An entry accepted for a reason until a date (an ignore, a benchmark waiver)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def expires(self) -> dt.date: ...
+
+
+E = TypeVar("E", bound=Acceptance)
+
 
 @dataclass(frozen=True)
-class Ignores:
-    """A step's ignore entries as of one day: the active ones by id, and the expired ones."""
+class Ignores(Generic[E]):
+    """A step's entries as of one day: the active ones by key, and the expired ones."""
 
-    active: dict[str, Ignore]
-    expired: tuple[Ignore, ...]
+    active: dict[str, E]
+    expired: tuple[E, ...]
 
-    def match(self, ids: Iterable[str]) -> Ignore | None:
+    def match(self, ids: Iterable[str]) -> E | None:
         """The active entry for the first of ``ids`` (an advisory's id, then its aliases)."""
         return next((self.active[i] for i in ids if i in self.active), None)
 
 
-def sort_ignores(entries: Iterable[Ignore], today: dt.date) -> Ignores:
+def sort_ignores(entries: Iterable[E], today: dt.date) -> Ignores[E]:
     """Splits entries into active (expiring today or later) and expired ones."""
     entries = tuple(entries)
     return Ignores(
-        active={entry.id: entry for entry in entries if entry.expires >= today},
+        active={entry.key: entry for entry in entries if entry.expires >= today},
         expired=tuple(entry for entry in entries if entry.expires < today),
     )
 
 
-def expired_findings(step: str, ignores: Ignores) -> list[Finding]:
-    """One error per expired ignore, naming it: it no longer hides its advisory."""
+def expired_findings(
+    step: str,
+    ignores: Ignores[E],
+    *,
+    kind: str = "ignore",
+    fix: str = "renew it with a new reason and date, or fix the dependency",
+) -> list[Finding]:
+    """One error per expired entry, naming it: it no longer hides what it accepted."""
     return [
         Finding(
-            rule=f"{step}/expired-ignore",
-            message=f"the ignore of {entry.id} expired on {entry.expires} ({entry.reason})",
+            rule=f"{step}/expired-{kind}",
+            message=f"the {kind} of {entry.key} expired on {entry.expires} ({entry.reason})",
             level=Level.ERROR,
-            detail="renew it with a new reason and date, or fix the dependency",
+            detail=fix,
         )
         for entry in ignores.expired
     ]
 
 
-def unused_findings(step: str, ignores: Ignores, matched: set[str]) -> list[Finding]:
-    """One note per active ignore whose id matched nothing the tool reported."""
+def unused_findings(
+    step: str,
+    ignores: Ignores[E],
+    matched: set[str],
+    *,
+    kind: str = "ignore",
+    what: str = "reported advisory",
+) -> list[Finding]:
+    """One note per active entry whose key matched nothing the tool reported."""
     return [
         Finding(
-            rule=f"{step}/unused-ignore",
-            message=f"the ignore of {entry.id} matches no reported advisory",
+            rule=f"{step}/unused-{kind}",
+            message=f"the {kind} of {entry.key} matches no {what}",
             level=Level.NOTE,
         )
         for entry in ignores.active.values()
-        if entry.id not in matched
+        if entry.key not in matched
     ]

@@ -12,8 +12,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ferrox.bench import compare, environment, reports
-from ferrox.bench.modes import results
+from ferrox.bench import compare, environment, history, reports
+from ferrox.bench.modes import results, shared_history
 from ferrox.bench.modes.runs import run_head
 from ferrox.bench.stats import TooFewSamples
 from ferrox.context import Context
@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     """Head's runs against the stored baseline: unpaired, so only ``compare_fail`` levels fail."""
     # Everything that can refuse the comparison is checked before the build.
-    baseline = compare.load(ctx.root / settings.baseline_file, settings.baseline_file)
     env = environment.collect(ctx.runner, ctx.root)
+    synced = _baseline_from_shared_history(ctx, settings, env.fingerprint)
+    baseline = compare.load(ctx.root / settings.baseline_file, settings.baseline_file)
     compare.check_environment(baseline, env)
-    notes = baseline_notes(settings, baseline)
+    notes = synced + baseline_notes(settings, baseline)
     head, criterion = run_head(ctx, settings)
     try:
         found = compare.compare(
@@ -84,6 +85,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     results.write_results(ctx, out, head, unit="ns", criterion=criterion)
     return results.result(
         verdicts,
+        accept=settings.accept,
         removed=list(found.removed),
         fail_levels=levels,
         summary_extra=f"{head_runs} run(s) vs the baseline's {base_runs}, unpaired",
@@ -134,5 +136,40 @@ def baseline_notes(settings: BenchSettings, baseline: compare.Baseline) -> list[
                 level=Level.NOTE,
                 path=settings.baseline_file,
             )
+        )
+    return notes
+
+
+def _baseline_from_shared_history(
+    ctx: Context, settings: BenchSettings, fingerprint: str
+) -> list[Finding]:
+    """Pulls the history ref (with ``history_remote``) and, on a fresh checkout, takes this
+    machine's newest baseline from it. Without any, exit 3: the gate has nothing to judge by."""
+    tip, notes = shared_history.pull(ctx, settings)
+    if not settings.history_remote:
+        return notes
+    try:
+        runs = history.read(ctx.root / settings.history_file).runs
+    except history.HistoryError as exc:
+        raise ToolOutputError(str(exc), tool="bench-history") from exc
+    if shared_history.baseline_from_history(ctx, settings, runs, fingerprint):
+        notes.append(
+            Finding(
+                rule="bench-history-ref",
+                message=f"took this machine's newest baseline from {settings.history_ref}",
+                level=Level.NOTE,
+            )
+        )
+    elif not (ctx.root / settings.baseline_file).exists():
+        source = (
+            f"{settings.history_remote!r} has no {settings.history_ref} yet"
+            if tip is None
+            else f"{settings.history_ref} holds no baseline of this machine ({fingerprint})"
+        )
+        raise ToolOutputError(
+            f"no benchmark history is available: {source}, and there is no "
+            f"{settings.baseline_file}; compare mode has nothing to judge by",
+            tool="bench",
+            hint=f"record one with {compare.REFRESH} and push it (push_history)",
         )
     return notes

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ferrox import gates
-from ferrox.bench import compare, dashboard, environment, history, issue, trends
-from ferrox.bench.modes import results
+from ferrox.bench import compare, dashboard, environment, history, issue, trends, waivers
+from ferrox.bench.modes import results, shared_history
 from ferrox.bench.modes.runs import run_head
 from ferrox.bench.parsers import ParseError, parse_path
 from ferrox.bench.reports import benchmark_action_json
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     """Records head's runs (and the result files) in the history and judges what persists."""
     env = environment.collect(ctx.runner, ctx.root)
+    # The shared history first: a remote that cannot be read stops the run before measuring.
+    _, synced = shared_history.pull(ctx, settings)
     samples, criterion = run_head(ctx, settings)
     measurements = [
         results.measurement(key, "ns", values, criterion) for key, values in sorted(samples.items())
@@ -48,7 +50,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         read = history.read(history_path)
     except history.HistoryError as exc:
         raise ToolOutputError(str(exc), tool="bench-history") from exc
-    findings: list[Finding] = []
+    findings: list[Finding] = list(synced)
     for torn in (cut, read.torn):
         if torn:
             findings.append(
@@ -63,6 +65,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         baseline = ctx.root / settings.baseline_file
         baseline.parent.mkdir(parents=True, exist_ok=True)
         baseline.write_text(json.dumps(current.to_dict(), indent=2) + "\n", encoding="utf-8")
+    findings += shared_history.push(ctx, settings)
     found = trends.with_change_points(
         trends.series(read.runs, env.fingerprint),
         significance=settings.significance,
@@ -92,6 +95,8 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
                 token=ctx.runner.env.get(settings.token_env, ""),
                 masker=ctx.runner.masker,
             )
+    active = waivers.sort_waivers(settings.accept)
+    waived = {r.key for r in regressions if waivers.waiver_for(active, r.key) is not None}
     for r in regressions:
         level = level_for(r.change, thresholds.for_key(r.key))
         findings.append(
@@ -99,11 +104,22 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
                 rule=f"bench-regression-{level}",
                 message=f"{r.key}: +{r.change:.1%} since {r.first_bad[:12]} "
                 f"(last good {r.last_good[:12]}; p={r.p_value:.3f}, {r.runs_since} runs)",
-                level=Level.ERROR if level in ("major", "critical") else Level.WARNING,
+                level=Level.NOTE
+                if r.key in waived
+                else Level.ERROR
+                if level in ("major", "critical")
+                else Level.WARNING,
             )
         )
-    failing = [r for r in regressions if level_for(r.change, thresholds.for_key(r.key)) != "minor"]
+    failing = [
+        r for r in regressions
+        if level_for(r.change, thresholds.for_key(r.key)) != "minor" and r.key not in waived
+    ]  # fmt: skip
     checks = [gates.at_most("persisting_major", len(failing), 0, "persisting major regressions")]
+    if settings.accept:
+        matched = {w.key for r in regressions if (w := waivers.waiver_for(active, r.key))}
+        findings += waivers.findings(active, matched)
+        checks.append(waivers.check(active))
     in_env = max((len(s.values) for s in found), default=0)
     return StepResult(
         step="bench",

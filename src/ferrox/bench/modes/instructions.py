@@ -62,6 +62,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         )
     return results.result(
         verdicts,
+        accept=settings.accept,
         removed=removed,
         fail_levels=("major", "critical"),
         summary_extra=f"gate {settings.instruction_threshold:g}% instructions",

@@ -55,6 +55,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     results.write_results(ctx, out, samples.head, unit="ns", criterion=head.criterion)
     return results.result(
         verdicts,
+        accept=settings.accept,
         removed=removed,
         notes=imprecise(verdicts, plan),
         fail_levels=results.FAIL_LEVELS[settings.paired_fail],

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ferrox import gates
-from ferrox.bench import environment
+from ferrox.bench import environment, waivers
 from ferrox.bench.paired import Verdict
 from ferrox.bench.reports import benchmark_action_json
 from ferrox.bench.schema import BenchRun, Measurement
 from ferrox.bench.thresholds import Thresholds, ThresholdTable, parse_overrides
+from ferrox.bench.waivers import Waiver
 from ferrox.context import Context
 from ferrox.model import Finding, GateCheck, Level, Status, StepResult
 
@@ -143,8 +144,13 @@ def result(
     extra: Mapping[str, object],
     removed: Sequence[str] | None = None,
     notes: Sequence[Finding] = (),
+    accept: Sequence[Waiver] = (),
 ) -> StepResult:
-    """The StepResult of a set of verdicts: a finding per flagged or removed benchmark, the gate."""
+    """The StepResult of a set of verdicts: a finding per flagged or removed benchmark, the gate.
+
+    A flagged benchmark with an active waiver (``accept``) is reported, marked waived, and does
+    not fail; an expired waiver fails the gate.
+    """
     # A benchmark the base has and head lacks (renamed or removed) hides its change: say so.
     findings = list(notes) + [
         Finding(
@@ -155,22 +161,31 @@ def result(
         )
         for key in removed or ()
     ]
+    active = waivers.sort_waivers(accept)
+    waived: dict[str, waivers.Waiver] = {}
     for v in verdicts:
         if not v.flagged:
             continue
-        findings.append(
-            Finding(
-                rule=f"bench-regression-{v.level}",
-                message=f"{v.key}: {v.change.estimate:+.2%} "
-                f"[{v.change.low:+.2%}, {v.change.high:+.2%}] ({v.level})",
-                level=Level.ERROR if v.level in fail_levels else Level.WARNING,
-            )
+        waiver = waivers.waiver_for(active, v.key)
+        level = Level.ERROR if v.level in fail_levels else Level.WARNING
+        message = (
+            f"{v.key}: {v.change.estimate:+.2%} [{v.change.low:+.2%}, {v.change.high:+.2%}] "
+            f"({v.level})"
         )
-    failing = sum(1 for v in verdicts if v.level in fail_levels)
-    critical = sum(1 for v in verdicts if v.level == "critical")
+        if waiver is not None:
+            waived[v.key] = waiver
+            level = Level.NOTE
+            message += f" [waived until {waiver.expires}: {waiver.reason}]"
+        findings.append(Finding(rule=f"bench-regression-{v.level}", message=message, level=level))
+    matched = {w.key for w in waived.values()}
+    findings += waivers.findings(active, matched)
+    failing = sum(1 for v in verdicts if v.level in fail_levels and v.key not in waived)
+    critical = sum(1 for v in verdicts if v.level == "critical" and v.key not in waived)
     checks: list[GateCheck] = [
         gates.at_most("regressions", failing, 0, f"{'/'.join(fail_levels)} regressions")
     ]
+    if accept:  # the gate exists once there is something that can expire
+        checks.append(waivers.check(active))
     counts = {level: sum(1 for v in verdicts if v.level == level) for level in
               ("minor", "major", "critical", "unconfirmed")}  # fmt: skip
     status = gates.verdict(checks)
@@ -178,6 +193,8 @@ def result(
         f"{len(verdicts)} benchmark(s): {counts['critical']} critical, {counts['major']} major, "
         f"{counts['minor']} minor, {counts['unconfirmed']} unconfirmed; {summary_extra}"
     )
+    if accept:
+        summary += f"; {len(waived)} waived, {len(active.expired)} expired waiver(s)"
     return StepResult(
         step="bench",
         tool="bench",
@@ -188,7 +205,13 @@ def result(
             "benchmarks": len(verdicts),
             "removed_benchmarks": float(len(removed or ())),
             **{k: float(n) for k, n in counts.items()},
+            "waived": float(len(waived)),
         },
         gates=tuple(checks),
-        extra={**extra, "fail_levels": list(fail_levels), "blocks_release": critical > 0},
+        extra={
+            **extra,
+            "fail_levels": list(fail_levels),
+            "blocks_release": critical > 0,
+            "waivers": waivers.as_json(active, matched),
+        },
     )
