@@ -182,7 +182,10 @@ def test_version_choice_and_extra_file_errors(
     assert main(["release", "v0.2.0", *args]) == 2
     assert "VERSION.txt does not exist" in capsys.readouterr().err
     (repo.path / "VERSION.txt").write_text("version = 0.1.0 (unquoted)\n")
-    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\n## [v0.1.0] - 2026-01-01\n\n- old\n")
+    # Its headings link the compare view: the new one does too (the changelog follows the file).
+    (repo.path / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [v0.1.0](https://example.invalid/v0.1.0) - 2026-01-01\n\n- old\n"
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: files")
     repo.git("tag", "v0.1.0")

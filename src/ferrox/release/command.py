@@ -40,6 +40,7 @@ class Options:
     ci: bool = False
     publish: bool = False
     targets: tuple[str, ...] = ()
+    amend_changelog: bool = False
 
 
 def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
@@ -82,7 +83,14 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
             return EXIT_PASS
     plan = flow.plan_release(
         release,
-        Request(options.version, options.bump, options.dry_run, options.resume, options.ci),
+        Request(
+            options.version,
+            options.bump,
+            options.dry_run,
+            options.resume,
+            options.ci,
+            amend_changelog=options.amend_changelog,
+        ),
     )
     if options.dry_run:
         problems = flow.preflight(release, plan)

@@ -54,6 +54,7 @@ class Request:
     dry_run: bool = False
     resume: bool = False
     ci: bool = False
+    amend_changelog: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def plan_release(release: Release, request: Request) -> ReleasePlan:
         bump_kind=request.bump,
         ci=request.ci,
         ignore=release.ignored(),
+        amend_changelog=request.amend_changelog,
     )
     problems = preflight(release, plan)
     if problems and not request.dry_run:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox.errors import ConfigError, UsageError
-from ferrox.release import actions, bench_gate, bump, changelog
+from ferrox.release import actions, bench_gate, bump, changelog, changelog_file
 from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
@@ -112,6 +112,7 @@ def compute_plan(
     ci: bool,
     ignore: tuple[str, ...],
     today: dt.date | None = None,
+    amend_changelog: bool = False,
 ) -> ReleasePlan:
     """Checks the repository and computes the release; raises UsageError naming what is wrong."""
     git = Git(runner, root, settings.timeout)
@@ -121,16 +122,36 @@ def compute_plan(
     workspace = load_workspace(runner, root) if (root / "Cargo.toml").is_file() else None
     # Before the first tag, --bump starts from the version the manifests carry.
     base = latest or _manifest_version(workspace)
+    keep = changelog.Filter(changelog.compile_skip(settings.skip), changelog.read_cliffignore(root))
     version = _choose_version(
-        git, requested, bump_kind=bump_kind, latest=latest, base=base, prefix=prefix
+        git,
+        requested,
+        bump_kind=bump_kind,
+        latest=latest,
+        base=base,
+        prefix=prefix,
+        keep=keep,
+        zero_minor_on_feature=settings.zero_minor_on_feature,
     )
     tag = version.tag(prefix)
     publishers = ("git",) if ci else settings.publishers
     branch = _check_repository(git, settings, tag, latest, publishers=publishers, ignore=ignore)
     gates = resolve_gates(settings, root)
     edits, lock_expected = _version_edits(root, settings, workspace, version, git.tracked())
-    section = _changelog_section(git, settings, tag, previous_tag, today)
-    edits.append(_changelog_edit(root, settings, section))
+    notes = _release_notes(git, settings, previous_tag, keep)
+    edits.append(
+        _changelog_edit(
+            root,
+            settings,
+            git=git,
+            version=version,
+            tag=tag,
+            previous_tag=previous_tag,
+            notes=notes,
+            today=today,
+            amend=amend_changelog,
+        )
+    )
     build = settings.artifacts and not ci
     archives = _archives(root, settings, runner, workspace, tag) if build else []
     python_dist = build and _has_python_build(root)
@@ -149,7 +170,7 @@ def compute_plan(
         gates=gates,
         edits=tuple(edits),
         lock_expected=lock_expected,
-        notes=section.split("\n", 1)[1].strip() + "\n",
+        notes=notes.strip() + "\n",
         commit_message=actions.commit_message(tag),
         archives=tuple(archives),
         python_dist=python_dist,
@@ -223,25 +244,53 @@ def _check_repository(
     return branch
 
 
-def _changelog_section(
-    git: Git, settings: ReleaseSettings, tag: str, previous_tag: str | None, today: dt.date | None
+def _release_notes(
+    git: Git,
+    settings: ReleaseSettings,
+    previous_tag: str | None,
+    keep: changelog.Filter,
+    paths: tuple[str, ...] = (),
 ) -> str:
-    """The changelog section of the release: its heading, then the notes."""
+    """The release notes: the grouped entries of the commits since the previous tag."""
     link_base = web_url(settings, git.remote_url(settings.remote))
-    return changelog.render(
-        tag,
-        (today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
-        changelog.entries(git.commits(previous_tag)),
+    return changelog.render_notes(
+        changelog.entries(git.commits(previous_tag, paths), keep),
         commit_url=f"{link_base}/commit" if link_base else None,
-        compare_url=(
-            f"{link_base}/compare/{previous_tag}...{tag}" if link_base and previous_tag else None
-        ),
     )
 
 
-def _changelog_edit(root: Path, settings: ReleaseSettings, section: str) -> FileEdit:
-    before = read_text(root / settings.changelog)
-    return FileEdit(settings.changelog, before, changelog.prepend(before, section))
+def _changelog_edit(
+    root: Path,
+    settings: ReleaseSettings,
+    *,
+    git: Git,
+    version: Version,
+    tag: str,
+    previous_tag: str | None,
+    notes: str,
+    today: dt.date | None,
+    amend: bool,
+    path: str | None = None,
+    default_prefix: str | None = None,
+) -> FileEdit:
+    """The changelog with the release's section, written the way the file writes its own."""
+    path = path or settings.changelog
+    link_base = web_url(settings, git.remote_url(settings.remote))
+    before = read_text(root / path)
+    after = changelog_file.place(
+        before,
+        notes,
+        version=version.text,
+        tag=tag,
+        date=(today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
+        compare=(
+            f"{link_base}/compare/{previous_tag}...{tag}" if link_base and previous_tag else None
+        ),
+        amend=amend,
+        title=changelog.CHANGELOG_TITLE,
+        default_prefix=default_prefix,
+    )
+    return FileEdit(path, before, after)
 
 
 def _archives(
@@ -320,6 +369,8 @@ def _choose_version(
     latest: Version | None,
     base: Version | None,
     prefix: str,
+    keep: changelog.Filter,
+    zero_minor_on_feature: bool,
 ) -> Version:
     if requested and bump_kind:
         raise UsageError("give a version or --bump, not both")
@@ -332,8 +383,12 @@ def _choose_version(
         )
     kind: Bump
     if bump_kind == "auto":
-        found = changelog.entries(git.commits(latest.tag(prefix) if latest else None))
-        kind = changelog.auto_bump(found, major_zero=base is None or base.semver.major == 0)
+        found = changelog.entries(git.commits(latest.tag(prefix) if latest else None), keep)
+        kind = changelog.auto_bump(
+            found,
+            major_zero=base is None or base.semver.major == 0,
+            zero_minor_on_feature=zero_minor_on_feature,
+        )
     elif bump_kind in ("major", "minor", "patch"):
         kind = bump_kind  # type: ignore[assignment]
     else:
