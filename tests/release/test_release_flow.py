@@ -260,7 +260,8 @@ def test_interrupted_release_is_not_rolled_back_on_another_branch(
 def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A stale Cargo.lock (cargo would change more than our versions) stops the release."""
+    """A stale Cargo.lock (cargo would change more than our versions) stops the release, in
+    the plan (cargo runs on a copy of the edited tree), before anything changes."""
     repo = make_repo(release_config(github))
     lock = repo.path / "Cargo.lock"
     stale = lock.read_text().replace('dependencies = [\n "demo-core",\n]\n', "")
@@ -273,7 +274,7 @@ def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     )  # cargo did something unexpected: a tool error
     err = capsys.readouterr().err
     assert "cargo changed Cargo.lock beyond the workspace crates' versions" in err
-    assert "rolled back" in err
+    assert "checked on a copy of the edited tree" in err  # in the plan: nothing to roll back
     assert repo.snapshot() == before
     assert github.requests == []
 

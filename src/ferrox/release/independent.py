@@ -1,0 +1,156 @@
+"""Independent versioning: each crate with changes since its own tag gets its own release.
+
+A crate's changes are the commits touching its directory (minus member crates nested in it)
+since its latest tag (``tag_pattern``, e.g. ``core-v0.3.1``), or all of them before its first
+tag, after the changelog's filter (a release commit or a bot update is no change). Its bump
+comes from those commits (``--bump auto``) or from ``--bump``; a crate without changes keeps its
+version. Crates that inherit ``[workspace.package] version`` share it: they move together, by
+the largest bump any of them calls for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ferrox.errors import UsageError
+from ferrox.release import changelog, versioning
+from ferrox.release.git import Git
+from ferrox.release.version import Bump, Version, bumped
+from ferrox.rust.workspace import Workspace
+
+_ORDER: tuple[Bump, ...] = ("patch", "minor", "major")
+
+
+@dataclass(frozen=True)
+class CrateRelease:
+    """One crate's release in independent mode."""
+
+    name: str
+    directory: str  # relative to the root, "." for a root package
+    old: str
+    new: str
+    tag: str
+    previous_tag: str | None
+    entries: tuple[changelog.Entry, ...]
+    shared: bool  # the version is [workspace.package]'s
+
+    def to_data(self) -> dict[str, object]:
+        """JSON-ready data for the plan."""
+        return {
+            "name": self.name,
+            "from": self.old,
+            "to": self.new,
+            "tag": self.tag,
+            "previous_tag": self.previous_tag,
+            "commits": len(self.entries),
+        }
+
+
+@dataclass(frozen=True)
+class Member:
+    """A workspace member as independent versioning sees it."""
+
+    name: str
+    directory: str
+    version: str
+    shared: bool
+
+
+def members(root: Path, workspace: Workspace) -> list[Member]:
+    """The workspace's members, with their directories and whether they inherit the version."""
+    found = []
+    for package in workspace.members:
+        directory = package.directory.resolve().relative_to(root.resolve()).as_posix() or "."
+        text = package.manifest_path.read_text(encoding="utf-8")
+        shared = versioning.inherits_workspace_version(text)
+        found.append(Member(package.name, directory, package.version, shared))
+    return found
+
+
+def plan_crates(
+    git: Git,
+    found: Sequence[Member],
+    *,
+    tag_pattern: str,
+    bump_kind: str | None,
+    requested: str | None,
+    keep: changelog.Filter,
+    zero_minor_on_feature: bool,
+) -> list[CrateRelease]:
+    """The crates to release and their new versions; a usage error when there is nothing to
+    release or the request does not fit the mode."""
+    if requested:
+        raise UsageError(
+            f"versioning is independent: each crate gets its own version, so give --bump "
+            f"auto|major|minor|patch instead of {requested!r}"
+        )
+    if bump_kind not in ("auto", "major", "minor", "patch"):
+        raise UsageError(
+            "versioning is independent: give --bump auto|major|minor|patch (each crate with "
+            "changes since its own tag is bumped)"
+        )
+    tags = git.tags()
+    directories = [member.directory for member in found]
+    kinds: dict[str, Bump] = {}
+    changes: dict[str, tuple[tuple[changelog.Entry, ...], str | None]] = {}
+    for member in found:
+        latest = versioning.latest_crate_version(tags, tag_pattern, member.name)
+        previous = versioning.tag_for(tag_pattern, member.name, latest.text) if latest else None
+        paths = versioning.crate_pathspecs(member.directory, directories)
+        entries = tuple(changelog.entries(git.commits(previous, paths), keep))
+        changes[member.name] = (entries, previous)
+        if entries:
+            kinds[member.name] = _kind(
+                bump_kind, entries, member.version, zero_minor_on_feature=zero_minor_on_feature
+            )
+    shared_kinds = [kinds[m.name] for m in found if m.shared and m.name in kinds]
+    shared_kind = max(shared_kinds, key=_ORDER.index) if shared_kinds else None
+    releases = []
+    for member in found:
+        kind = shared_kind if member.shared else kinds.get(member.name)
+        if kind is None:
+            continue
+        new = bumped(Version(member.version), kind).text
+        versioning.never_lower(member.name, member.version, new)
+        entries, previous = changes[member.name]
+        releases.append(
+            CrateRelease(
+                member.name,
+                member.directory,
+                member.version,
+                new,
+                versioning.tag_for(tag_pattern, member.name, new),
+                previous,
+                entries,
+                member.shared,
+            )
+        )
+    if not releases:
+        raise UsageError(
+            "no crate has changes since its own last tag (commits skipped by [release] skip "
+            "or .cliffignore do not count): nothing to release"
+        )
+    return releases
+
+
+def _kind(
+    bump_kind: str | None,
+    entries: Sequence[changelog.Entry],
+    version: str,
+    *,
+    zero_minor_on_feature: bool,
+) -> Bump:
+    if bump_kind == "auto":
+        return changelog.auto_bump(
+            entries,
+            major_zero=Version(version).semver.major == 0,
+            zero_minor_on_feature=zero_minor_on_feature,
+        )
+    return bump_kind  # type: ignore[return-value]  # checked by plan_crates
+
+
+def changelog_path(directory: str, name: str) -> str:
+    """A crate's own changelog: the configured file name (CHANGELOG.md) in its directory."""
+    return name if directory == "." else f"{directory}/{Path(name).name}"
