@@ -142,6 +142,12 @@ def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -
     lines = [
         f"release {plan.tag} (previous: {plan.previous_tag or 'none'}) from {plan.branch} at "
         f"{plan.head[:12]}" + (" [CI mode: plan, bump, tag, push]" if plan.ci else ""),
+        f"versioning: {plan.versioning}",
+        *[
+            f"  {c.name} {c.old} -> {c.new} ({c.tag}, {len(c.entries)} commit(s) since "
+            f"{c.previous_tag or 'the start'})"
+            for c in plan.crates
+        ],
         f"gates: {', '.join(plan.gates) or '(none)'}",
         "files:",
         *[f"  {'A' if e.before is None else 'M'} {e.path}" for e in plan.edits],

@@ -172,6 +172,7 @@ def execute(release: Release, plan: ReleasePlan) -> None:
         notes=plan.notes,
         publishers=plan.publishers,
         prerelease=plan.prerelease,
+        extra={"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {},
     )
     try:
         release.checkpoint("plan")
@@ -204,16 +205,21 @@ def publish(release: Release, state: Journal) -> None:
     if missing:
         raise UsageError(f"release assets are missing: {', '.join(missing)}")
     try:
-        for publisher in get_publishers(state.publishers):
-            job = _job(
-                release,
-                tag=state.tag,
-                branch=state.branch,
-                notes=state.notes,
-                prerelease=state.prerelease,
-                assets=assets,
-            )
-            publisher.publish(job)
+        # Independent versioning: every crate's tag is published, the first with the assets.
+        for tag, notes, tag_assets in [
+            (state.tag, state.notes, assets),
+            *((tag, notes, ()) for tag, notes in _more_tags(state)),
+        ]:
+            for publisher in get_publishers(state.publishers):
+                job = _job(
+                    release,
+                    tag=tag,
+                    branch=state.branch,
+                    notes=notes,
+                    prerelease=state.prerelease,
+                    assets=tag_assets,
+                )
+                publisher.publish(job)
     except BaseException as exc:
         if not _is_publishing(release, state):
             rollback(release, state)
@@ -243,8 +249,9 @@ def rollback(release: Release, state: Journal) -> None:
             f"{state.head_before[:12]} or its release commit); inspect the repository and delete "
             f"{release.journal_path}"
         )
-    if git.tag_commit(state.tag) is not None:
-        git.run("tag", "-d", state.tag)
+    for tag in (state.tag, *(tag for tag, _ in _more_tags(state))):
+        if git.tag_commit(tag) is not None:
+            git.run("tag", "-d", tag)
     paths = list(state.files)
     if head != state.head_before:
         git.run("reset", "--quiet", "--mixed", state.head_before)
@@ -323,8 +330,9 @@ def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal
     release.say(f"committed {plan.commit_message}")
     release.checkpoint("commit")
     state = _record(release, state, "tag")
-    git.run(*actions.tag(plan.tag, plan.notes, sign=release.settings.sign).args)
-    release.say(f"tagged {plan.tag}")
+    for tag, notes in ((plan.tag, plan.notes), *plan.more_tags):
+        git.run(*actions.tag(tag, notes, sign=release.settings.sign).args)
+        release.say(f"tagged {tag}")
     release.checkpoint("tag")
     if plan.archives or plan.python_dist:
         state = _record(release, state, "artifacts")
@@ -374,6 +382,11 @@ def build_assets(
 def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:
     targets = tuple(dict.fromkeys(archive.target for archive in plan.archives))
     return build_assets(release, plan.tag, targets, plan.python_dist)
+
+
+def _more_tags(state: Journal) -> list[tuple[str, str]]:
+    """The other crates' tags and notes of an independent release (none in lockstep)."""
+    return [(str(tag), str(notes)) for tag, notes in state.extra.get("more_tags", [])]
 
 
 def _record(release: Release, state: Journal, step: str) -> Journal:

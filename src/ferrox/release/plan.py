@@ -74,6 +74,11 @@ class ReleasePlan:
     assets: tuple[str, ...]
     publishers: tuple[str, ...]
     ci: bool
+    versioning: str = versioning.LOCKSTEP
+    # Independent mode: every crate released; the first is ``version``/``tag`` above.
+    crates: tuple[independent.CrateRelease, ...] = ()
+    # Independent mode: the other crates' tags and their notes, tagged and published too.
+    more_tags: tuple[tuple[str, str], ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The plan as JSON-ready data (``--json``)."""
@@ -94,6 +99,8 @@ class ReleasePlan:
             "assets": list(self.assets),
             "publishers": list(self.publishers),
             "ci": self.ci,
+            "versioning": self.versioning,
+            "crates": [crate.to_data() for crate in self.crates],
         }
 
 
@@ -134,6 +141,7 @@ def compute_plan(
     keep = changelog.Filter(changelog.compile_skip(settings.skip), changelog.read_cliffignore(root))
     mode = _versioning_mode(root, settings, workspace)
     releases: list[independent.CrateRelease] = []
+    notes_by_tag: dict[str, str] = {}
     if mode == versioning.INDEPENDENT and workspace is not None:
         releases = independent.plan_crates(
             git,
@@ -242,6 +250,9 @@ def compute_plan(
         assets=tuple(_assets(root, version, archives, python_dist=python_dist)),
         publishers=publishers,
         ci=ci,
+        versioning=mode,
+        crates=tuple(releases),
+        more_tags=tuple((r.tag, notes_by_tag[r.tag].strip() + "\n") for r in releases[1:]),
     )
 
 
