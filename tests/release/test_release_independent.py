@@ -18,7 +18,14 @@ FIXTURE = RELEASE_FIXTURES / "independent"
 CONFIG = '[release]\ngates = []\npublishers = ["git"]\nartifacts = false\n'
 
 
-def _repo(tmp_path: Path, config: str = CONFIG, *, crates_io: bool = False) -> Path:
+def _repo(
+    tmp_path: Path,
+    config: str = CONFIG,
+    *,
+    crates_io: bool = False,
+    tags: tuple[str, ...] = ("alpha-v0.3.160", "beta-v5.0.7", "gamma-v1.48.0"),
+    gamma: str = "Bump serde from 1.0.1 to 1.0.2",
+) -> Path:
     """The fixture as a git repository with each crate tagged, then a breaking change in
     alpha, a fix in beta, a dependency-bot commit in gamma and a root-only docs commit."""
     remote = tmp_path / "remote.git"
@@ -34,12 +41,12 @@ def _repo(tmp_path: Path, config: str = CONFIG, *, crates_io: bool = False) -> P
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "chore: import the workspace")
-    for tag in ("alpha-v0.3.160", "beta-v5.0.7", "gamma-v1.48.0"):
+    for tag in tags:
         git(repo, "tag", "-a", tag, "-m", tag)
     changes = [
         ("crates/alpha/src/lib.rs", "feat(alpha)!: take a count\n\nBREAKING CHANGE: alpha() takes a count"),
         ("crates/beta/src/lib.rs", "fix(beta): off by one"),
-        ("crates/gamma/src/lib.rs", "Bump serde from 1.0.1 to 1.0.2"),
+        ("crates/gamma/src/lib.rs", gamma),
         ("README.md", "docs: a readme"),
     ]  # fmt: skip
     for number, (path, message) in enumerate(changes):
@@ -124,6 +131,22 @@ def test_independent_release_tags_every_crate_and_the_tree_resolves(
     # Nothing changed since: a second run has nothing to release.
     assert main(["release", "--bump", "auto", "-C", str(repo)]) == 2
     assert "no crate has changes since its own last tag" in capsys.readouterr().err
+
+
+def test_lockstep_tags_and_unpublished_crates(
+    tmp_path: Path, git_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gamma has no tags of its own but its version is tagged v1.48.0 (typos-cli's case): it
+    keeps that family and the root changelog; beta (publish = false) is never released."""
+    repo = _repo(tmp_path, tags=("alpha-v0.3.160", "v1.48.0"), gamma="fix(gamma): a gamma fix")
+    beta = repo / "crates" / "beta" / "Cargo.toml"
+    beta.write_text(beta.read_text().replace("[dependencies]", "publish = false\n\n[dependencies]"))
+    git(repo, "commit", "-q", "-am", "build: beta is internal")
+    data = _plan(repo, capsys)
+    crates = {c["name"]: (c["to"], c["tag"]) for c in data["crates"]}  # type: ignore[attr-defined]
+    assert crates == {"alpha": ("0.4.0", "alpha-v0.4.0"), "gamma": ("1.48.1", "v1.48.1")}
+    assert "+## [1.48.1] - " in _diff(data, "CHANGELOG.md")  # the root changelog, a new file
+    assert "a gamma fix" in _diff(data, "CHANGELOG.md")
 
 
 def test_an_edit_cargo_cannot_resolve_stops_the_plan(

@@ -22,6 +22,7 @@ _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 _VERSION = re.compile(r"(?<![\d.])(\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?)(?![\d])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INLINE_LINK = re.compile(r"\]\([^)]*\)")
+_LINK_URL = re.compile(r"\]\(([^)]*)\)")
 _REFERENCE = re.compile(r"^\[([^\]\n]+)\]:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 # Placeholders in a heading template; NUL never occurs in Markdown text.
 _V, _D, _C = "\0version\0", "\0date\0", "\0compare\0"
@@ -119,12 +120,19 @@ def place(
     ``section_body`` is the notes (group headings and entries) without the release heading.
     """
     style = read_style(existing, default_prefix=default_prefix)
+    headings = release_headings(existing or "")
+    if headings and _C in style.template:
+        # The file links each heading (its own URL shape: `..` or `...`, its host): the newest
+        # heading's link with the versions moved on, else the remote's compare view.
+        link = _LINK_URL.search(headings[0].text)
+        if link is not None:
+            moved = _shift_versions(link.group(1), headings[0].version, version)
+            compare = moved if moved != link.group(1) else compare
     heading = style.heading(version, tag, date, None if style.references else compare)
     body = _relevel(section_body.strip("\n"), style.level)
     section = f"{heading}\n\n{body}\n"
     if not existing:
         return f"{title}\n{section}"
-    headings = release_headings(existing)
     same = next((h for h in headings if h.version == version), None)
     if same is not None and not amend:
         line = existing.count("\n", 0, same.start) + 1

@@ -5,7 +5,12 @@ since its latest tag (``tag_pattern``, e.g. ``core-v0.3.1``), or all of them bef
 tag, after the changelog's filter (a release commit or a bot update is no change). Its bump
 comes from those commits (``--bump auto``) or from ``--bump``; a crate without changes keeps its
 version. Crates that inherit ``[workspace.package] version`` share it: they move together, by
-the largest bump any of them calls for.
+the largest bump any of them calls for. A crate with ``publish = false`` is never released.
+
+A crate without tags of its own whose current version is tagged the lockstep way (``v1.48.0``,
+``[release] tag_prefix``) keeps that family: its next tag is ``v1.48.1`` and, without a
+changelog in its directory, its notes go to the root changelog (typos-cli does this next to
+``typos-dict-v0.13.31``). Every other crate's notes go to the changelog in its directory.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomlkit
 
 from ferrox.errors import UsageError
 from ferrox.release import changelog, versioning
@@ -35,6 +42,7 @@ class CrateRelease:
     previous_tag: str | None
     entries: tuple[changelog.Entry, ...]
     shared: bool  # the version is [workspace.package]'s
+    changelog: str  # the changelog file the crate's section goes to
 
     def to_data(self) -> dict[str, object]:
         """JSON-ready data for the plan."""
@@ -56,16 +64,25 @@ class Member:
     directory: str
     version: str
     shared: bool
+    published: bool = True
+    own_changelog: bool = False
 
 
-def members(root: Path, workspace: Workspace) -> list[Member]:
-    """The workspace's members, with their directories and whether they inherit the version."""
+def members(root: Path, workspace: Workspace, changelog_name: str) -> list[Member]:
+    """The workspace's members: directories, shared versions, publish flags, changelogs."""
     found = []
     for package in workspace.members:
         directory = package.directory.resolve().relative_to(root.resolve()).as_posix() or "."
         text = package.manifest_path.read_text(encoding="utf-8")
         shared = versioning.inherits_workspace_version(text)
-        found.append(Member(package.name, directory, package.version, shared))
+        manifest = tomlkit.parse(text).get("package", {})
+        publish = manifest.get("publish", True) if isinstance(manifest, dict) else True
+        own = (package.directory / Path(changelog_name).name).is_file()
+        found.append(
+            Member(
+                package.name, directory, package.version, shared, publish not in (False, []), own
+            )
+        )
     return found
 
 
@@ -74,6 +91,8 @@ def plan_crates(
     found: Sequence[Member],
     *,
     tag_pattern: str,
+    tag_prefix: str,
+    changelog_name: str,
     bump_kind: str | None,
     requested: str | None,
     keep: changelog.Filter,
@@ -95,9 +114,13 @@ def plan_crates(
     directories = [member.directory for member in found]
     kinds: dict[str, Bump] = {}
     changes: dict[str, tuple[tuple[changelog.Entry, ...], str | None]] = {}
+    patterns = _patterns(found, tags, tag_pattern, tag_prefix)
     for member in found:
-        latest = versioning.latest_crate_version(tags, tag_pattern, member.name)
-        previous = versioning.tag_for(tag_pattern, member.name, latest.text) if latest else None
+        if not member.published:
+            continue
+        pattern = patterns[member.name]
+        latest = versioning.latest_crate_version(tags, pattern, member.name)
+        previous = versioning.tag_for(pattern, member.name, latest.text) if latest else None
         paths = versioning.crate_pathspecs(member.directory, directories)
         entries = tuple(changelog.entries(git.commits(previous, paths), keep))
         changes[member.name] = (entries, previous)
@@ -110,7 +133,7 @@ def plan_crates(
     releases = []
     for member in found:
         kind = shared_kind if member.shared else kinds.get(member.name)
-        if kind is None:
+        if kind is None or not member.published:
             continue
         new = bumped(Version(member.version), kind).text
         versioning.never_lower(member.name, member.version, new)
@@ -121,10 +144,13 @@ def plan_crates(
                 member.directory,
                 member.version,
                 new,
-                versioning.tag_for(tag_pattern, member.name, new),
+                versioning.tag_for(patterns[member.name], member.name, new),
                 previous,
                 entries,
                 member.shared,
+                changelog_name
+                if patterns[member.name] != tag_pattern and not member.own_changelog
+                else changelog_path(member.directory, changelog_name),
             )
         )
     if not releases:
@@ -133,6 +159,24 @@ def plan_crates(
             "or .cliffignore do not count): nothing to release"
         )
     return releases
+
+
+def _patterns(
+    found: Sequence[Member], tags: list[str], tag_pattern: str, tag_prefix: str
+) -> dict[str, str]:
+    """Each crate's tag pattern: ``tag_pattern``, or the lockstep ``{prefix}{version}`` for the
+    one crate without tags of its own whose current version is tagged that way."""
+    patterns = dict.fromkeys((m.name for m in found), tag_pattern)
+    lockstep = f"{tag_prefix}{{version}}"
+    claimants = [
+        m
+        for m in found
+        if versioning.latest_crate_version(tags, tag_pattern, m.name) is None
+        and f"{tag_prefix}{m.version}" in tags
+    ]
+    if len(claimants) == 1:  # several crates at the tagged version: whose tag is it? none's
+        patterns[claimants[0].name] = lockstep
+    return patterns
 
 
 def _kind(

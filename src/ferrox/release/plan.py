@@ -145,8 +145,10 @@ def compute_plan(
     if mode == versioning.INDEPENDENT and workspace is not None:
         releases = independent.plan_crates(
             git,
-            independent.members(root, workspace),
+            independent.members(root, workspace, settings.changelog),
             tag_pattern=settings.tag_pattern,
+            tag_prefix=settings.tag_prefix,
+            changelog_name=settings.changelog,
             bump_kind=bump_kind,
             requested=requested,
             keep=keep,
@@ -194,7 +196,7 @@ def compute_plan(
                 tag=r.tag,
                 previous_tag=r.previous_tag,
                 notes=notes_by_tag[r.tag],
-                path=independent.changelog_path(r.directory, settings.changelog),
+                path=r.changelog,
                 default_prefix="",
                 **changelog_options,  # type: ignore[arg-type]
             )
