@@ -16,6 +16,10 @@ present. For each:
    bumped, the files changed, how cargo resolved the edited copy (offline / online).
 3. The release itself in the clone (commit and tags, nothing published), then
    `cargo metadata --locked` there: whether the edited workspace resolves.
+
+Steps 2 and 3 run twice: at HEAD, and just before the maintainers' last release (the parent of
+the commit the family's newest tag points at, with the later tags deleted and no remote), where
+the tags ferrox would create are compared with the tags the maintainers put on that release.
 """
 
 from __future__ import annotations
@@ -110,11 +114,18 @@ def compare_range(work: Path, cliff: str, previous: str, tag: str) -> dict[str, 
     }
 
 
-def prepare_clone(source: Path, into: Path) -> tuple[str, list[str]]:
+def prepare_clone(source: Path, into: Path, at: str | None) -> tuple[str, list[str]]:
     """A clone with a [release] table committed (a skipped release commit); its branch and the
-    files a mirror holds no content for (its largest, dropped in a skipped commit too)."""
+    files a mirror holds no content for (its largest, dropped in a skipped commit too). ``at``:
+    the commit to release from instead of HEAD (later tags deleted, the remote removed)."""
     git(into.parent, "clone", "-q", "--no-checkout", str(source), into.name)
     branch = git(into, "symbolic-ref", "--short", "HEAD").strip()
+    if at is not None:
+        git(into, "reset", "-q", "--soft", at)
+        later = git(into, "tag", "--no-merged", "HEAD").split()
+        for start in range(0, len(later), 200):
+            git(into, "tag", "-d", *later[start : start + 200])
+        git(into, "remote", "remove", "origin")
     listing = [line.split("\t", 1) for line in git(into, "ls-tree", "-r", "HEAD").splitlines()]
     blobs = [(meta.split()[2], path) for meta, path in listing if meta.split()[1] == "blob"]
     check = subprocess.run(
@@ -144,20 +155,30 @@ def ferrox(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "ferrox", "release", "-C", str(work), *args], work, env=env)
 
 
-def measure(source: Path, ranges: int, scratch: Path, cliff: str) -> dict[str, Any]:
-    """Everything the table reports for one repository."""
+def measure(
+    source: Path, ranges: int, scratch: Path, cliff: str, *, before_last: bool
+) -> dict[str, Any]:
+    """Everything the table reports for one repository, at HEAD or before its last release."""
     name = source.parent.name.split("+")[-1] if source.name == "repo" else source.stem
-    work = scratch / name
-    _, missing = prepare_clone(source, work)
     prefix = next((p for key, p in TAG_FAMILIES.items() if key == name), "v")
+    released: list[str] = []
+    at = None
+    if before_last:
+        last = family_tags(source, prefix)[-1]
+        at = git(source, "rev-parse", f"{last}^{{commit}}^").strip()
+        released = sorted(git(source, "tag", "--points-at", f"{last}^{{commit}}").split())
+    work = scratch / (name + ("-before-last" if before_last else ""))
+    _, missing = prepare_clone(source, work, at)
     tags = family_tags(work, prefix)
     pairs = list(zip(tags[-ranges - 1 : -1], tags[-ranges:], strict=True))
-    compared = [compare_range(work, cliff, previous, tag) for previous, tag in pairs]
+    compared = [] if before_last else [compare_range(work, cliff, p, t) for p, t in pairs]
     start = time.monotonic()
     dry = ferrox(work, "--bump", "auto", "--dry-run", "--json")
     plan_s = time.monotonic() - start
     result: dict[str, Any] = {
         "repository": name,
+        "point": "before the last release" if before_last else "HEAD",
+        "maintainers_tags": released,
         "head": git(work, "rev-parse", "HEAD~1" if not missing else "HEAD~2").strip(),
         "absent_from_mirror": missing,
         "ranges": compared,
@@ -203,30 +224,43 @@ def measure(source: Path, ranges: int, scratch: Path, cliff: str) -> dict[str, A
 def table(results: list[dict[str, Any]]) -> list[str]:
     """The Markdown table of the results."""
     lines = [
-        "| repository | mode detected | ranges | commits | agree with git-cliff | merges filed "
-        "| plan: bump | files changed | lock update | resolves after release | plan time |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |",
+        "| repository (tag ranges) | ranges | commits | agree with git-cliff | merges filed |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
+        if not r["ranges"]:
+            continue
         total = sum(c["commits"] for c in r["ranges"])
         agree = sum(c["agree"] for c in r["ranges"])
         merges = sum(c["merges_filed"] for c in r["ranges"])
+        ranges = ", ".join(c["range"] for c in r["ranges"])
+        lines.append(f"| {r['repository']} ({ranges}) | {len(r['ranges'])} | {total} "
+                     f"| {agree}/{total} | {merges} |")  # fmt: skip
+    lines += [
+        "",
+        "| repository | released from | mode detected | ferrox's tags (bumps) | maintainers' tags "
+        "| files changed | lock update | release, then `cargo metadata --locked` | plan time |",
+        "| --- | --- | --- | --- | --- | ---: | --- | --- | ---: |",
+    ]
+    for r in results:
         if "plan_error" in r:
-            bump = f"plan refused (exit {r['plan_error']['exit']})"
+            reason = r["plan_error"]["stderr"].strip().splitlines()[-1].removeprefix("ferrox: ")
+            bump = f"plan refused (exit {r['plan_error']['exit']}): {reason}"
             files = lock = resolves = "-"
         else:
             crates = r["crates"]
             bump = (
-                ", ".join(f"{c['name']} {c['from']} -> {c['to']}" for c in crates)
+                ", ".join(f"{c['tag']} ({c['from']} -> {c['to']})" for c in crates)
                 if crates
-                else f"{r['previous_tag']} -> {r['version']}"
+                else f"{r['tags_created'][0] if r['tags_created'] else '?'} "
+                f"({r['previous_tag']} -> {r['version']})"
             )
             files, lock = str(len(r["files"])), r["lock"]
             resolves = "yes" if r["resolves"] and r["release_exit"] == 0 else "no"
+        theirs = ", ".join(r["maintainers_tags"]) or "-"
         lines.append(
-            f"| {r['repository']} | {r.get('versioning', '-')} | {len(r['ranges'])} | {total} "
-            f"| {agree}/{total} | {merges} | {bump} | {files} | {lock} | {resolves} "
-            f"| {r['plan_seconds']:.1f} s |"
+            f"| {r['repository']} | {r['point']} | {r.get('versioning', '-')} | {bump} "
+            f"| {theirs} | {files} | {lock} | {resolves} | {r['plan_seconds']:.1f} s |"
         )
     return lines
 
@@ -250,7 +284,11 @@ def main() -> None:
     if cliff is None:
         raise SystemExit("git-cliff is not installed (it comes with the test dependency group)")
     with tempfile.TemporaryDirectory(prefix="ferrox-histories-") as temp:
-        results = [measure(repo.resolve(), args.ranges, Path(temp), cliff) for repo in repos]
+        results = [
+            measure(repo.resolve(), args.ranges, Path(temp), cliff, before_last=before)
+            for repo in repos
+            for before in (False, True)
+        ]
     DATA.parent.mkdir(parents=True, exist_ok=True)
     DATA.write_text(json.dumps(results, indent=2) + "\n")
     publish(

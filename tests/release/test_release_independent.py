@@ -78,10 +78,12 @@ def test_independent_plan_bumps_changed_crates_in_their_own_style(
     data = _plan(repo, capsys)
     assert data["versioning"] == "independent"  # detected: alpha and beta carry their own
     crates = {c["name"]: (c["from"], c["to"], c["tag"]) for c in data["crates"]}  # type: ignore[attr-defined]
-    # breaking on 0.x -> minor; a fix -> patch; gamma's only commit is a bot's: unchanged
+    # breaking on 0.x -> minor; a fix -> patch; gamma's only commit is a bot's, but its exact
+    # pin on alpha must move, so its published manifest changes: a patch (shared version)
     assert crates == {
         "alpha": ("0.3.160", "0.4.0", "alpha-v0.4.0"),
         "beta": ("5.0.7", "5.0.8", "beta-v5.0.8"),
+        "gamma": ("1.48.0", "1.48.1", "gamma-v1.48.1"),
     }
     paths = {f["path"] for f in data["files"]}  # type: ignore[attr-defined]
     assert paths == {
@@ -92,15 +94,18 @@ def test_independent_plan_bumps_changed_crates_in_their_own_style(
         "crates/gamma/Cargo.toml",
         "crates/alpha/CHANGELOG.md",
         "crates/beta/CHANGELOG.md",
+        "crates/gamma/CHANGELOG.md",
     }
     # "0.3" no longer admits 0.4.0: same precision; gamma's exact pin and full tilde move
-    assert '+alpha = { path = "crates/alpha", version = "0.4" }   # a partial' in _diff(
-        data, "Cargo.toml"
-    )
+    root = _diff(data, "Cargo.toml")
+    assert '+alpha = { path = "crates/alpha", version = "0.4" }   # a partial' in root
+    assert '+version = "1.48.1"' in root
     gamma = _diff(data, "crates/gamma/Cargo.toml")
     assert '+alpha = { path = "../alpha", version = "=0.4.0" }' in gamma
     assert '+beta = { path = "../beta", version = "~5.0.8" }' in gamma
-    assert "version.workspace" not in gamma  # gamma's own version is untouched
+    gamma_log = _diff(data, "crates/gamma/CHANGELOG.md")
+    assert "+### Dependencies\n+\n+- alpha 0.4.0\n+- beta 5.0.8" in gamma_log
+    assert "No notable changes" not in gamma_log
     alpha_log = _diff(data, "crates/alpha/CHANGELOG.md")
     assert "+## [0.4.0] - " in alpha_log  # the file writes bare versions
     assert "+  BREAKING CHANGE: alpha() takes a count" in alpha_log
@@ -110,6 +115,7 @@ def test_independent_plan_bumps_changed_crates_in_their_own_style(
     assert [c for c in commands if c.startswith("git tag")] == [  # type: ignore[attr-defined]
         "git tag -a alpha-v0.4.0 -m <release notes>",
         "git tag -a beta-v5.0.8 -m <release notes>",
+        "git tag -a gamma-v1.48.1 -m <release notes>",
     ]
 
 
@@ -118,15 +124,15 @@ def test_independent_release_tags_every_crate_and_the_tree_resolves(
 ) -> None:
     repo = _repo(tmp_path)
     assert main(["release", "--bump", "auto", "-C", str(repo)]) == 0
-    assert set(git(repo, "tag", "--list").split()) >= {"alpha-v0.4.0", "beta-v5.0.8"}
-    remote_tags = git(tmp_path / "remote.git", "tag", "--list").split()
-    assert {"alpha-v0.4.0", "beta-v5.0.8"} <= set(remote_tags)
+    released = {"alpha-v0.4.0", "beta-v5.0.8", "gamma-v1.48.1"}
+    assert set(git(repo, "tag", "--points-at", "HEAD").split()) == released
+    assert released <= set(git(tmp_path / "remote.git", "tag", "--list").split())
     metadata = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps", "--locked", "--offline"],
         cwd=repo, capture_output=True, text=True, check=True,
     )  # fmt: skip
     versions = {p["name"]: p["version"] for p in json.loads(metadata.stdout)["packages"]}
-    assert versions == {"alpha": "0.4.0", "beta": "5.0.8", "gamma": "1.48.0"}
+    assert versions == {"alpha": "0.4.0", "beta": "5.0.8", "gamma": "1.48.1"}
     assert git(repo, "status", "--porcelain") == ""
     # Nothing changed since: a second run has nothing to release.
     assert main(["release", "--bump", "auto", "-C", str(repo)]) == 2

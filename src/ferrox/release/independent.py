@@ -6,6 +6,8 @@ tag, after the changelog's filter (a release commit or a bot update is no change
 comes from those commits (``--bump auto``) or from ``--bump``; a crate without changes keeps its
 version. Crates that inherit ``[workspace.package] version`` share it: they move together, by
 the largest bump any of them calls for. A crate with ``publish = false`` is never released.
+A published crate whose requirement on a released crate has to be rewritten (its manifest, as
+published, changes) gets at least a patch release, until no more crates are drawn in.
 
 A crate without tags of its own whose current version is tagged the lockstep way (``v1.48.0``,
 ``[release] tag_prefix``) keeps that family: its next tag is ``v1.48.1`` and, without a
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 
@@ -43,6 +46,18 @@ class CrateRelease:
     entries: tuple[changelog.Entry, ...]
     shared: bool  # the version is [workspace.package]'s
     changelog: str  # the changelog file the crate's section goes to
+    dependencies: tuple[str, ...] = ()  # "name version" of released dependencies it follows
+
+    def notes(self, commit_url: str | None) -> str:
+        """The crate's release notes: its entries, then the dependencies it was released for."""
+        text = (
+            changelog.render_notes(self.entries, commit_url=commit_url)
+            if self.entries or not self.dependencies
+            else ""
+        )
+        if self.dependencies:
+            text += "### Dependencies\n\n" + "".join(f"- {d}\n" for d in self.dependencies)
+        return text
 
     def to_data(self) -> dict[str, object]:
         """JSON-ready data for the plan."""
@@ -66,11 +81,15 @@ class Member:
     shared: bool
     published: bool = True
     own_changelog: bool = False
+    # Normal and build dependencies on other crates: name -> version requirement as published.
+    requirements: tuple[tuple[str, str], ...] = ()
 
 
 def members(root: Path, workspace: Workspace, changelog_name: str) -> list[Member]:
     """The workspace's members: directories, shared versions, publish flags, changelogs."""
     found = []
+    shared_table = tomlkit.parse((root / "Cargo.toml").read_text(encoding="utf-8")).get("workspace")
+    workspace_deps = shared_table.get("dependencies", {}) if isinstance(shared_table, dict) else {}
     for package in workspace.members:
         directory = package.directory.resolve().relative_to(root.resolve()).as_posix() or "."
         text = package.manifest_path.read_text(encoding="utf-8")
@@ -80,9 +99,40 @@ def members(root: Path, workspace: Workspace, changelog_name: str) -> list[Membe
         own = (package.directory / Path(changelog_name).name).is_file()
         found.append(
             Member(
-                package.name, directory, package.version, shared, publish not in (False, []), own
+                package.name,
+                directory,
+                package.version,
+                shared,
+                publish not in (False, []),
+                own,
+                tuple(_requirements(text, workspace_deps)),
             )
         )
+    return found
+
+
+def _requirements(manifest: str, workspace_deps: Any) -> list[tuple[str, str]]:
+    """(crate, requirement) of a manifest's normal and build dependencies (also per target),
+    a ``workspace = true`` one read from ``[workspace.dependencies]``."""
+    document = tomlkit.parse(manifest)
+    tables = [document.get("dependencies"), document.get("build-dependencies")]
+    targets = document.get("target")
+    if isinstance(targets, dict):
+        for target in targets.values():
+            if isinstance(target, dict):
+                tables += [target.get("dependencies"), target.get("build-dependencies")]
+    found = []
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            spec = value
+            if isinstance(spec, dict) and spec.get("workspace") is True:
+                spec = workspace_deps.get(key, spec)
+            if isinstance(spec, str):
+                found.append((str(key), spec))
+            elif isinstance(spec, dict) and isinstance(spec.get("version"), str):
+                found.append((str(spec.get("package", key)), str(spec["version"])))
     return found
 
 
@@ -128,14 +178,30 @@ def plan_crates(
             kinds[member.name] = _kind(
                 bump_kind, entries, member.version, zero_minor_on_feature=zero_minor_on_feature
             )
-    shared_kinds = [kinds[m.name] for m in found if m.shared and m.name in kinds]
-    shared_kind = max(shared_kinds, key=_ORDER.index) if shared_kinds else None
+    followed: dict[str, tuple[str, ...]] = {}
+    while True:  # dependents drawn in by a rewritten requirement, until none is added
+        versions = _new_versions(found, kinds)
+        drawn = {
+            m.name: tuple(
+                f"{dep} {versions[dep]}"
+                for dep, requirement in m.requirements
+                if dep in versions
+                and versioning.rewrite_requirement(requirement, versions[dep]) is not None
+            )
+            for m in found
+            if m.published and m.name not in versions
+        }
+        drawn = {name: deps for name, deps in drawn.items() if deps}
+        if not drawn:
+            break
+        for name, deps in drawn.items():
+            kinds[name] = "patch"
+            followed[name] = deps
     releases = []
     for member in found:
-        kind = shared_kind if member.shared else kinds.get(member.name)
-        if kind is None or not member.published:
+        new = versions.get(member.name)
+        if new is None:
             continue
-        new = bumped(Version(member.version), kind).text
         versioning.never_lower(member.name, member.version, new)
         entries, previous = changes[member.name]
         releases.append(
@@ -151,6 +217,7 @@ def plan_crates(
                 changelog_name
                 if patterns[member.name] != tag_pattern and not member.own_changelog
                 else changelog_path(member.directory, changelog_name),
+                followed.get(member.name, ()),
             )
         )
     if not releases:
@@ -159,6 +226,19 @@ def plan_crates(
             "or .cliffignore do not count): nothing to release"
         )
     return releases
+
+
+def _new_versions(found: Sequence[Member], kinds: dict[str, Bump]) -> dict[str, str]:
+    """Each released crate's new version; crates sharing the workspace version move together,
+    by the largest bump any of them calls for."""
+    shared_kinds = [kinds[m.name] for m in found if m.shared and m.name in kinds]
+    shared_kind = max(shared_kinds, key=_ORDER.index) if shared_kinds else None
+    versions = {}
+    for member in found:
+        kind = shared_kind if member.shared else kinds.get(member.name)
+        if kind is not None and member.published:
+            versions[member.name] = bumped(Version(member.version), kind).text
+    return versions
 
 
 def _patterns(

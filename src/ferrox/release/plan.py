@@ -183,10 +183,7 @@ def compute_plan(
         edits, lock_expected = _independent_edits(root, workspace, releases, tracked)
         link_base = web_url(settings, git.remote_url(settings.remote))
         notes_by_tag = {
-            r.tag: changelog.render_notes(
-                r.entries, commit_url=f"{link_base}/commit" if link_base else None
-            )
-            for r in releases
+            r.tag: r.notes(f"{link_base}/commit" if link_base else None) for r in releases
         }
         edits += [
             _changelog_edit(
