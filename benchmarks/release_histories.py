@@ -48,6 +48,13 @@ MIRRORS = Path("/work/.mirror")
 DEFAULT_REPOS = ("orhun+git-cliff", "release-plz+release-plz", "crate-ci+typos")
 # The tag family whose ranges are compared: (name fragment of the mirror, tag prefix).
 TAG_FAMILIES = {"git-cliff": "v", "release-plz": "release-plz-v", "typos": "v"}
+# Each project's own policy where it differs from ferrox's defaults, read from its history:
+# release-plz and typos release a feature of a 0.x crate as a patch (0.3.159 -> 0.3.160 for
+# "feat: Github Enterprise Server support", typos-dict 0.13.30 -> 0.13.31 for "feat(dict)").
+POLICIES = {
+    "release-plz": "zero_minor_on_feature = false\n",
+    "typos": "zero_minor_on_feature = false\n",
+}
 _FIELD, _RECORD = "\x1f", "\x1e"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "bench",
@@ -114,7 +121,9 @@ def compare_range(work: Path, cliff: str, previous: str, tag: str) -> dict[str, 
     }
 
 
-def prepare_clone(source: Path, into: Path, at: str | None) -> tuple[str, list[str]]:
+def prepare_clone(
+    source: Path, into: Path, at: str | None, policy: str = ""
+) -> tuple[str, list[str]]:
     """A clone with a [release] table committed (a skipped release commit); its branch and the
     files a mirror holds no content for (its largest, dropped in a skipped commit too). ``at``:
     the commit to release from instead of HEAD (later tags deleted, the remote removed)."""
@@ -143,7 +152,7 @@ def prepare_clone(source: Path, into: Path, at: str | None) -> tuple[str, list[s
         git(into, "commit", "-q", "-m", "chore(release): drop files absent from the mirror")
     git(into, "checkout", "-q", "--", ".")
     (into / "ferrox.toml").write_text(
-        f'[release]\ngates = []\npublishers = []\nartifacts = false\nbranch = "{branch}"\n'
+        f'[release]\ngates = []\npublishers = []\nartifacts = false\nbranch = "{branch}"\n' + policy
     )
     git(into, "add", "ferrox.toml")
     git(into, "commit", "-q", "-m", "chore(release): benchmark configuration")
@@ -164,11 +173,18 @@ def measure(
     released: list[str] = []
     at = None
     if before_last:
-        last = family_tags(source, prefix)[-1]
-        at = git(source, "rev-parse", f"{last}^{{commit}}^").strip()
-        released = sorted(git(source, "tag", "--points-at", f"{last}^{{commit}}").split())
+        # Back from the newest tag over the release commits (typos cuts one per crate): the
+        # state the maintainers released from, and every tag they put on that release.
+        at = git(source, "rev-parse", f"{family_tags(source, prefix)[-1]}^{{commit}}").strip()
+        while True:
+            message = git(source, "log", "-1", "--format=%B", at).strip()
+            released += git(source, "tag", "--points-at", at).split()
+            if changelog.classify(Commit(at, message)) is not None:
+                break
+            at = git(source, "rev-parse", f"{at}^").strip()
+        released = sorted(released)
     work = scratch / (name + ("-before-last" if before_last else ""))
-    _, missing = prepare_clone(source, work, at)
+    _, missing = prepare_clone(source, work, at, POLICIES.get(name, ""))
     tags = family_tags(work, prefix)
     pairs = list(zip(tags[-ranges - 1 : -1], tags[-ranges:], strict=True))
     compared = [] if before_last else [compare_range(work, cliff, p, t) for p, t in pairs]
@@ -178,6 +194,7 @@ def measure(
     result: dict[str, Any] = {
         "repository": name,
         "point": "before the last release" if before_last else "HEAD",
+        "policy": POLICIES.get(name, "").strip(),
         "maintainers_tags": released,
         "head": git(work, "rev-parse", "HEAD~1" if not missing else "HEAD~2").strip(),
         "absent_from_mirror": missing,

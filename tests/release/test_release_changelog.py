@@ -119,8 +119,8 @@ def test_grouping_agrees_with_git_cliff(tmp_path: Path, git_env: dict[str, str])
     assert len(found) == 31
     # Every group and every skip rule is exercised by the fixture.
     assert {e.group for e in found} == set(changelog.GROUPS)
-    # the Merge branch commit, the release commits (3), the bot commits (3), the ignored one
-    assert len(commits) - len(found) == 8
+    # the Merge branch commit, the release commits (4), the bot commits (3), the ignored one
+    assert len(commits) - len(found) == 9
     merge = next(e for e in found if e.description == "merge #160")
     assert (merge.group, merge.scope) == ("Other", "pull")
     note = next(e.breaking_note for e in found if e.description == "breaking with a long footer")
@@ -150,6 +150,9 @@ def test_cliff_config_skips_what_ferrox_skips() -> None:
         "Release v1.2.0",
         "chore: release 0.3.1",
         "chore: prepare tokio v1.38.0",
+        "chore: Release",
+        "chore: Release typos-dict version 0.13.31",
+        "chore: release (#2897)",
         "Merge pull request #1 from x/y",
     ],
 )
@@ -158,7 +161,13 @@ def test_default_skip_patterns(subject: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "subject", ["Release builds use LTO", "build(deps): update serde", "fix: bump the limit"]
+    "subject",
+    [
+        "Release builds use LTO",
+        "build(deps): update serde",
+        "fix: bump the limit",
+        "chore: release notes template",
+    ],
 )
 def test_default_skip_patterns_spare_real_changes(subject: str) -> None:
     assert classify(Commit("a" * 40, subject)) is not None

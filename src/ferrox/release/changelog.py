@@ -31,13 +31,15 @@ _HEADER = re.compile(
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE: ", re.MULTILINE)
 # A footer token (`Refs: x`, `Reviewed-by: y`, `Fixes #1`) ends the breaking footer's text.
 _FOOTER_TOKEN = re.compile(r"^(?:[A-Za-z][\w-]*|BREAKING[ -]CHANGE)(?:: | #)")
-# Subject patterns of commits no reader wants in release notes. Each is also a git-cliff
-# `skip` parser (Rust regex syntax too), so the two tools leave out the same commits.
+# Patterns (searched in the message, anchored at the subject) of commits no reader wants. Each
+# is also a git-cliff `skip` parser (Rust regex syntax too): both tools leave out the same ones.
 DEFAULT_SKIP = (
     r"^Merge ",
     # release commits: chore(release): v1.2.0, release: 1.2.0, Release v1.2.0, chore: release 1.2
     r"(?i)^chore\(release\)",
-    r"(?i)^(chore(\([^)]*\))?: )?release(:|\s+v?\d)",
+    # ... cargo-release's defaults (chore: Release / chore: Release foo version 1.2.0) and
+    # release-plz's squashed release PR (chore: release (#2897))
+    r"(?i)^(chore(\([^)]*\))?: )?release(:|$|\n|\s+v?\d|\s+\S+ version |\s+\(#\d+\))",
     r"(?i)^chore(\([^)]*\))?: (prepare|bump version)",
     # dependabot: Bump x from 1 to 2 / build(deps): bump x from 1 to 2
     r"(?i)^(\w+\(deps(-dev)?\): )?bump \S+ from \S+ to ",
@@ -90,9 +92,10 @@ class Filter:
     ignored: frozenset[str] = frozenset()
 
     def skips(self, commit: Commit) -> bool:
-        """Whether a skip pattern matches (a breaking commit is kept all the same, as git-cliff's
-        ``protect_breaking_commits`` keeps it)."""
-        return any(pattern.search(commit.subject) for pattern in self.skip)
+        """Whether a skip pattern matches the message (as git-cliff matches its parsers: ``^``
+        is the subject's start, ``$`` the message's end); a breaking commit is kept all the
+        same, as git-cliff's ``protect_breaking_commits`` keeps it."""
+        return any(pattern.search(commit.message) for pattern in self.skip)
 
 
 DEFAULT_FILTER = Filter()

@@ -66,8 +66,9 @@ class ReleaseSettings:
     )
     skip: tuple[str, ...] = setting(
         DEFAULT_SKIP,
-        "regexes on a commit's subject that keep it out of the changelog (default: merges, "
-        "release commits, dependabot and renovate updates)",
+        "regexes searched in a commit's message (^ is the subject's start, as in git-cliff's "
+        "parsers) that keep it out of the changelog (default: merges, release commits, "
+        "dependabot and renovate updates)",
     )
 
     def __post_init__(self) -> None:
