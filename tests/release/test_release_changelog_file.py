@@ -3,8 +3,14 @@ lines; a second section for the same version is refused unless amended in place.
 
 from __future__ import annotations
 
-import pytest
+import json
+from collections.abc import Callable
 
+import pytest
+from github_fake import FakeGitHub
+from release_repo import Repo, release_config
+
+from ferrox.cli import main
 from ferrox.errors import UsageError
 from ferrox.release.changelog_file import place, read_style
 
@@ -110,3 +116,21 @@ def test_new_file_and_file_without_releases() -> None:
     assert _place("# Log\n") == (
         "# Log\n\n## [v2.13.2](https://remote/compare/v2.13.1...v2.13.2) - 2024-06-01\n\n" + NOTES
     )
+
+
+def test_cli_refuses_a_second_section_unless_amended(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(release_config(github))
+    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\n## [0.2.0] - 2026-01-01\n\n- draft\n")
+    repo.git("add", "CHANGELOG.md")
+    repo.git("commit", "-q", "-m", "docs: a drafted section")
+    args = ["release", "v0.2.0", "--dry-run", "--json", "-C", str(repo.path)]
+    assert main(args) == 2
+    assert "already has a section for 0.2.0 (line 3" in capsys.readouterr().err
+    assert main([*args, "--amend-changelog"]) == 0
+    diff = next(
+        f for f in json.loads(capsys.readouterr().out)["files"] if f["path"] == "CHANGELOG.md"
+    )
+    assert "-## [0.2.0] - 2026-01-01" in diff["diff"] and "-- draft" in diff["diff"]
+    assert "+### Features" in diff["diff"]
