@@ -184,7 +184,8 @@ def test_version_choice_and_extra_file_errors(
     (repo.path / "VERSION.txt").write_text("version = 0.1.0 (unquoted)\n")
     # Its headings link the compare view: the new one does too (the changelog follows the file).
     (repo.path / "CHANGELOG.md").write_text(
-        "# Changelog\n\n## [v0.1.0](https://example.invalid/v0.1.0) - 2026-01-01\n\n- old\n"
+        "# Changelog\n\n## [v0.1.0](https://github.com/ferrox-dev/demo/compare/v0.0.9...v0.1.0)"
+        " - 2026-01-01\n\n- old\n"
     )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: files")
