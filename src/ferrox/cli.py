@@ -136,6 +136,10 @@ def _add_release(commands: Any) -> None:
     release.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
     release.add_argument("--resume", action="store_true", help="finish an interrupted release")
     release.add_argument(
+        "--amend-changelog", action="store_true",
+        help="rewrite the changelog's existing section for this version (default: refuse)",
+    )  # fmt: skip
+    release.add_argument(
         "--ci", action="store_true", help="only plan, bump, tag and push (CI builds and publishes)"
     )
     release.add_argument(
@@ -155,7 +159,7 @@ def _release(console: Console, args: argparse.Namespace) -> int:
     options = Options(
         root=args.root, version=args.version, bump=args.bump, dry_run=args.dry_run,
         json=args.json, resume=args.resume, ci=args.ci, publish=args.publish,
-        targets=tuple(args.target),
+        targets=tuple(args.target), amend_changelog=args.amend_changelog,
     )  # fmt: skip
     return run_release(options, console)
 

@@ -258,15 +258,27 @@ _RELEASE_WORDS = {
         "dry_run": "print the plan (diffs, commands, tag, assets) and change nothing",
         "json": "with --dry-run: print the plan as JSON",
         "ci": "only plan, bump, tag and push; the tag workflow builds and publishes",
+        "amend_changelog": "rewrite the changelog's existing section for this version",
         "root": "project directory",
     },
 )
-def release(
-    _: Any, tag: str, dry_run: bool = False, json: bool = False, ci: bool = False, root: str = "."
+def release(  # noqa: PLR0917 - invoke maps each parameter to a flag
+    _: Any,
+    tag: str,
+    dry_run: bool = False,
+    json: bool = False,
+    ci: bool = False,
+    amend_changelog: bool = False,
+    root: str = ".",
 ) -> None:
     """[release] Cut a release: gates, version bump, changelog, commit, tag, artifacts, publish."""
     arguments = ["release", *_RELEASE_WORDS.get(tag, [tag]), "-C", root]
-    flags = {"--dry-run": dry_run, "--json": json, "--ci": ci}
+    flags = {
+        "--dry-run": dry_run,
+        "--json": json,
+        "--ci": ci,
+        "--amend-changelog": amend_changelog,
+    }
     arguments += [flag for flag, on in flags.items() if on]
     _exit_with(_call(arguments))
 

@@ -37,5 +37,11 @@ def build(repo: Path) -> None:
                 f"Merge branch 'side-{number}'",
                 f"side-{number}",
             )
+        elif message.startswith("@pr "):
+            # A merge commit whose subject is conventional: git-cliff files it by its type.
+            git(repo, "checkout", "-q", "-b", f"pr-{number}")
+            git(repo, "commit", "-q", "-am", "feat(pr): work on a pull request branch")
+            git(repo, "checkout", "-q", "main")
+            git(repo, "merge", "-q", "--no-ff", "-m", message.removeprefix("@pr "), f"pr-{number}")
         else:
             git(repo, "commit", "-q", "-am", message)

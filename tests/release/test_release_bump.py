@@ -28,7 +28,7 @@ def test_manifest_keeps_comments_quotes_crlf_and_ranges() -> None:
         "[package]\r\nname = 'a'\r\nversion = '0.1.0' # v\r\n\r\n[dependencies]\r\n"
         'b = { path = "../b", version = "^0.1.0" }\r\n'
         'c = { version = "0.1.0" }\r\n'  # not a workspace crate
-        'b2 = { package = "b", path = "../b", version = "0.1" }\r\n'  # a range stays
+        'b2 = { package = "b", path = "../b", version = "0.1" }\r\n'  # a range 1.0 leaves
         '[target.\'cfg(unix)\'.build-dependencies]\r\nb = { path = "../b", version = "~0.1.0" }\r\n'
     )
     after = bump.bump_manifest(before, CRATES, "1.0.0")
@@ -36,6 +36,7 @@ def test_manifest_keeps_comments_quotes_crlf_and_ranges() -> None:
         before.replace("'0.1.0' # v", "'1.0.0' # v")
         .replace('"^0.1.0"', '"^1.0.0"')
         .replace('"~0.1.0"', '"~1.0.0"')
+        .replace('"0.1" }', '"1.0" }')
     )
 
 

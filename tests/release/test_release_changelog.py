@@ -11,8 +11,10 @@ from pathlib import Path
 
 import changelog_repo
 import pytest
+import tomllib
 from release_repo import RELEASE_FIXTURES
 
+from ferrox.errors import ConfigError
 from ferrox.release import changelog
 from ferrox.release.changelog import Commit, classify, prepend, render
 from ferrox.release.git import Git
@@ -44,7 +46,8 @@ def test_classify(message: str, group: str, scope: str | None, breaking: bool) -
 
 
 def test_merges_and_release_commits_are_left_out() -> None:
-    assert classify(Commit("a" * 40, "feat: merged", parents=2)) is None
+    # A merge commit with a conventional subject is filed by its type, as git-cliff files it.
+    assert classify(Commit("a" * 40, "feat: merged", parents=2)) is not None
     assert classify(Commit("a" * 40, "Merge pull request #1 from x/y")) is None
     assert classify(Commit("a" * 40, "chore(release): v1.0.0")) is None
 
@@ -86,9 +89,14 @@ def test_prepend_keeps_title_and_unreleased_on_top() -> None:
 
 
 def test_grouping_agrees_with_git_cliff(tmp_path: Path, git_env: dict[str, str]) -> None:
-    """Every commit of the edge-case fixture lands in the same group in ferrox and git-cliff."""
+    """Every commit of the edge-case fixture lands in the same group in ferrox and git-cliff,
+    both skip the same commits (skip patterns, .cliffignore) and carry the same footer text."""
     repo = tmp_path / "history"
     changelog_repo.build(repo)
+    git = Git(ToolRunner(), repo)
+    commits = git.commits("v0.1.0")
+    ignored = next(c.sha for c in commits if c.subject == "fix: ignored through .cliffignore")
+    (repo / ".cliffignore").write_text(f"# skipped by both tools\n{ignored}\n")
     # The venv's scripts directory first: git-cliff is installed next to this Python.
     search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     cliff = shutil.which("git-cliff", path=search)
@@ -100,12 +108,83 @@ def test_grouping_agrees_with_git_cliff(tmp_path: Path, git_env: dict[str, str])
         text=True,
         check=True,
     )
-    theirs = {c["id"]: c["group"] for c in json.loads(done.stdout)[0]["commits"]}
-    commits = Git(ToolRunner(), repo).commits("v0.1.0")
-    ours = {entry.sha: entry.group for entry in changelog.entries(commits)}
-    assert len(commits) == len(changelog_repo.messages()) + 1  # + the merge commit
-    assert ours == theirs
-    assert len(ours) == 28
+    theirs = json.loads(done.stdout)[0]["commits"]
+    keep = changelog.Filter(ignored=changelog.read_cliffignore(repo))
+    found = changelog.entries(commits, keep)
+    assert {e.sha: e.group for e in found} == {c["id"]: c["group"] for c in theirs}
+    footers = {c["id"]: c["breaking_description"] for c in theirs if c.get("breaking")}
+    for entry in found:
+        if entry.breaking_note:
+            assert " ".join(footers[entry.sha].split()) == entry.breaking_note
+    assert len(found) == 31
     # Every group and every skip rule is exercised by the fixture.
-    assert set(ours.values()) == set(changelog.GROUPS)
-    assert len(commits) - len(ours) == 2  # the merge commit and the earlier release commit
+    assert {e.group for e in found} == set(changelog.GROUPS)
+    # the Merge branch commit, the release commits (4), the bot commits (3), the ignored one
+    assert len(commits) - len(found) == 9
+    merge = next(e for e in found if e.description == "merge #160")
+    assert (merge.group, merge.scope) == ("Other", "pull")
+    note = next(e.breaking_note for e in found if e.description == "breaking with a long footer")
+    assert note == "the reader now takes a buffer of bytes"
+
+
+def test_cliff_config_skips_what_ferrox_skips() -> None:
+    """The fixture's git-cliff skip parsers are ferrox's defaults, in order."""
+    config = tomllib.loads((RELEASE_FIXTURES / "cliff.toml").read_text())
+    skips = [p["message"] for p in config["git"]["commit_parsers"] if p.get("skip")]
+    assert skips == list(changelog.DEFAULT_SKIP)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Bump serde from 1.0.1 to 1.0.2",
+        "build(deps): bump itoa from 1.0.0 to 1.0.1",
+        "chore(deps-dev): bump x from 1 to 2",
+        "chore(deps): update rust crate regex to v1.10.0",
+        "fix(deps): update dependency tokio to v1.38.0",
+        "chore(deps): lock file maintenance",
+        "Update Rust crate serde to v1.0.200",
+        "chore(release): prepare for v2.0.0",
+        "chore(release): v1.0.0",
+        "release: 1.2.0",
+        "Release v1.2.0",
+        "chore: release 0.3.1",
+        "chore: prepare tokio v1.38.0",
+        "chore: Release",
+        "chore: Release typos-dict version 0.13.31",
+        "chore: release (#2897)",
+        "Merge pull request #1 from x/y",
+    ],
+)
+def test_default_skip_patterns(subject: str) -> None:
+    assert classify(Commit("a" * 40, subject)) is None
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Release builds use LTO",
+        "build(deps): update serde",
+        "fix: bump the limit",
+        "chore: release notes template",
+    ],
+)
+def test_default_skip_patterns_spare_real_changes(subject: str) -> None:
+    assert classify(Commit("a" * 40, subject)) is not None
+
+
+def test_breaking_commits_are_never_skipped() -> None:
+    entry = classify(Commit("a" * 40, "chore(release)!: drop the old release format"))
+    assert entry is not None and entry.breaking
+
+
+def test_cliffignore_must_list_full_shas(tmp_path: Path) -> None:
+    (tmp_path / ".cliffignore").write_text("abc1234\n")
+    with pytest.raises(ConfigError, match="line 1: 'abc1234' is not a full commit SHA"):
+        changelog.read_cliffignore(tmp_path)
+    assert changelog.read_cliffignore(tmp_path / "none") == frozenset()
+
+
+def test_bad_skip_pattern_names_the_key() -> None:
+    with pytest.raises(ConfigError, match="bad regex"):
+        changelog.compile_skip(["(unclosed"])

@@ -186,7 +186,11 @@ def test_version_choice_and_extra_file_errors(
     assert main(["release", "v0.2.0", *args]) == 2
     assert "VERSION.txt does not exist" in capsys.readouterr().err
     (repo.path / "VERSION.txt").write_text("version = 0.1.0 (unquoted)\n")
-    (repo.path / "CHANGELOG.md").write_text("# Changelog\n\n## [v0.1.0] - 2026-01-01\n\n- old\n")
+    # Its headings link the compare view: the new one does too (the changelog follows the file).
+    (repo.path / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [v0.1.0](https://github.com/ferrox-dev/demo/compare/v0.0.9...v0.1.0)"
+        " - 2026-01-01\n\n- old\n"
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: files")
     repo.git("tag", "v0.1.0")
@@ -261,7 +265,8 @@ def test_interrupted_release_is_not_rolled_back_on_another_branch(
 def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A stale Cargo.lock (cargo would change more than our versions) stops the release."""
+    """A stale Cargo.lock (cargo would change more than our versions) stops the release, in
+    the plan (cargo runs on a copy of the edited tree), before anything changes."""
     repo = make_repo(release_config(github))
     lock = repo.path / "Cargo.lock"
     stale = lock.read_text().replace('dependencies = [\n "demo-core",\n]\n', "")
@@ -274,7 +279,7 @@ def test_lockfile_drift_beyond_the_workspace_fails_closed_and_rolls_back(
     )  # cargo did something unexpected: a tool error
     err = capsys.readouterr().err
     assert "cargo changed Cargo.lock beyond the workspace crates' versions" in err
-    assert "rolled back" in err
+    assert "checked on a copy of the edited tree" in err  # in the plan: nothing to roll back
     assert repo.snapshot() == before
     assert github.requests == []
 

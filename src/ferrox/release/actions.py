@@ -25,9 +25,10 @@ def commit_message(tag: str) -> str:
     return f"chore(release): {tag}"
 
 
-def update_lock() -> Action:
-    """cargo rewrites Cargo.lock for the bumped workspace crates, without the network."""
-    args = ("update", "--workspace", "--offline")
+def update_lock(*, offline: bool = True) -> Action:
+    """cargo rewrites Cargo.lock for the bumped workspace crates (offline when the cache has
+    what resolution needs; ``resolve.update_lock`` tries offline first, then online)."""
+    args = ("update", "--workspace", *(("--offline",) if offline else ()))
     return Action("cargo", args, f"cargo {' '.join(args)}")
 
 

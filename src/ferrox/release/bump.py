@@ -10,18 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import semver
 import tomlkit
 import tomlkit.items
 from tomlkit.toml_document import TOMLDocument
 
 from ferrox.errors import ConfigError, ToolOutputError
-from ferrox.release import actions
+from ferrox.release import resolve
+from ferrox.release.versioning import rewrite_requirement
 from ferrox.tools import ToolRunner
 
 # `__version__ = "1.2.0"` or `version = '1.2.0'` at the start of a line.
 DEFAULT_VERSION_PATTERN = r"""(?m)^\s*(?:__version__|VERSION|version)\s*[:=]\s*["']([^"']+)["']"""
 _DEPENDENCY_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
-_REQUIREMENT = re.compile(r"^(?P<op>[=^~]?)(?P<version>\S+)$")
 
 
 @dataclass(frozen=True)
@@ -34,22 +35,35 @@ class Crate:
 
 
 def bump_manifest(text: str, crates: Mapping[str, Crate], new: str) -> str:
-    """Cargo.toml with its version, ``[workspace.package]`` and workspace requirements bumped."""
+    """Cargo.toml with its version, ``[workspace.package]`` and workspace requirements bumped
+    (every crate of ``crates`` to ``new``)."""
+    return bump_versions(text, dict.fromkeys(crates, new), workspace_version=new)
+
+
+def bump_versions(text: str, versions: Mapping[str, str], *, workspace_version: str | None) -> str:
+    """Cargo.toml with the crates of ``versions`` (name -> new version) at their new versions,
+    ``[workspace.package] version`` at ``workspace_version`` (None: unchanged), and the
+    requirements on those crates rewritten in their own style (``rewrite_requirement``)."""
     document = tomlkit.parse(text)
     package = document.get("package")
     if isinstance(package, dict) and isinstance(package.get("version"), str):
         name = package.get("name")
-        if name in crates:
-            _set_string(package, "version", new)
+        if name in versions:
+            _set_string(package, "version", versions[str(name)])
     workspace = document.get("workspace")
     if isinstance(workspace, dict):
         shared = workspace.get("package")
-        if isinstance(shared, dict) and isinstance(shared.get("version"), str):
-            _set_string(shared, "version", new)
+        if (
+            workspace_version is not None
+            and isinstance(shared, dict)
+            and isinstance(shared.get("version"), str)
+            and _lower(str(shared["version"]), workspace_version)  # never lowered
+        ):
+            _set_string(shared, "version", workspace_version)
         if isinstance(workspace.get("dependencies"), dict):
-            _bump_requirements(workspace["dependencies"], crates, new)
+            _bump_requirements(workspace["dependencies"], versions)
     for table in _dependency_tables(document):
-        _bump_requirements(table, crates, new)
+        _bump_requirements(table, versions)
     return document.as_string()
 
 
@@ -94,23 +108,22 @@ def bump_extra(text: str, spec: str, path: str, old: Iterable[str], new: str) ->
     )
 
 
-def expected_lock(text: str, crates: Mapping[str, Crate], new: str) -> str:
-    """Cargo.lock as cargo should leave it: only the workspace crates' version lines change."""
+def expected_lock(text: str, crates: Mapping[str, Crate], new: str | Mapping[str, str]) -> str:
+    """Cargo.lock as cargo should leave it: only the released crates' version lines change
+    (``new``: one version for all, or crate name -> version)."""
     for crate in crates.values():
+        version = new if isinstance(new, str) else new.get(crate.name)
+        if version is None:
+            continue
         old = f'[[package]]\nname = "{crate.name}"\nversion = "{crate.version}"\n'
-        text = text.replace(old, f'[[package]]\nname = "{crate.name}"\nversion = "{new}"\n')
+        text = text.replace(old, f'[[package]]\nname = "{crate.name}"\nversion = "{version}"\n')
     return text
 
 
 def update_lock(runner: ToolRunner, root: Path, expected: str, timeout: float) -> None:
-    """Lets cargo rewrite Cargo.lock offline, then insists it wrote exactly ``expected``."""
-    action = actions.update_lock()
-    done = runner.run(
-        action.program, list(action.args), cwd=root, timeout=timeout,
-        hint="install Rust with rustup",
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise ToolOutputError.of(done, f"{action.shown} failed", "cargo")
+    """Lets cargo rewrite Cargo.lock (offline first, online when the cache lacks what it needs,
+    exit 3 when neither works), then insists it wrote exactly ``expected``."""
+    resolve.update_lock(runner, root, (), timeout)
     written = (root / "Cargo.lock").read_text(encoding="utf-8")
     if written != expected:
         raise ToolOutputError(
@@ -130,18 +143,22 @@ def _dependency_tables(document: TOMLDocument) -> list[Any]:
     return [table for table in tables if isinstance(table, dict)]
 
 
-def _bump_requirements(table: Any, crates: Mapping[str, Crate], new: str) -> None:
+def _bump_requirements(table: Any, versions: Mapping[str, str]) -> None:
     for key, spec in table.items():
         if not isinstance(spec, dict):
             continue
         name = spec.get("package", key)
         requirement = spec.get("version")
-        if name not in crates or not isinstance(requirement, str):
+        if name not in versions or not isinstance(requirement, str):
             continue
-        match = _REQUIREMENT.match(requirement.strip())
-        # Only an exact pin of the current version moves; a range such as "0.1" is left alone.
-        if match and match["version"] == crates[name].version:
-            _set_string(spec, "version", match["op"] + new)
+        written = rewrite_requirement(requirement, versions[name])
+        if written is not None:
+            _set_string(spec, "version", written)
+
+
+def _lower(old: str, new: str) -> bool:
+    """Whether ``old`` is a lower SemVer version than ``new`` (an unparsable one is left)."""
+    return semver.Version.is_valid(old) and semver.Version.parse(old) < semver.Version.parse(new)
 
 
 def _set_string(container: Any, key: str, value: str) -> None:

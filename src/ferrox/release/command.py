@@ -40,6 +40,7 @@ class Options:
     ci: bool = False
     publish: bool = False
     targets: tuple[str, ...] = ()
+    amend_changelog: bool = False
 
 
 def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
@@ -84,7 +85,14 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
             return EXIT_PASS
     plan = flow.plan_release(
         release,
-        Request(options.version, options.bump, options.dry_run, options.resume, options.ci),
+        Request(
+            options.version,
+            options.bump,
+            options.dry_run,
+            options.resume,
+            options.ci,
+            amend_changelog=options.amend_changelog,
+        ),
     )
     if options.dry_run:
         problems = flow.preflight(release, plan)
@@ -136,6 +144,12 @@ def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -
     lines = [
         f"release {plan.tag} (previous: {plan.previous_tag or 'none'}) from {plan.branch} at "
         f"{plan.head[:12]}" + (" [CI mode: plan, bump, tag, push]" if plan.ci else ""),
+        f"versioning: {plan.versioning}",
+        *[
+            f"  {c.name} {c.old} -> {c.new} ({c.tag}, {len(c.entries)} commit(s) since "
+            f"{c.previous_tag or 'the start'})"
+            for c in plan.crates
+        ],
         f"gates: {', '.join(plan.gates) or '(none)'}",
         "files:",
         *[f"  {'A' if e.before is None else 'M'} {e.path}" for e in plan.edits],

@@ -54,6 +54,7 @@ class Request:
     dry_run: bool = False
     resume: bool = False
     ci: bool = False
+    amend_changelog: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def plan_release(release: Release, request: Request) -> ReleasePlan:
         bump_kind=request.bump,
         ci=request.ci,
         ignore=release.ignored(),
+        amend_changelog=request.amend_changelog,
     )
     problems = preflight(release, plan)
     if problems and not request.dry_run:
@@ -170,6 +172,7 @@ def execute(release: Release, plan: ReleasePlan) -> None:
         notes=plan.notes,
         publishers=plan.publishers,
         prerelease=plan.prerelease,
+        extra={"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {},
     )
     try:
         release.checkpoint("plan")
@@ -192,6 +195,10 @@ def execute(release: Release, plan: ReleasePlan) -> None:
     publish(release, state)
 
 
+# Publishers that act on one tag (the others publish the whole workspace or project once).
+_PER_TAG_PUBLISHERS = frozenset({"git", "github"})
+
+
 def publish(release: Release, state: Journal) -> None:
     """Runs the publishers; a failure leaves the journal for ``--resume`` (or rolls back if
     nothing left the machine)."""
@@ -203,23 +210,32 @@ def publish(release: Release, state: Journal) -> None:
         raise UsageError(f"release assets are missing: {', '.join(missing)}")
     progress = _Progress(release, state)
     try:
-        job = replace(
-            _job(
-                release,
-                tag=state.tag,
-                branch=state.branch,
-                notes=state.notes,
-                prerelease=state.prerelease,
-                assets=assets,
-            ),
-            record=progress.record,
-        )
         publishers = get_publishers(state.publishers)
-        for publisher in publishers:
-            publisher.publish(job)
-        # Only now: the GitHub release leaves draft once everything else is out.
-        for publisher in publishers:
-            publisher.finish(job)
+        jobs = []
+        # Independent versioning: every crate's tag is published, the first with the assets;
+        # the registries publish the workspace once (with the first tag), git and GitHub per tag.
+        tags = [(state.tag, state.notes, assets)]
+        tags += [(tag, notes, ()) for tag, notes in _more_tags(state)]
+        for index, (tag, notes, tag_assets) in enumerate(tags):
+            job = replace(
+                _job(
+                    release,
+                    tag=tag,
+                    branch=state.branch,
+                    notes=notes,
+                    prerelease=state.prerelease,
+                    assets=tag_assets,
+                ),
+                record=progress.record,
+            )
+            chosen = [p for p in publishers if index == 0 or p.name in _PER_TAG_PUBLISHERS]
+            for publisher in chosen:
+                publisher.publish(job)
+            jobs.append((job, chosen))
+        # Only now: the GitHub releases leave draft once everything else is out.
+        for job, chosen in jobs:
+            for publisher in chosen:
+                publisher.finish(job)
     except BaseException as exc:
         if not _is_publishing(release, state):
             rollback(release, state)
@@ -266,8 +282,9 @@ def rollback(release: Release, state: Journal) -> None:
             f"{state.head_before[:12]} or its release commit); inspect the repository and delete "
             f"{release.journal_path}"
         )
-    if git.tag_commit(state.tag) is not None:
-        git.run("tag", "-d", state.tag)
+    for tag in (state.tag, *(tag for tag, _ in _more_tags(state))):
+        if git.tag_commit(tag) is not None:
+            git.run("tag", "-d", tag)
     paths = list(state.files)
     if head != state.head_before:
         git.run("reset", "--quiet", "--mixed", state.head_before)
@@ -346,8 +363,9 @@ def _local_steps(release: Release, plan: ReleasePlan, state: Journal) -> Journal
     release.say(f"committed {plan.commit_message}")
     release.checkpoint("commit")
     state = _record(release, state, "tag")
-    git.run(*actions.tag(plan.tag, plan.notes, sign=release.settings.sign).args)
-    release.say(f"tagged {plan.tag}")
+    for tag, notes in ((plan.tag, plan.notes), *plan.more_tags):
+        git.run(*actions.tag(tag, notes, sign=release.settings.sign).args)
+        release.say(f"tagged {tag}")
     release.checkpoint("tag")
     if plan.archives or plan.python_dist:
         state = _record(release, state, "artifacts")
@@ -397,6 +415,11 @@ def build_assets(
 def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:
     targets = tuple(dict.fromkeys(archive.target for archive in plan.archives))
     return build_assets(release, plan.tag, targets, plan.python_dist)
+
+
+def _more_tags(state: Journal) -> list[tuple[str, str]]:
+    """The other crates' tags and notes of an independent release (none in lockstep)."""
+    return [(str(tag), str(notes)) for tag, notes in state.extra.get("more_tags", [])]
 
 
 def _record(release: Release, state: Journal, step: str) -> Journal:

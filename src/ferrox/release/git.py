@@ -73,11 +73,13 @@ class Git:
         """Every tracked path (forward slashes)."""
         return set(self.out("ls-files").splitlines())
 
-    def commits(self, since: str | None) -> list[Commit]:
-        """Commits of HEAD not reachable from ``since`` (all when None), oldest first."""
+    def commits(self, since: str | None, paths: Sequence[str] = ()) -> list[Commit]:
+        """Commits of HEAD not reachable from ``since`` (all when None), oldest first; with
+        ``paths`` (git pathspecs), only those touching them."""
         revision = f"{since}..HEAD" if since else "HEAD"
+        pathspec = ["--", *paths] if paths else []
         text = self.run(
-            "log", "--reverse", f"--format=%H{_FIELD}%P{_FIELD}%B{_RECORD}", revision
+            "log", "--reverse", f"--format=%H{_FIELD}%P{_FIELD}%B{_RECORD}", revision, *pathspec
         ).stdout
         found = []
         for record in text.split(_RECORD):

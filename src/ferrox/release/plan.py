@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ferrox.errors import ConfigError, UsageError
-from ferrox.release import actions, bench_gate, bump, changelog
+from ferrox.errors import ConfigError, ToolOutputError, UsageError
+from ferrox.release import (
+    actions,
+    bench_gate,
+    bump,
+    changelog,
+    changelog_file,
+    independent,
+    resolve,
+    versioning,
+)
 from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
@@ -65,6 +74,11 @@ class ReleasePlan:
     assets: tuple[str, ...]
     publishers: tuple[str, ...]
     ci: bool
+    versioning: str = versioning.LOCKSTEP
+    # Independent mode: every crate released; the first is ``version``/``tag`` above.
+    crates: tuple[independent.CrateRelease, ...] = ()
+    # Independent mode: the other crates' tags and their notes, tagged and published too.
+    more_tags: tuple[tuple[str, str], ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The plan as JSON-ready data (``--json``)."""
@@ -85,6 +99,8 @@ class ReleasePlan:
             "assets": list(self.assets),
             "publishers": list(self.publishers),
             "ci": self.ci,
+            "versioning": self.versioning,
+            "crates": [crate.to_data() for crate in self.crates],
         }
 
 
@@ -112,6 +128,7 @@ def compute_plan(
     ci: bool,
     ignore: tuple[str, ...],
     today: dt.date | None = None,
+    amend_changelog: bool = False,
 ) -> ReleasePlan:
     """Checks the repository and computes the release; raises UsageError naming what is wrong."""
     git = Git(runner, root, settings.timeout)
@@ -121,22 +138,97 @@ def compute_plan(
     workspace = load_workspace(runner, root) if (root / "Cargo.toml").is_file() else None
     # Before the first tag, --bump starts from the version the manifests carry.
     base = latest or _manifest_version(workspace)
-    version = _choose_version(
-        git, requested, bump_kind=bump_kind, latest=latest, base=base, prefix=prefix
-    )
-    tag = version.tag(prefix)
+    keep = changelog.Filter(changelog.compile_skip(settings.skip), changelog.read_cliffignore(root))
+    mode = _versioning_mode(root, settings, workspace)
+    releases: list[independent.CrateRelease] = []
+    notes_by_tag: dict[str, str] = {}
+    if mode == versioning.INDEPENDENT and workspace is not None:
+        releases = independent.plan_crates(
+            git,
+            independent.members(root, workspace, settings.changelog),
+            tag_pattern=settings.tag_pattern,
+            tag_prefix=settings.tag_prefix,
+            changelog_name=settings.changelog,
+            bump_kind=bump_kind,
+            requested=requested,
+            keep=keep,
+            zero_minor_on_feature=settings.zero_minor_on_feature,
+        )
+        version, tag, previous_tag = (
+            Version(releases[0].new),
+            releases[0].tag,
+            releases[0].previous_tag,
+        )
+    else:
+        version = _choose_version(
+            git,
+            requested,
+            bump_kind=bump_kind,
+            latest=latest,
+            base=base,
+            prefix=prefix,
+            keep=keep,
+            zero_minor_on_feature=settings.zero_minor_on_feature,
+        )
+        tag = version.tag(prefix)
     publishers = ("git",) if ci else settings.publishers
     branch = _check_repository(git, settings, tag, latest, publishers=publishers, ignore=ignore)
+    for release in releases[1:]:
+        if git.tag_commit(release.tag) is not None:
+            raise UsageError(f"tag {release.tag} already exists locally")
     gates = resolve_gates(settings, root)
-    edits, lock_expected = _version_edits(root, settings, workspace, version, git.tracked())
-    section = _changelog_section(git, settings, tag, previous_tag, today)
-    edits.append(_changelog_edit(root, settings, section))
+    tracked = git.tracked()
+    changelog_options = {"git": git, "today": today, "amend": amend_changelog}
+    if releases:
+        edits, lock_expected = _independent_edits(root, workspace, releases, tracked)
+        link_base = web_url(settings, git.remote_url(settings.remote))
+        notes_by_tag = {
+            r.tag: r.notes(f"{link_base}/commit" if link_base else None) for r in releases
+        }
+        edits += [
+            _changelog_edit(
+                root,
+                settings,
+                version=Version(r.new),
+                tag=r.tag,
+                previous_tag=r.previous_tag,
+                notes=notes_by_tag[r.tag],
+                path=r.changelog,
+                default_prefix="",
+                **changelog_options,  # type: ignore[arg-type]
+            )
+            for r in releases
+        ]
+        notes = notes_by_tag[tag]
+    else:
+        edits, lock_expected = _version_edits(root, settings, workspace, version, tracked)
+        notes = _release_notes(git, settings, previous_tag, keep)
+        edits.append(
+            _changelog_edit(
+                root,
+                settings,
+                version=version,
+                tag=tag,
+                previous_tag=previous_tag,
+                notes=notes,
+                **changelog_options,  # type: ignore[arg-type]
+            )
+        )
+    lock_offline = _check_resolves(
+        runner, root, settings, workspace, edits=edits, tracked=tracked, lock_expected=lock_expected
+    )
     build = settings.artifacts and not ci
     archives = _archives(root, settings, runner, workspace, tag) if build else []
     python_dist = build and _has_python_build(root)
     commands = [
         *_gate_commands(gates, previous_tag),
-        *_local_commands(settings, tag, edits, lock_update=lock_expected is not None),
+        *_local_commands(
+            settings,
+            [tag, *(r.tag for r in releases[1:])],
+            edits,
+            lock_update=lock_expected is not None,
+            offline=lock_offline,
+        ),
         *_build_commands(settings, archives, python_dist=python_dist),
     ]
     return ReleasePlan(
@@ -149,7 +241,7 @@ def compute_plan(
         gates=gates,
         edits=tuple(edits),
         lock_expected=lock_expected,
-        notes=section.split("\n", 1)[1].strip() + "\n",
+        notes=notes.strip() + "\n",
         commit_message=actions.commit_message(tag),
         archives=tuple(archives),
         python_dist=python_dist,
@@ -157,6 +249,9 @@ def compute_plan(
         assets=tuple(_assets(root, version, archives, python_dist=python_dist)),
         publishers=publishers,
         ci=ci,
+        versioning=mode,
+        crates=tuple(releases),
+        more_tags=tuple((r.tag, notes_by_tag[r.tag].strip() + "\n") for r in releases[1:]),
     )
 
 
@@ -223,25 +318,53 @@ def _check_repository(
     return branch
 
 
-def _changelog_section(
-    git: Git, settings: ReleaseSettings, tag: str, previous_tag: str | None, today: dt.date | None
+def _release_notes(
+    git: Git,
+    settings: ReleaseSettings,
+    previous_tag: str | None,
+    keep: changelog.Filter,
+    paths: tuple[str, ...] = (),
 ) -> str:
-    """The changelog section of the release: its heading, then the notes."""
+    """The release notes: the grouped entries of the commits since the previous tag."""
     link_base = web_url(settings, git.remote_url(settings.remote))
-    return changelog.render(
-        tag,
-        (today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
-        changelog.entries(git.commits(previous_tag)),
+    return changelog.render_notes(
+        changelog.entries(git.commits(previous_tag, paths), keep),
         commit_url=f"{link_base}/commit" if link_base else None,
-        compare_url=(
-            f"{link_base}/compare/{previous_tag}...{tag}" if link_base and previous_tag else None
-        ),
     )
 
 
-def _changelog_edit(root: Path, settings: ReleaseSettings, section: str) -> FileEdit:
-    before = read_text(root / settings.changelog)
-    return FileEdit(settings.changelog, before, changelog.prepend(before, section))
+def _changelog_edit(
+    root: Path,
+    settings: ReleaseSettings,
+    *,
+    git: Git,
+    version: Version,
+    tag: str,
+    previous_tag: str | None,
+    notes: str,
+    today: dt.date | None,
+    amend: bool,
+    path: str | None = None,
+    default_prefix: str | None = None,
+) -> FileEdit:
+    """The changelog with the release's section, written the way the file writes its own."""
+    path = path or settings.changelog
+    link_base = web_url(settings, git.remote_url(settings.remote))
+    before = read_text(root / path)
+    after = changelog_file.place(
+        before,
+        notes,
+        version=version.text,
+        tag=tag,
+        date=(today or dt.datetime.now(dt.timezone.utc).date()).isoformat(),
+        compare=(
+            f"{link_base}/compare/{previous_tag}...{tag}" if link_base and previous_tag else None
+        ),
+        amend=amend,
+        title=changelog.CHANGELOG_TITLE,
+        default_prefix=default_prefix,
+    )
+    return FileEdit(path, before, after)
 
 
 def _archives(
@@ -259,15 +382,17 @@ def _archives(
 
 
 def _local_commands(
-    settings: ReleaseSettings, tag: str, edits: list[FileEdit], *, lock_update: bool
+    settings: ReleaseSettings,
+    tags: list[str],
+    edits: list[FileEdit],
+    *,
+    lock_update: bool,
+    offline: bool,
 ) -> list[str]:
     """The plan's lines of the commands ``flow`` runs on the repository (see ``actions``)."""
-    steps = [actions.update_lock()] if lock_update else []
-    steps += [
-        actions.stage([edit.path for edit in edits]),
-        actions.commit(tag),
-        actions.tag(tag, "", sign=settings.sign),
-    ]
+    steps = [actions.update_lock(offline=offline)] if lock_update else []
+    steps += [actions.stage([edit.path for edit in edits]), actions.commit(tags[0])]
+    steps += [actions.tag(tag, "", sign=settings.sign) for tag in tags]
     return [step.shown for step in steps]
 
 
@@ -320,6 +445,8 @@ def _choose_version(
     latest: Version | None,
     base: Version | None,
     prefix: str,
+    keep: changelog.Filter,
+    zero_minor_on_feature: bool,
 ) -> Version:
     if requested and bump_kind:
         raise UsageError("give a version or --bump, not both")
@@ -332,8 +459,12 @@ def _choose_version(
         )
     kind: Bump
     if bump_kind == "auto":
-        found = changelog.entries(git.commits(latest.tag(prefix) if latest else None))
-        kind = changelog.auto_bump(found, major_zero=base is None or base.semver.major == 0)
+        found = changelog.entries(git.commits(latest.tag(prefix) if latest else None), keep)
+        kind = changelog.auto_bump(
+            found,
+            major_zero=base is None or base.semver.major == 0,
+            zero_minor_on_feature=zero_minor_on_feature,
+        )
     elif bump_kind in ("major", "minor", "patch"):
         kind = bump_kind  # type: ignore[assignment]
     else:
@@ -359,17 +490,23 @@ def _version_edits(
             for member in workspace.members
         }
         olds |= {crate.version for crate in crates.values()}
+        # Lockstep never lowers a version: a crate already at or above the release keeps its own.
+        moving = {
+            name: version.text
+            for name, crate in crates.items()
+            if version.newer_than(Version(crate.version))
+        }
         manifests = sorted({"Cargo.toml", *(crate.manifest for crate in crates.values())})
         for manifest in manifests:
             before = read_text(root / manifest)
             if before is None:
                 continue
-            after = bump.bump_manifest(before, crates, version.text)
+            after = bump.bump_versions(before, moving, workspace_version=version.text)
             if after != before:
                 edits.append(FileEdit(manifest, before, after))
         lock = read_text(root / "Cargo.lock")
         if lock is not None and "Cargo.lock" in tracked:
-            lock_expected = bump.expected_lock(lock, crates, version.text)
+            lock_expected = bump.expected_lock(lock, crates, moving)
             if lock_expected != lock:
                 edits.append(FileEdit("Cargo.lock", lock, lock_expected))
             else:
@@ -420,3 +557,85 @@ def _has_python_build(root: Path) -> bool:
 
 def _relative(path: Path, root: Path) -> str:
     return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def _versioning_mode(root: Path, settings: ReleaseSettings, workspace: Workspace | None) -> str:
+    """``[release] versioning``, or the mode the workspace's manifests show."""
+    if settings.versioning == versioning.INDEPENDENT and workspace is None:
+        raise ConfigError(
+            "independent versioning needs a cargo workspace (no Cargo.toml here)",
+            key="release.versioning",
+        )
+    if settings.versioning or workspace is None:
+        return settings.versioning or versioning.LOCKSTEP
+    manifests = {m.name: m.manifest_path.read_text(encoding="utf-8") for m in workspace.members}
+    return versioning.detect(manifests, {m.name: m.version for m in workspace.members})
+
+
+def _independent_edits(
+    root: Path,
+    workspace: Workspace | None,
+    releases: list[independent.CrateRelease],
+    tracked: set[str],
+) -> tuple[list[FileEdit], str | None]:
+    """Each released crate's version, the shared version if it moves, the requirements on
+    the released crates (in their own style) and the lock's version lines."""
+    assert workspace is not None  # noqa: S101 - independent mode is only chosen with one
+    versions = {r.name: r.new for r in releases}
+    shared = next((r.new for r in releases if r.shared), None)
+    edits = []
+    crates = {
+        m.name: bump.Crate(m.name, m.version, _relative(m.manifest_path, root))
+        for m in workspace.members
+    }
+    for manifest in sorted({"Cargo.toml", *(c.manifest for c in crates.values())}):
+        before = read_text(root / manifest)
+        if before is None:
+            continue
+        after = bump.bump_versions(before, versions, workspace_version=shared)
+        if after != before:
+            edits.append(FileEdit(manifest, before, after))
+    lock = read_text(root / "Cargo.lock")
+    lock_expected = None
+    if lock is not None and "Cargo.lock" in tracked:
+        lock_expected = bump.expected_lock(lock, crates, versions)
+        if lock_expected != lock:
+            edits.append(FileEdit("Cargo.lock", lock, lock_expected))
+        else:
+            lock_expected = None
+    return edits, lock_expected
+
+
+def _check_resolves(
+    runner: ToolRunner,
+    root: Path,
+    settings: ReleaseSettings,
+    workspace: Workspace | None,
+    *,
+    edits: list[FileEdit],
+    tracked: set[str],
+    lock_expected: str | None,
+) -> bool:
+    """Resolves a copy of the edited tree with cargo (offline first); raises when the edit
+    leaves the workspace unresolvable or cargo would change the lock beyond the versions.
+    Whether offline sufficed."""
+    manifests = [e for e in edits if e.path.endswith("Cargo.toml")]
+    if workspace is None or not manifests:
+        return True
+    resolved = resolve.check_edited_tree(
+        runner,
+        root,
+        tracked,
+        [(e.path, e.after) for e in edits if e.path != "Cargo.lock"],
+        members=[m.name for m in workspace.members],
+        timeout=settings.timeout,
+    )
+    expected = lock_expected if lock_expected is not None else read_text(root / "Cargo.lock")
+    if resolved.lock is not None and resolved.lock != expected:
+        raise ToolOutputError(
+            "cargo changed Cargo.lock beyond the workspace crates' versions (checked on a copy "
+            "of the edited tree); refusing the release (run `cargo update --workspace` "
+            "yourself, commit, and release again)",
+            tool="cargo",
+        )
+    return resolved.offline

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 
 from ferrox.config import SettingError, check_not_option, setting
+from ferrox.release.changelog import DEFAULT_SKIP
 from ferrox.release.publish_settings import CratesIoSettings, PypiSettings
+
+VERSIONING_MODES = ("lockstep", "independent")
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -54,6 +57,24 @@ class ReleaseSettings:
         "", "web URL for commit links in the changelog (default: from the remote's URL)"
     )
     timeout: float = setting(1800.0, "seconds before a build or push is killed", minimum=1)
+    versioning: str = setting(
+        "",
+        "lockstep (one version for the workspace) or independent (each crate its own version "
+        "and tag); default: detected (lockstep when every member inherits [workspace.package] "
+        "version or all carry the same version)",
+    )
+    tag_pattern: str = setting(
+        "{crate}-v{version}", "tag of a crate's release in independent mode ({crate}, {version})"
+    )
+    zero_minor_on_feature: bool = setting(
+        True, "--bump auto below 1.0: a feature bumps the minor (False: the patch)"
+    )
+    skip: tuple[str, ...] = setting(
+        DEFAULT_SKIP,
+        "regexes searched in a commit's message (^ is the subject's start, as in git-cliff's "
+        "parsers) that keep it out of the changelog (default: merges, release commits, "
+        "dependabot and renovate updates)",
+    )
 
     def __post_init__(self) -> None:
         # At load, so `ferrox run` and the release stop on a typo before any tool or git runs.
@@ -80,6 +101,20 @@ class ReleaseSettings:
             )
         for spec in self.extra_files:
             _check_version_pattern(spec)
+        if self.versioning and self.versioning not in VERSIONING_MODES:
+            raise SettingError(
+                "versioning", f"unknown mode {self.versioning!r}", choices=list(VERSIONING_MODES)
+            )
+        if "{version}" not in self.tag_pattern or "{crate}" not in self.tag_pattern:
+            raise SettingError(
+                "tag_pattern", f"{self.tag_pattern!r} must contain {{crate}} and {{version}}"
+            )
+        check_not_option("tag_pattern", self.tag_pattern, "tag pattern")
+        for pattern in self.skip:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SettingError("skip", f"bad regex {pattern!r}: {exc}") from None
 
 
 def _check_version_pattern(spec: str) -> None:
