@@ -25,7 +25,6 @@ from ferrox.release.journal import Journal
 from ferrox.release.plan import ReleasePlan, compute_plan, read_text
 from ferrox.release.publishers import PublishJob, get_publishers
 from ferrox.release.settings import ReleaseSettings
-from ferrox.rust.workspace import load_workspace
 from ferrox.tools import ToolRunner
 
 
@@ -340,25 +339,25 @@ def build_assets(
     targets: tuple[str, ...],
     python_dist: bool,
     checksums: str = artifacts.CHECKSUMS,
+    *,
+    prebuilt: str | None = None,
 ) -> list[Path]:
-    """Builds archives for the targets, Python distributions if asked, and SHA256SUMS."""
+    """The build step's archives for the targets (``prebuilt``: the version whose archives an
+    earlier build step run left, used when present), Python distributions if asked, and
+    SHA256SUMS over them all."""
     out = release.assets_dir(tag)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     built: list[Path] = []
-    if (release.root / "Cargo.toml").is_file():
-        workspace = load_workspace(release.runner, release.root)
-        for archive in artifacts.plan_archives(workspace, tag, targets):
-            built.append(
-                artifacts.build_archive(
-                    release.runner,
-                    release.root,
-                    workspace=workspace,
-                    plan=archive,
-                    out=out,
-                    timeout=release.settings.timeout,
-                )
+    if (release.root / "Cargo.toml").is_file() and (targets or prebuilt):
+        found = artifacts.built_archives(release.root, prebuilt, out) if prebuilt else None
+        built += (
+            found
+            if found is not None
+            else artifacts.build_archives(
+                release.root, targets, out, env=release.env, console=release.console
             )
+        )
     if python_dist:
         built += artifacts.build_python(
             release.runner, release.root, out, isolation=release.settings.python_isolation,

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ferrox.errors import ConfigError, UsageError
-from ferrox.release import actions, bench_gate, bump, changelog
-from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
+from ferrox.release import actions, artifacts, bench_gate, bump, changelog
+from ferrox.release.artifacts import CHECKSUMS, ArchivePlan
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
 from ferrox.release.settings import DEFAULT_GATES, ReleaseSettings
@@ -132,12 +132,12 @@ def compute_plan(
     section = _changelog_section(git, settings, tag, previous_tag, today)
     edits.append(_changelog_edit(root, settings, section))
     build = settings.artifacts and not ci
-    archives = _archives(root, settings, runner, workspace, tag) if build else []
+    archives = _archives(root, settings, workspace, version) if build else []
     python_dist = build and _has_python_build(root)
     commands = [
         *_gate_commands(gates, previous_tag),
         *_local_commands(settings, tag, edits, lock_update=lock_expected is not None),
-        *_build_commands(settings, archives, python_dist=python_dist),
+        *_build_commands(root, settings, archives, python_dist=python_dist),
     ]
     return ReleasePlan(
         version=version.text,
@@ -245,17 +245,14 @@ def _changelog_edit(root: Path, settings: ReleaseSettings, section: str) -> File
 
 
 def _archives(
-    root: Path,
-    settings: ReleaseSettings,
-    runner: ToolRunner,
-    workspace: Workspace | None,
-    tag: str,
+    root: Path, settings: ReleaseSettings, workspace: Workspace | None, version: Version
 ) -> list[ArchivePlan]:
-    """The binary archives to build: one per binary crate and target (host by default)."""
+    """The build step's archives: one per binary and target ([release] targets, else [build]'s)."""
     if workspace is None:
         return []
-    targets = settings.targets or (host_target(runner, root),)
-    return plan_archives(workspace, tag, targets)
+    build = artifacts.build_settings(root)
+    targets = artifacts.release_targets(build, settings.targets)
+    return artifacts.plan_archives(workspace, build, version.text, targets)
 
 
 def _local_commands(
@@ -272,9 +269,11 @@ def _local_commands(
 
 
 def _build_commands(
-    settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
+    root: Path, settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
 ) -> list[str]:
-    commands = [" ".join(archive.command) for archive in archives]
+    targets = tuple(dict.fromkeys(archive.target for archive in archives))
+    build = artifacts.build_settings(root) if archives else None
+    commands = [artifacts.build_command(targets, build)] if build is not None else []
     if python_dist:
         commands.append(
             "python -m build --sdist --wheel"

@@ -38,6 +38,7 @@ from ferrox.docker.variants import (
 from ferrox.errors import ConfigError, UsageError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.project_kind import has_rust_project
+from ferrox.steps.build import BuildSettings
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 
@@ -143,6 +144,7 @@ def run(ctx: Context) -> StepResult:
         )
     lint_findings = len(findings)
     source = ctx.config.source.describe() if ctx.config is not None else "(defaults)"
+    build = _build_settings(ctx)
     binary = static.static_binary(
         ctx.runner,
         ctx.root,
@@ -150,6 +152,8 @@ def run(ctx: Context) -> StepResult:
         wanted=settings.binary,
         source=source,
         timeout=settings.timeout,
+        profile=build.profile,
+        features=build.features,
     )
     labels = {
         "VERSION": binary.version,
@@ -189,6 +193,13 @@ def run(ctx: Context) -> StepResult:
         tool_version=builder.server_version,
         extra={**table, "binary": str(binary.path)},
     )
+
+
+def _build_settings(ctx: Context) -> BuildSettings:
+    """``[build]``: the images carry the build step's binary (its profile and features)."""
+    if ctx.config is None:
+        return BuildSettings()
+    return ctx.config.for_step("build", BuildSettings)
 
 
 def _dockerfiles(ctx: Context, settings: DockerSettings) -> dict[VariantName, Path]:
