@@ -180,7 +180,9 @@ def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
             release, tag, artifacts.release_targets(build, release.settings.targets), False,
             prebuilt=version.text,
         )  # fmt: skip
-    publishers = tuple(name for name in release.settings.publishers if name != "git")
+    # git pushed in the release flow; the images are pushed once, by the main publish job.
+    skipped = ("git", "docker") if targets else ("git",)
+    publishers = tuple(name for name in release.settings.publishers if name not in skipped)
     for publisher in get_publishers(publishers):
         publisher.publish(
             PublishJob(

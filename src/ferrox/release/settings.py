@@ -32,13 +32,17 @@ class ReleaseSettings:
         'version; default regex matches __version__ = "..." and version = "...")',
     )
     sign: bool = setting(False, "sign the tag (git tag -s with the configured user.signingkey)")
-    targets: tuple[str, ...] = setting((), "targets to build release archives for (default: host)")
+    targets: tuple[str, ...] = setting(
+        (), "targets the build step builds the release archives for (default: [build] targets)"
+    )
     artifacts: bool = setting(True, "build archives, SHA256SUMS and Python distributions")
     python_isolation: bool = setting(
         True, "build the wheel and sdist in an isolated environment (False: --no-isolation)"
     )
     publishers: tuple[str, ...] = setting(
-        ("git", "github"), "publishers, in order (git: push branch and tag; github: the release)"
+        ("git", "github"),
+        "publishers, in order (git: push branch and tag; github: the release; docker: the "
+        "images, to [docker] registry)",
     )
     github_repository: str = setting("", "owner/name on GitHub (default: from the remote's URL)")
     api_url: str = setting(

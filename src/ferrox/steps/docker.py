@@ -26,6 +26,7 @@ from ferrox.docker import binary as static
 from ferrox.docker import builder as docker_builder
 from ferrox.docker import hadolint, images
 from ferrox.docker.dockerfiles import dockerfile_name
+from ferrox.docker.publish import REGISTRY
 from ferrox.docker.variants import (
     VARIANTS,
     CpuVariant,
@@ -74,6 +75,11 @@ class DockerSettings:
         "", "the OCI source label (default: the git remote `origin`, without credentials)"
     )
     timeout: float = setting(1800.0, "seconds before one build is killed", minimum=1, maximum=86400)
+    registry: str = setting(
+        "",
+        "where the release's docker publisher pushes: host[:port][/namespace] "
+        "(ghcr.io/owner; log in with `docker login` first)",
+    )
     cpu: CpuVariant = setting(CpuVariant(), "the cpu image")  # noqa: RUF009 - frozen: a shared default is safe
     gpu: GpuVariant = setting(GpuVariant(), "the gpu image")  # noqa: RUF009 - frozen: a shared default is safe
     minimal: MinimalVariant = setting(MinimalVariant(), "the minimal image")  # noqa: RUF009 - frozen: a shared default is safe
@@ -89,6 +95,10 @@ class DockerSettings:
             )
         if Path(self.dockerfile_dir).is_absolute():
             raise SettingError("dockerfile_dir", "must be relative to the project root")
+        if self.registry and not REGISTRY.match(self.registry):
+            raise SettingError(
+                "registry", f"{self.registry!r} is not host[:port][/namespace], e.g. ghcr.io/owner"
+            )
 
     def variant(self, name: VariantName) -> VariantSettings:
         """The settings table of one variant."""

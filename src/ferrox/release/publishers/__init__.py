@@ -1,4 +1,5 @@
-"""Publisher registry: ``git`` (push branch and tag) and ``github`` (release with assets)."""
+"""Publisher registry: ``git`` (push branch and tag), ``github`` (release with assets) and
+``docker`` (the images, pushed to ``[docker] registry``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import importlib
 from ferrox.errors import ConfigError
 from ferrox.release.publishers.interface import Publisher, PublishJob
 
-_MODULES = {"git": "git_remote", "github": "github"}
+_MODULES = {"git": "git_remote", "github": "github", "docker": "docker"}
 # The names ``[release] publishers`` accepts (checked when the configuration is loaded).
 PUBLISHER_NAMES = tuple(_MODULES)
 
