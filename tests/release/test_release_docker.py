@@ -34,7 +34,9 @@ def _clean_images() -> Iterator[None]:
     remove_images(IMAGE)
 
 
-def _docker_repo(make_repo: Callable[..., Repo], github: FakeGitHub, registry: str) -> Repo:
+def _docker_repo(
+    make_repo: Callable[..., Repo], github: FakeGitHub, registry: str, image: str
+) -> Repo:
     """The demo released through git and docker (no archives), with the minimal image only."""
     config = release_config(github, "artifacts = false\n").replace(
         "[release]\n", '[release]\npublishers = ["git", "docker"]\n'
@@ -42,7 +44,7 @@ def _docker_repo(make_repo: Callable[..., Repo], github: FakeGitHub, registry: s
     repo = make_repo(config)
     toml = repo.path / "ferrox.toml"
     table = (
-        f'[docker]\nvariants = ["minimal"]\nimage = "{IMAGE}"\n'
+        f'[docker]\nvariants = ["minimal"]\nimage = "{image}"\n'
         f'registry = "{registry}/{NAMESPACE}"\n'
     )
     text = toml.read_text()
@@ -61,14 +63,14 @@ def test_release_pushes_version_sha_and_latest_then_pulls_back_and_runs(
     registry: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    repo = _docker_repo(make_repo, github, registry)
+    repo = _docker_repo(make_repo, github, registry, f"{IMAGE}-final")
     assert main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)]) == 0
     planned = capsys.readouterr().out
     assert "ferrox run docker --release" in planned and f"{registry}/{NAMESPACE}" in planned
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
     out = capsys.readouterr().out
     sha = repo.git("rev-parse", "--short=12", "HEAD")
-    repository = f"{NAMESPACE}/{IMAGE}-minimal"
+    repository = f"{NAMESPACE}/{IMAGE}-final-minimal"
     assert registry_tags(registry, repository) == sorted(["0.2.0", sha, "latest"])
     reference = f"{registry}/{repository}:0.2.0"
     assert f"pulled {reference} back and ran it: --version ok" in out
@@ -81,7 +83,7 @@ def test_a_prerelease_is_not_latest_and_an_unreachable_registry_fails_after_the_
     registry: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    repo = _docker_repo(make_repo, github, registry)
+    repo = _docker_repo(make_repo, github, registry, f"{IMAGE}-rc")
     toml = repo.path / "ferrox.toml"
     down = f"127.0.0.1:{free_port()}"
     toml.write_text(toml.read_text().replace(registry, down))
@@ -94,7 +96,7 @@ def test_a_prerelease_is_not_latest_and_an_unreachable_registry_fails_after_the_
     toml.write_text(toml.read_text().replace(down, registry))
     assert main(["release", "--resume", "-C", str(repo.path)]) == 0
     sha = repo.git("rev-parse", "--short=12", "HEAD")
-    assert registry_tags(registry, f"{NAMESPACE}/{IMAGE}-minimal") == sorted(["0.2.0-rc.1", sha])
+    assert registry_tags(registry, f"{NAMESPACE}/{IMAGE}-rc-minimal") == sorted(["0.2.0-rc.1", sha])
 
 
 def test_the_docker_publisher_needs_a_registry(
