@@ -61,7 +61,7 @@ def plan_archives(
     workspace: Workspace, build: BuildSettings, version: str, targets: tuple[str, ...]
 ) -> list[ArchivePlan]:
     """The archives the build step writes: one per binary and target (none without binaries)."""
-    binaries = sorted(build.bins or _all_binaries(workspace))
+    binaries = sorted(build.bins or all_binaries(workspace))
     return [
         ArchivePlan(
             f"{name}-{version}-{triple}{'.zip' if '-windows-' in triple else '.tar.gz'}",
@@ -170,7 +170,8 @@ def write_checksums(out: Path, files: list[Path], name: str = CHECKSUMS) -> Path
     return destination
 
 
-def _all_binaries(workspace: Workspace) -> list[str]:
+def all_binaries(workspace: Workspace) -> list[str]:
+    """The names of the workspace's bin targets."""
     return [
         target.name
         for member in workspace.members

@@ -25,6 +25,7 @@ from ferrox.release.journal import Journal
 from ferrox.release.plan import ReleasePlan, compute_plan, read_text
 from ferrox.release.publishers import PublishJob, get_publishers
 from ferrox.release.settings import ReleaseSettings
+from ferrox.rust.workspace import load_workspace
 from ferrox.tools import ToolRunner
 
 
@@ -349,7 +350,7 @@ def build_assets(
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     built: list[Path] = []
-    if (release.root / "Cargo.toml").is_file() and (targets or prebuilt):
+    if (targets or prebuilt) and _has_binaries(release):
         found = artifacts.built_archives(release.root, prebuilt, out) if prebuilt else None
         built += (
             found
@@ -366,6 +367,13 @@ def build_assets(
     if built:
         built.append(artifacts.write_checksums(out, built, checksums))
     return built
+
+
+def _has_binaries(release: Release) -> bool:
+    """Whether the project is a Cargo workspace with a binary to archive."""
+    if not (release.root / "Cargo.toml").is_file():
+        return False
+    return bool(artifacts.all_binaries(load_workspace(release.runner, release.root)))
 
 
 def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:
