@@ -77,6 +77,7 @@ def test_dry_run_changes_nothing_and_json_is_data(
     text = capsys.readouterr().out
     assert '-version = "0.1.0"\n+version = "0.2.0"' in text
     assert "git tag -a v0.2.0" in text and "dry run: nothing was changed" in text
+    assert f"ferrox run build  # targets: {HOST_MUSL}" in text  # the build step makes the assets
     assert main(["release", "--bump", "auto", "--dry-run", "--json", "-C", str(repo.path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["tag"] == "v0.2.0"  # a feat below 1.0 bumps the minor version

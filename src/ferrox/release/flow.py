@@ -352,13 +352,11 @@ def build_assets(
     built: list[Path] = []
     if (targets or prebuilt) and _has_binaries(release):
         found = artifacts.built_archives(release.root, prebuilt, out) if prebuilt else None
-        built += (
-            found
-            if found is not None
-            else artifacts.build_archives(
+        if found is None:
+            found = artifacts.build_archives(
                 release.root, targets, out, env=release.env, console=release.console
             )
-        )
+        built += found
     if python_dist:
         built += artifacts.build_python(
             release.runner, release.root, out, isolation=release.settings.python_isolation,

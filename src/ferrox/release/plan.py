@@ -137,7 +137,7 @@ def compute_plan(
     commands = [
         *_gate_commands(gates, previous_tag),
         *_local_commands(settings, tag, edits, lock_update=lock_expected is not None),
-        *_build_commands(root, settings, archives, python_dist=python_dist),
+        *_build_commands(settings, archives, python_dist=python_dist),
     ]
     return ReleasePlan(
         version=version.text,
@@ -269,11 +269,10 @@ def _local_commands(
 
 
 def _build_commands(
-    root: Path, settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
+    settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
 ) -> list[str]:
     targets = tuple(dict.fromkeys(archive.target for archive in archives))
-    build = artifacts.build_settings(root) if archives else None
-    commands = [artifacts.build_command(targets, build)] if build is not None else []
+    commands = [artifacts.build_command(targets)] if targets else []
     if python_dist:
         commands.append(
             "python -m build --sdist --wheel"
