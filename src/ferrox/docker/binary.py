@@ -35,12 +35,7 @@ class StaticBinary:
 
 def pick_binary(workspace: Workspace, wanted: str, source: str) -> tuple[str, str, str]:
     """(binary, package, version): the named bin target, or the workspace's first one."""
-    found = [
-        (target.name, package.name, package.version)
-        for package in workspace.members
-        for target in package.targets
-        if "bin" in target.kinds
-    ]
+    found = [(name, package.name, package.version) for name, package in workspace.binaries]
     if not found:
         raise ConfigError("the workspace has no binary target to put in an image", file=source)
     if not wanted:

@@ -61,7 +61,7 @@ def plan_archives(
     workspace: Workspace, build: BuildSettings, version: str, targets: tuple[str, ...]
 ) -> list[ArchivePlan]:
     """The archives the build step writes: one per binary and target (none without binaries)."""
-    binaries = sorted(build.bins or all_binaries(workspace))
+    binaries = sorted(build.bins or [name for name, _ in workspace.binaries])
     return [
         ArchivePlan(
             f"{name}-{version}-{triple}{'.zip' if '-windows-' in triple else '.tar.gz'}",
@@ -166,13 +166,3 @@ def write_checksums(out: Path, files: list[Path], name: str = CHECKSUMS) -> Path
     destination = out / name
     write_sums(destination, files)
     return destination
-
-
-def all_binaries(workspace: Workspace) -> list[str]:
-    """The names of the workspace's bin targets."""
-    return [
-        target.name
-        for member in workspace.members
-        for target in member.targets
-        if "bin" in target.kinds
-    ]

@@ -371,7 +371,7 @@ def _has_binaries(release: Release) -> bool:
     """Whether the project is a Cargo workspace with a binary to archive."""
     if not (release.root / "Cargo.toml").is_file():
         return False
-    return bool(artifacts.all_binaries(load_workspace(release.runner, release.root)))
+    return bool(load_workspace(release.runner, release.root).binaries)
 
 
 def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:

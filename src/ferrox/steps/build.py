@@ -190,12 +190,7 @@ def _rustc_facts(ctx: Context) -> tuple[str, tuple[str, ...]]:
 
 def _binaries(ctx: Context, settings: BuildSettings, source: str) -> dict[str, Package]:
     """Binary name -> its package: the configured ones (checked), else every workspace binary."""
-    available = {
-        target.name: member
-        for member in ctx.workspace.members
-        for target in member.targets
-        if "bin" in target.kinds
-    }
+    available = dict(ctx.workspace.binaries)
     for name in settings.bins:
         if name not in available:
             raise ConfigError(
