@@ -9,7 +9,7 @@ from pathlib import Path
 from ferrox.docker import images
 from ferrox.docker.images import tag
 from ferrox.errors import ConfigError, ToolError
-from ferrox.tools import ToolRunner
+from ferrox.tools import Completed, ToolRunner
 
 # host[:port][/namespace...]: what may prefix an image name (no scheme, no credentials).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -58,12 +58,9 @@ def publish(
         tag(runner, root, image_id, reference, timeout)
         done = runner.run("docker", ["push", reference], cwd=root, timeout=timeout)
         if done.returncode != 0:
-            raise ToolError(
+            raise _failed(
+                done,
                 f"docker push {reference} failed",
-                tool="docker",
-                argv=done.argv,
-                returncode=done.returncode,
-                output_tail=done.tail(),
                 hint="is the registry reachable, and is this machine logged in to it?",
             )
         digest = re.search(r"digest: (sha256:[0-9a-f]{64})", done.stdout)
@@ -79,13 +76,7 @@ def pull_and_run(
     images.remove(runner, root, [pushed.reference], timeout)
     done = runner.run("docker", ["pull", pushed.reference], cwd=root, timeout=timeout)
     if done.returncode != 0:
-        raise ToolError(
-            f"docker pull {pushed.reference} failed after the push",
-            tool="docker",
-            argv=done.argv,
-            returncode=done.returncode,
-            output_tail=done.tail(),
-        )
+        raise _failed(done, f"docker pull {pushed.reference} failed after the push")
     if pushed.digest and pushed.digest not in done.stdout:
         raise ToolError(
             f"{pushed.reference} pulled back with another digest than the pushed {pushed.digest}",
@@ -99,10 +90,17 @@ def pull_and_run(
         timeout=timeout,
     )
     if ran.returncode != 0:
-        raise ToolError(
-            f"the pulled {pushed.reference} exited {ran.returncode} on {' '.join(smoke_args)}",
-            tool="docker",
-            argv=ran.argv,
-            returncode=ran.returncode,
-            output_tail=ran.tail(),
-        )
+        message = f"the pulled {pushed.reference} exited {ran.returncode} on {' '.join(smoke_args)}"
+        raise _failed(ran, message)
+
+
+def _failed(done: Completed, message: str, hint: str | None = None) -> ToolError:
+    """The error for a docker command that did not do its job, with its last lines."""
+    return ToolError(
+        message,
+        tool="docker",
+        argv=done.argv,
+        returncode=done.returncode,
+        output_tail=done.tail(),
+        hint=hint,
+    )
