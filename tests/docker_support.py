@@ -8,8 +8,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from ferrox.docker.standin import import_standin
 from ferrox.tools import ToolRunner
@@ -85,3 +91,55 @@ def remove_images(prefix: str) -> None:
         subprocess.run(
             ["docker", "image", "rm", "--force", *tagged], capture_output=True, check=False
         )
+
+
+REGISTRY_CONFIG = """\
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: {storage}
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A distribution registry on 127.0.0.1:<free port> (the docker daemon trusts loopback)."""
+    program = shutil.which("docker-registry")
+    assert program, "install Debian's docker-registry (python ci/bootstrap.py)"
+    directory = tmp_path_factory.mktemp("registry")
+    port = free_port()
+    config = directory / "config.yml"
+    config.write_text(REGISTRY_CONFIG.format(storage=directory / "data", port=port))
+    log = (directory / "registry.log").open("wb")
+    process = subprocess.Popen([program, "serve", str(config)], stdout=log, stderr=log)
+    address = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{address}/v2/", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("docker-registry did not answer: " + (directory / "registry.log").read_text())
+    yield address
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+    remove_images(address)
+
+
+def registry_tags(address: str, repository: str) -> list[str]:
+    """The tags the registry holds for ``repository`` (its HTTP API)."""
+    with urllib.request.urlopen(f"http://{address}/v2/{repository}/tags/list", timeout=10) as r:
+        return sorted(json.loads(r.read())["tags"] or [])

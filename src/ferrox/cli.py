@@ -144,11 +144,11 @@ def _add_release(commands: Any) -> None:
     )
     release.add_argument(
         "--publish", action="store_true",
-        help="CI's tag workflow: build this runner's assets for the tag at HEAD and publish them",
+        help="CI's tag workflow: publish the build step's archives for the tag at HEAD",
     )  # fmt: skip
     release.add_argument(
         "--target", action="append", default=[], metavar="TRIPLE",
-        help="with --publish: build for this target instead of the host (repeatable)",
+        help="with --publish: build this target here (a native runner) and add it (repeatable)",
     )  # fmt: skip
     _add_root(release)
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ferrox.ci.plan import Inputs
@@ -82,20 +82,27 @@ SECURITY_JOBS = (
         permissions=(("actions", "read"), ("contents", "read"), ("security-events", "write")),
     ),
 )
+RELEASE_JOB = CiJob(
+    workflow="release",
+    rust=True,
+    cargo_cache=False,
+    full_history=True,
+    permissions=(("contents", "write"),),
+    environment="release",
+    env=(("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),),
+)
 PUBLISH_JOBS = (
-    CiJob(
-        workflow="release",
-        rust=True,
-        cargo_cache=False,
-        full_history=True,
+    replace(RELEASE_JOB, job="publish", downloads=("build-archives",)),
+    replace(
+        RELEASE_JOB,
+        job="publish-native",
+        needs=("publish",),
         matrix="native-target",
         matrix_run_args='-- --target "$FERROX_TARGET"',
         one_row_at_a_time=True,
-        permissions=(("contents", "write"),),
-        environment="release",
-        env=(("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),),
     ),
 )
+BUILD_JOBS = (CiJob(workflow="release", job="build-archives", cargo_cache=False),)
 
 
 def registry(*extra: Step) -> dict[str, Step]:
@@ -133,6 +140,7 @@ def full_registry() -> dict[str, Step]:
             ci=SECURITY_JOBS,
             covers_tag="security",
         ),
+        step("build", "rust", "release", tools=("cargo", "cargo-zigbuild"), ci=BUILD_JOBS),
         step("publish", "release", tools=("git",), cargo=False, ci=PUBLISH_JOBS),
         step(
             "health",

@@ -9,7 +9,7 @@ from typing import Any, get_args
 
 import pytest
 import yaml
-from ci_helpers import PUBLISH_JOBS, default_inputs, full_inputs, registry, step
+from ci_helpers import BUILD_JOBS, PUBLISH_JOBS, default_inputs, full_inputs, registry, step
 
 from ferrox.ci.actions import action_pins
 from ferrox.ci.model import JobStep, nox_session
@@ -70,7 +70,10 @@ def test_release_has_no_cache_and_publish_may_write_the_release() -> None:
     steps = [s for job in doc["jobs"].values() for s in job["steps"]]
     assert not any("actions/cache@" in s.get("uses", "") for s in steps)
     publish = doc["jobs"]["publish"]
-    assert "needs" not in publish
+    # After the one Linux runner's cross-build, whose archives it downloads and publishes.
+    assert publish["needs"] == ["build-archives"]
+    (download,) = [s for s in publish["steps"] if "download-artifact@" in s.get("uses", "")]
+    assert download["with"] == {"name": "ferrox-build-archives", "path": "target/ferrox/"}
     assert publish["permissions"] == {"contents": "write"}
     assert publish["environment"] == "release"
     assert triggers(doc) == {"push": {"tags": ["v*"]}}
@@ -173,17 +176,30 @@ def test_optional_workflows_need_their_session_and_the_config() -> None:
     assert any("release.yml: not generated ([ci] workflows" in note for note in result.notes)
 
 
-def test_release_publishes_alone_on_the_host_without_native_targets() -> None:
-    steps = registry(step("publish", "release", cargo=False, ci=PUBLISH_JOBS))
+def test_release_publishes_the_cross_built_archives_without_native_targets() -> None:
+    build = step("build", "rust", "release", ci=BUILD_JOBS)
+    steps = registry(build, step("publish", "release", cargo=False, ci=PUBLISH_JOBS))
     cross_only = (Target("aarch64-unknown-linux-musl", "ubuntu-latest", cross="zigbuild"),)
-    inputs = Inputs(steps, CiSettings(targets=cross_only), pinned_tools=())
-    release = next(wf for wf in plan(inputs).workflows if wf.file == "release.yml")
-    assert release.purpose == "on v* tags, build the host target and publish the release"
-    (job,) = release.jobs
-    assert (job.id, job.needs, job.matrix, job.runs_on) == ("publish", (), None, "ubuntu-latest")
-    (run,) = [s for s in job.steps if s.id == "ferrox"]
-    assert run.run == "nox -s publish"
-    assert run.env == (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
+    for ci in (CiSettings(), CiSettings(targets=cross_only)):
+        release = next(wf for wf in plan(Inputs(steps, ci)).workflows if wf.file == "release.yml")
+        expected = (
+            "on v* tags, cross-build every target on one Linux runner and publish the release"
+        )
+        assert release.purpose == expected
+        build_job, job = release.jobs  # no native runner: no publish-native job
+        assert (build_job.id, build_job.runs_on) == ("build-archives", "ubuntu-latest")
+        assert (job.id, job.needs, job.matrix, job.runs_on) == (
+            "publish", ("build-archives",), None, "ubuntu-latest",
+        )  # fmt: skip
+        (run,) = [s for s in job.steps if s.id == "ferrox"]
+        assert run.run == "nox -s publish"
+        assert run.env == (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
+
+
+def test_a_job_needing_a_missing_job_is_refused() -> None:
+    steps = registry(step("publish", "release", cargo=False, ci=PUBLISH_JOBS))
+    with pytest.raises(ValueError, match=r"needs missing job\(s\) \['build-archives'\]"):
+        plan(Inputs(steps, CiSettings()))
 
 
 def test_a_new_step_gets_its_jobs_from_its_placement_alone() -> None:
@@ -258,7 +274,8 @@ def test_each_native_runner_publishes_its_own_target(
 
     inputs = full_inputs()
     text, doc = documents(inputs)["release.yml"]
-    job = doc["jobs"]["publish"]
+    job = doc["jobs"]["publish-native"]
+    assert job["needs"] == ["publish"]
     assert job["runs-on"] == "${{ matrix.runner }}"
     # One runner at a time: the release is created once, the others add their assets.
     assert job["strategy"]["max-parallel"] == 1

@@ -5,16 +5,13 @@ run."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from docker_support import PREFIX, remove_images
+from docker_support import PREFIX, free_port, registry, remove_images
 from ferrox.docker import builder, images
 from ferrox.docker.binary import static_binary
 from ferrox.docker.dockerfiles import render
@@ -24,49 +21,7 @@ from ferrox.rust.workspace import load_workspace
 from ferrox.tools import ToolRunner
 
 DEMO = Path(__file__).parents[2] / "examples" / "demo"
-REGISTRY_CONFIG = """\
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: {storage}
-http:
-  addr: 127.0.0.1:{port}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A distribution registry on 127.0.0.1:<free port> (the docker daemon trusts loopback)."""
-    program = shutil.which("docker-registry")
-    assert program, "install Debian's docker-registry (python ci/bootstrap.py)"
-    directory = tmp_path_factory.mktemp("registry")
-    port = _free_port()
-    config = directory / "config.yml"
-    config.write_text(REGISTRY_CONFIG.format(storage=directory / "data", port=port))
-    log = (directory / "registry.log").open("wb")
-    process = subprocess.Popen([program, "serve", str(config)], stdout=log, stderr=log)
-    address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{address}/v2/", timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("docker-registry did not answer: " + (directory / "registry.log").read_text())
-    yield address
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-    remove_images(address)
+__all__ = ["registry"]  # the fixture, used by the tests below
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +72,7 @@ def test_pushed_image_pulls_back_and_runs(registry: str, minimal_image: str) -> 
 def test_push_to_an_unreachable_registry_is_a_tool_error(minimal_image: str) -> None:
     with pytest.raises(ToolError, match="docker push") as caught:
         publish(
-            ToolRunner(), DEMO, image_id=minimal_image, registry=f"127.0.0.1:{_free_port()}",
+            ToolRunner(), DEMO, image_id=minimal_image, registry=f"127.0.0.1:{free_port()}",
             repository="ferrox-test/unreachable", tags=["x"], timeout=120,
         )  # fmt: skip
     assert "connection refused" in str(caught.value).lower()

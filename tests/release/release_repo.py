@@ -129,10 +129,17 @@ def github() -> Iterator[FakeGitHub]:
     server.server_close()
 
 
+# The release archives come from the build step: one target (the host's static musl, plain
+# cargo) keeps the tests to one build; test_release_flow adds a cross-built one.
+HOST_MUSL = "x86_64-unknown-linux-musl"
+ONE_TARGET = f'targets = ["{HOST_MUSL}"]\n'
+
+
 def release_config(github: FakeGitHub, extra: str = "") -> str:
-    """A ``[release]`` table for the fake GitHub and no gates (tests that need gates add them)."""
+    """A ``[release]`` table for the fake GitHub, no gates (tests that need gates add them) and
+    one target."""
     return (
-        "[release]\ngates = []\n"
+        f"[release]\ngates = []\n{ONE_TARGET}"
         f'github_repository = "ferrox-dev/demo"\napi_url = "{github.url}"\n{extra}'
     )
 

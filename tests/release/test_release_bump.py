@@ -133,7 +133,7 @@ def test_mixed_workspace_release_is_byte_exact(
     names = sorted(asset["name"] for asset in github.assets[release["id"]])
     assert names == [
         "SHA256SUMS",
-        "mixed-cli-v0.2.0-rc.1-x86_64-unknown-linux-gnu.tar.gz",
+        "mixed-cli-0.2.0-rc.1-x86_64-unknown-linux-musl.tar.gz",
         "mixed_demo-0.2.0rc1-py3-none-any.whl",
         "mixed_demo-0.2.0rc1.tar.gz",
     ]

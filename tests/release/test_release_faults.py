@@ -15,7 +15,7 @@ import pytest
 from github_fake import FakeGitHub
 from release_repo import TOKEN, Repo, git, release_config, run_cli
 
-ARCHIVE = "demo-cli-v0.2.0-x86_64-unknown-linux-gnu.tar.gz"
+ARCHIVE = "demo-cli-0.2.0-x86_64-unknown-linux-musl.tar.gz"
 LOCAL_STEPS = ("plan", "bump", "changelog", "commit", "tag", "artifacts")
 PUBLISH_STEPS = ("push", "release", f"upload:{ARCHIVE}", "upload:SHA256SUMS")
 KINDS = ("exception", "sigkill", "sigint")

@@ -8,17 +8,21 @@ from collections.abc import Callable
 
 import pytest
 from github_fake import FakeGitHub
-from release_repo import TOKEN, Repo, git, release_config
+from release_repo import HOST_MUSL, ONE_TARGET, TOKEN, Repo, git, release_config
 
 from ferrox.cli import main
+
+AARCH64_MUSL = "aarch64-unknown-linux-musl"
 
 
 def test_release_bumps_commits_tags_builds_and_publishes(
     make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = make_repo(
-        release_config(github), messages=("feat(core): add checksum", "fix: off by one")
-    )
+    # Two targets: the host's musl (cargo) and aarch64 musl (cargo-zigbuild, smoke-run under
+    # qemu-user): the release takes the build step's archives, built on this one Linux box.
+    two = f'targets = ["{HOST_MUSL}", "{AARCH64_MUSL}"]\n'
+    config = release_config(github).replace(ONE_TARGET, two)
+    repo = make_repo(config, messages=("feat(core): add checksum", "fix: off by one"))
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
     out = capsys.readouterr().out
     assert "released v0.2.0" in out
@@ -37,20 +41,30 @@ def test_release_bumps_commits_tags_builds_and_publishes(
     assert release is not None and "**core:** add checksum" in release["body"]
     assert release["body"].strip() in changelog
     names = sorted(asset["name"] for asset in github.assets[release["id"]])
-    assert names == ["SHA256SUMS", "demo-cli-v0.2.0-x86_64-unknown-linux-gnu.tar.gz"]
+    assert names == [
+        "SHA256SUMS",
+        "demo-cli-0.2.0-aarch64-unknown-linux-musl.tar.gz",
+        "demo-cli-0.2.0-x86_64-unknown-linux-musl.tar.gz",
+    ]
     assert len(github.calls("POST", r"/releases$")) == 1
     assert all(r.authorization == f"Bearer {TOKEN}" for r in github.requests)
     # The archive holds the binary, README and LICENSE; SHA256SUMS covers it.
     out_dir = repo.path / "target" / "ferrox" / "release" / "v0.2.0"
-    archive = out_dir / "demo-cli-v0.2.0-x86_64-unknown-linux-gnu.tar.gz"
+    archive = out_dir / "demo-cli-0.2.0-x86_64-unknown-linux-musl.tar.gz"
     with tarfile.open(archive) as opened:
         members = sorted(opened.getnames())
-    folder = "demo-cli-v0.2.0-x86_64-unknown-linux-gnu"
-    assert members == [f"{folder}/LICENSE", f"{folder}/README.md", f"{folder}/demo-cli"]
+    folder = "demo-cli-0.2.0-x86_64-unknown-linux-musl"
+    assert members == [folder, f"{folder}/LICENSE", f"{folder}/README.md", f"{folder}/demo-cli"]
     import hashlib
 
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    assert (out_dir / "SHA256SUMS").read_text() == f"{digest}  {archive.name}\n"
+    sums = (out_dir / "SHA256SUMS").read_text().splitlines()
+    assert f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}" in sums
+    assert len(sums) == 2
+    # The very bytes the build step wrote (its reproducible archive), smoke-run on both targets.
+    dist = repo.path / "target" / "ferrox" / "dist"
+    assert (dist / archive.name).read_bytes() == archive.read_bytes()
+    report = json.loads((repo.path / "target" / "ferrox" / "build.json").read_text())
+    assert [row["smoke"] for row in report["extra"]["targets"]] == ["passed", "passed"]
     assert not (repo.path / "target" / "ferrox" / "release-journal.json").exists()
 
 
@@ -63,6 +77,7 @@ def test_dry_run_changes_nothing_and_json_is_data(
     text = capsys.readouterr().out
     assert '-version = "0.1.0"\n+version = "0.2.0"' in text
     assert "git tag -a v0.2.0" in text and "dry run: nothing was changed" in text
+    assert f"ferrox run build  # targets: {HOST_MUSL}" in text  # the build step makes the assets
     assert main(["release", "--bump", "auto", "--dry-run", "--json", "-C", str(repo.path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["tag"] == "v0.2.0"  # a feat below 1.0 bumps the minor version

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
-from release_repo import TOKEN, Repo, git, release_config, run_cli
+from release_repo import ONE_TARGET, TOKEN, Repo, git, release_config, run_cli
 
 from ferrox.cli import main
 
@@ -26,7 +26,7 @@ def test_ci_mode_only_bumps_tags_and_pushes(
     monkeypatch.delenv("GITHUB_TOKEN")  # CI mode needs no token: the tag workflow publishes
     assert main(["release", "v0.2.0", "--ci", "--dry-run", "-C", str(repo.path)]) == 0
     text = capsys.readouterr().out
-    assert "[CI mode: plan, bump, tag, push]" in text and "cargo build" not in text
+    assert "[CI mode: plan, bump, tag, push]" in text and "ferrox run build" not in text
     assert main(["release", "v0.2.0", "--ci", "-C", str(repo.path)]) == 0
     assert git(repo.remote, "rev-parse", "v0.2.0^{commit}") == repo.git("rev-parse", "HEAD")
     assert not (repo.path / "target" / "ferrox" / "release" / "v0.2.0").exists()
@@ -38,21 +38,60 @@ def test_publish_mode_builds_and_uploads_for_the_tag_at_head(
 ) -> None:
     repo = make_repo(release_config(github))
     assert run_cli(repo.path, "v0.2.0", "--ci", env=git_env).returncode == 0
-    host = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
-    triple = next(line[6:] for line in host.splitlines() if line.startswith("host: "))
-    for extra in ((), ("--target", triple)):  # a re-run (or a second runner) duplicates nothing
-        done = run_cli(repo.path, "--publish", *extra, env=git_env)
+    # No build-archives artifact here: the build step builds [build] targets; a re-run
+    # duplicates nothing.
+    for _ in range(2):
+        done = run_cli(repo.path, "--publish", env=git_env)
         assert done.returncode == 0, done.stderr
+    # A native runner ([ci] targets) builds its own triple, libc as named, and adds it.
+    done = run_cli(repo.path, "--publish", "--target", "x86_64-unknown-linux-gnu", env=git_env)
+    assert done.returncode == 0, done.stderr
     release = github.release_by_tag("v0.2.0")
     assert release is not None and "### Features" in release["body"]
     assert sorted(a["name"] for a in github.assets[release["id"]]) == [
+        "SHA256SUMS",
         "SHA256SUMS-x86_64-unknown-linux-gnu",
-        "demo-cli-v0.2.0-x86_64-unknown-linux-gnu.tar.gz",
+        "demo-cli-0.2.0-x86_64-unknown-linux-gnu.tar.gz",
+        "demo-cli-0.2.0-x86_64-unknown-linux-musl.tar.gz",
     ]
     assert len(github.calls("POST", r"/releases$")) == 1
     repo.git("commit", "-q", "--allow-empty", "-m", "chore: after the tag")
     done = run_cli(repo.path, "--publish", env=git_env)
     assert done.returncode == 2 and "release tag" in done.stderr
+
+
+def test_publish_mode_ships_the_build_jobs_archives_and_refuses_tampered_ones(
+    make_repo: Callable[..., Repo], github: FakeGitHub, git_env: dict[str, str]
+) -> None:
+    """The tag workflow: build-archives runs `nox -s build`, publish uploads its archives."""
+    repo = make_repo(release_config(github))
+    config = repo.path / "ferrox.toml"
+    config.write_text(config.read_text().replace("[build]\n", f"[build]\n{ONE_TARGET}", 1))
+    repo.git("commit", "-q", "-am", "chore: build one target")
+    repo.git("push", "-q", "origin", "main")
+    assert run_cli(repo.path, "v0.2.0", "--ci", env=git_env).returncode == 0
+    built = subprocess.run(
+        [sys.executable, "-m", "ferrox", "run", "build", "-C", str(repo.path)],
+        capture_output=True, text=True, env=git_env, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    dist = repo.path / "target" / "ferrox" / "dist"
+    archive = dist / "demo-cli-0.2.0-x86_64-unknown-linux-musl.tar.gz"
+    original = archive.read_bytes()
+    archive.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    done = run_cli(repo.path, "--publish", env=git_env)
+    assert done.returncode == 3 and "does not match its checksum" in done.stderr
+    assert github.release_by_tag("v0.2.0") is None
+    archive.write_bytes(original)
+    done = run_cli(repo.path, "--publish", env=git_env)
+    assert done.returncode == 0, done.stderr
+    release = github.release_by_tag("v0.2.0")
+    assert release is not None
+    uploaded = {a["name"]: a["size"] for a in github.assets[release["id"]]}
+    assert uploaded == {
+        archive.name: len(original),
+        "SHA256SUMS": (dist / "SHA256SUMS").stat().st_size,
+    }
 
 
 def test_token_never_appears_in_output_errors_or_files(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from ferrox.errors import ToolOutputError, UsageError
+from ferrox.build.archive import write_checksums
+from ferrox.errors import ToolError, ToolOutputError, UsageError
 from ferrox.release import artifacts, journal
 from ferrox.release.faults import InjectedFault, checkpoint
 from ferrox.release.remote import github_repository, parse_remote, web_url
 from ferrox.release.settings import ReleaseSettings
 from ferrox.rust.workspace import Package, Target, Workspace
+from ferrox.steps.build import BuildSettings
 from ferrox.tools import ToolRunner
 
 
@@ -51,50 +51,49 @@ def _workspace(root: Path) -> Workspace:
     )
 
 
-def test_archives_pack_binaries_with_readme_and_license(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("r\n")
-    (tmp_path / "LICENSE-MIT").write_text("l\n")
+def test_archives_are_named_as_the_build_step_names_them(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
-    plans = artifacts.plan_archives(
-        workspace, "v1.0.0", ("x86_64-pc-windows-gnu", "aarch64-unknown-linux-musl")
+    targets = artifacts.release_targets(BuildSettings(), ())
+    assert targets == BuildSettings().targets  # the build step's five by default
+    chosen = ("x86_64-pc-windows-gnu", "aarch64-unknown-linux-gnu")
+    assert artifacts.release_targets(BuildSettings(), chosen) == (
+        "x86_64-pc-windows-gnu",
+        "aarch64-unknown-linux-musl",  # [build] libc applies
     )
+    plans = artifacts.plan_archives(workspace, BuildSettings(), "1.0.0", chosen)
     assert [p.name for p in plans] == [
-        "tool-v1.0.0-x86_64-pc-windows-gnu.zip",
-        "tool-v1.0.0-aarch64-unknown-linux-musl.tar.gz",
+        "tool-1.0.0-x86_64-pc-windows-gnu.zip",
+        "tool-1.0.0-aarch64-unknown-linux-gnu.tar.gz",
     ]
+    assert (
+        artifacts.plan_archives(Workspace(tmp_path, tmp_path, ()), BuildSettings(), "1", ("t",))
+        == []
+    )
+    assert artifacts.build_command(("a", "b")) == "ferrox run build  # targets: a, b"
+
+
+def test_prebuilt_archives_are_checked_against_their_checksums(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    runner = ToolRunner()
-    for plan, exe in zip(plans, ("tool.exe", "tool"), strict=True):
-        release_dir = tmp_path / "target" / plan.target / "release"
-        release_dir.mkdir(parents=True)
-        (release_dir / exe).write_bytes(b"\x7fELF")
-        fake = plan.__class__(plan.name, plan.target, plan.binaries, ("git", "--version"))
-        artifacts.build_archive(
-            runner, tmp_path, workspace=workspace, plan=fake, out=out, timeout=60
-        )
-    with zipfile.ZipFile(out / plans[0].name) as opened:
-        assert sorted(opened.namelist()) == [
-            "tool-v1.0.0-x86_64-pc-windows-gnu/LICENSE-MIT",
-            "tool-v1.0.0-x86_64-pc-windows-gnu/README.md",
-            "tool-v1.0.0-x86_64-pc-windows-gnu/tool.exe",
-        ]
-    with tarfile.open(out / plans[1].name) as opened:
-        assert len(opened.getnames()) == 3
-    # A build that leaves no binary fails closed.
-    missing = plans[1].__class__(
-        "x.tar.gz", "riscv64gc-unknown-linux-gnu", ("tool",), ("git", "--version")
-    )
-    with pytest.raises(ToolOutputError, match="left no"):
-        artifacts.build_archive(
-            runner, tmp_path, workspace=workspace, plan=missing, out=out, timeout=60
-        )
-    failing = plans[1].__class__("y.tar.gz", "t", ("tool",), ("git", "no-such-command"))
-    with pytest.raises(ToolOutputError, match="release build for t failed"):
-        artifacts.build_archive(
-            runner, tmp_path, workspace=workspace, plan=failing, out=out, timeout=60
-        )
-    assert artifacts.plan_archives(Workspace(tmp_path, tmp_path, ()), "v1", ("t",)) == []
+    assert artifacts.built_archives(tmp_path, "1.0.0", out) is None  # none built: build now
+    dist = tmp_path / "target" / "ferrox" / "dist"
+    dist.mkdir(parents=True)
+    archive = dist / "tool-1.0.0-aarch64-unknown-linux-musl.tar.gz"
+    archive.write_bytes(b"archive")
+    write_checksums(dist / "SHA256SUMS", [archive])
+    (copied,) = artifacts.built_archives(tmp_path, "1.0.0", out) or []
+    assert copied == out / archive.name and copied.read_bytes() == b"archive"
+    with pytest.raises(UsageError, match=r"not an archive of version 2\.0\.0"):
+        artifacts.built_archives(tmp_path, "2.0.0", out)
+    archive.write_bytes(b"tampered")
+    with pytest.raises(ToolError, match="does not match its checksum"):
+        artifacts.built_archives(tmp_path, "1.0.0", out)
+    archive.unlink()
+    with pytest.raises(ToolError, match="missing"):
+        artifacts.built_archives(tmp_path, "1.0.0", out)
+    (dist / "SHA256SUMS").write_text(f"{'0' * 64}  ../escape.tar.gz\n")
+    with pytest.raises(ToolError, match="escape"):
+        artifacts.built_archives(tmp_path, "1.0.0", out)
 
 
 def test_python_build_failure_is_a_tool_error(tmp_path: Path) -> None:

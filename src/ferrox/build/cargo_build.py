@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ferrox.build.targets import BuildTarget
-from ferrox.errors import ToolError, ToolMissing
+from ferrox.build.targets import BuildTarget, parse_host
+from ferrox.errors import ToolError, ToolMissing, ToolOutputError
+from ferrox.rust.workspace import CARGO_HINT
 from ferrox.tools import ToolRunner
 
 RUSTUP_TIMEOUT_S = 900.0
+# Zip's (and so the archives') earliest date; used when there is no git history to date them.
+FALLBACK_EPOCH = 315532800
 _TOOL_HINTS = {
     "zigbuild": ("cargo-zigbuild", "ferrox tools install cargo-zigbuild (its wheel brings zig)"),
     "cross": ("cross", "cargo install cross --locked (and a running Docker or Podman)"),
@@ -25,6 +28,60 @@ class BuildOutcome:
     ok: bool
     seconds: float
     tail: str
+
+
+@dataclass(frozen=True)
+class TargetBuild:
+    """One target's build: its outcome, the command and environment, where the binaries are."""
+
+    outcome: BuildOutcome
+    command: tuple[str, list[str]]
+    env: dict[str, str]
+    out_dir: Path
+
+
+def host_triple(runner: ToolRunner, cwd: Path) -> str:
+    """The Rust host triple (``rustc -vV``)."""
+    done = runner.run("rustc", ["-vV"], cwd=cwd, timeout=60.0, hint=CARGO_HINT)
+    host = parse_host(done.stdout) if done.returncode == 0 else None
+    if host is None:
+        raise ToolOutputError.of(done, "rustc -vV printed no host triple", "rustc")
+    return host
+
+
+def source_date_epoch(runner: ToolRunner, root: Path) -> int:
+    """``SOURCE_DATE_EPOCH`` if set, else the last commit's time, else 1980-01-01."""
+    configured = runner.env.get("SOURCE_DATE_EPOCH", "").strip()
+    if configured.isdigit():
+        return int(configured)
+    if runner.which("git") is not None:
+        done = runner.run("git", ["log", "-1", "--format=%ct"], cwd=root, timeout=30.0)
+        if done.returncode == 0 and done.stdout.strip().isdigit():
+            return int(done.stdout.strip())
+    return FALLBACK_EPOCH
+
+
+def build_target(
+    runner: ToolRunner,
+    root: Path,
+    target: BuildTarget,
+    *,
+    target_dir: Path,
+    profile: str,
+    bins: tuple[str, ...],
+    features: tuple[str, ...] = (),
+    extra_args: tuple[str, ...] = (),
+    epoch: int,
+    timeout: float,
+) -> TargetBuild:
+    """Builds ``bins`` for one target the way the build step does (its std added, its tool
+    checked, reproducible flags); a failed build is an outcome, not an error."""
+    ensure_std(runner, target, root)
+    env = {**ensure_tool(runner, target), **reproducible_env(runner.env, root, target_dir, epoch)}
+    command = build_command(target, profile, bins, features)
+    command[1].extend(extra_args)
+    outcome = run_build(runner, command, cwd=root, env=env, timeout=timeout)
+    return TargetBuild(outcome, command, env, target_dir / target.triple / profile_dir(profile))
 
 
 def profile_dir(profile: str) -> str:

@@ -322,12 +322,8 @@ def dockerfiles(root: Path, runner: ToolRunner) -> list[PlannedFile]:
 
 
 def _binary_name(root: Path, runner: ToolRunner) -> str:
-    workspace = load_workspace(runner, root)
-    for package in workspace.members:
-        for target in package.targets:
-            if "bin" in target.kinds:
-                return target.name
-    return root.resolve().name
+    binaries = load_workspace(runner, root).binaries
+    return binaries[0][0] if binaries else root.resolve().name
 
 
 def _read(path: Path) -> str | None:

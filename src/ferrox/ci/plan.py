@@ -83,7 +83,17 @@ def placements(steps: Mapping[str, Step]) -> dict[str, list[tuple[Step, CiJob]]]
 
 def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]]) -> Workflow:
     """One workflow: a job per placed step job, then (ci.yml) the extra sessions."""
+    # A native-runner job exists only where [ci] targets names a native runner.
+    placed = [
+        (step, ci_job)
+        for step, ci_job in placed
+        if ci_job.matrix != "native-target" or _matrix(inputs.ci, ci_job) is not None
+    ]
     jobs = [step_job(inputs, step, ci_job, tools_cache=kind.tools_cache) for step, ci_job in placed]
+    ids = {job.id for job in jobs}
+    for job in jobs:
+        if missing := [needed for needed in job.needs if needed not in ids]:
+            raise ValueError(f"job {job.id!r} of {kind.file} needs missing job(s) {missing}")
     if kind.extra_sessions:
         tools = tuple(t for t in inputs.ci.extra_tools if t in inputs.pinned_tools)
         jobs += [_session_job(inputs, s, rust=True, tools=tools) for s in inputs.ci.extra_sessions]
@@ -124,14 +134,21 @@ def step_job(inputs: Inputs, step: Step, ci_job: CiJob, *, tools_cache: bool = T
         inputs, session, rust=rust, tools=_tools(inputs, step), job_id=ci_job.job,
         cache=ci_job.cargo_cache, tools_cache=tools_cache, run_args=run_args,
         targets=axis == "native-target",
-        before=tuple(_carried(f) for f in ci_job.carries),
+        before=(
+            *(_downloaded(inputs, job_id) for job_id in ci_job.downloads),
+            *(_carried(f) for f in ci_job.carries),
+        ),
         after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
         fetch_all=ci_job.full_history, env=env, rust_targets=ci_job.rust_targets,
         artifact_suffix=f"-${{{{ matrix.{_AXIS_ROW[axis]} }}}}" if axis else "",
     )  # fmt: skip
     events = " || ".join(f"github.event_name == '{event}'" for event in ci_job.events)
     job = replace(
-        job, permissions=ci_job.permissions, environment=ci_job.environment, if_=events or None
+        job,
+        permissions=ci_job.permissions,
+        environment=ci_job.environment,
+        if_=events or None,
+        needs=tuple(dict.fromkeys((*ci_job.downloads, *ci_job.needs))),
     )
     if axis and matrix:
         if ci_job.one_row_at_a_time:
@@ -327,6 +344,16 @@ def _sarif_upload(inputs: Inputs, session: str) -> JobStep:
         if_="always() && hashFiles('" + sarif + "') != '' && "
         "(github.event_name != 'pull_request' || "
         "github.event.pull_request.head.repo.full_name == github.repository)",
+    )
+
+
+def _downloaded(inputs: Inputs, job_id: str) -> JobStep:
+    """The report directory another job of the run uploaded (``ferrox-<job>``), put back in
+    place: the publish job ships what the build job built and checked."""
+    return JobStep(
+        name=f"Download the {job_id} reports",
+        uses=_pin("download-artifact"),
+        with_=(("name", f"ferrox-{job_id}"), ("path", f"{inputs.report_dir}/")),
     )
 
 

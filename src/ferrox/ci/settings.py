@@ -88,11 +88,9 @@ class Target:
         check_pattern("features", self.features, CARGO_FEATURE)
 
 
-DEFAULT_TARGETS = (
-    Target("x86_64-unknown-linux-gnu", "ubuntu-latest"),
-    Target("aarch64-apple-darwin", "macos-latest"),
-    Target("x86_64-pc-windows-msvc", "windows-latest"),
-)
+# None: the release workflow's build job cross-builds [build] targets on one Linux runner; a
+# target listed here is built (and published) on its own native runner as well.
+DEFAULT_TARGETS: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,10 @@ class CiSettings:
         ("ubuntu-latest", "macos-latest", "windows-latest"), "runners the test step runs on"
     )
     targets: tuple[Target, ...] = setting(
-        DEFAULT_TARGETS, "build targets ([[ci.targets]] tables: triple, runner, cross, features)"
+        DEFAULT_TARGETS,
+        "native release runners, each building and publishing its own target "
+        "([[ci.targets]] tables: triple, runner, cross, features); default none: the build "
+        "step cross-builds every [build] target on one Linux runner",
     )
     branches: tuple[str, ...] = setting(("main",), "branches whose pushes run ci.yml")
     workflows: tuple[OptionalWorkflow, ...] = setting(

@@ -63,11 +63,12 @@ WORKFLOWS: dict[str, WorkflowKind] = {
         ),
         WorkflowKind(
             "release",
-            "on v* tags, build the host target and publish the release",
+            "on v* tags, cross-build every target on one Linux runner and publish the release",
             lambda _ci: Triggers(push_tags=("v*",), workflow_dispatch=False),
             cancel_superseded=False,
             matrix_purpose=(
-                "on v* tags, each native runner builds its target and publishes to the release"
+                "on v* tags, cross-build every target on one Linux runner and publish the "
+                "release; each native runner of [ci] targets adds its own"
             ),
             tools_cache=False,
         ),

@@ -1,9 +1,8 @@
-"""The static binary the images carry.
+"""The static binary the images carry: the build step's musl binary for the host's CPU.
 
-For now the docker step builds it itself: ``cargo build --release --target
-x86_64-unknown-linux-musl`` (a static-pie executable). The build step (cross-built static
-binaries in its own output directory) replaces :func:`static_binary` once it lands; the step
-calls nothing else to get its binary.
+It is built through the build module (``ferrox.build.cargo_build.build_target``: the same
+command, profile, target directory and reproducible flags as ``nox -s build``), so the image holds
+the very file the build step archives, and a fresh one costs cargo's up-to-date check.
 """
 
 from __future__ import annotations
@@ -12,10 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ferrox.errors import ConfigError, ToolOutputError
-from ferrox.rust.workspace import CARGO_HINT, Workspace
+from ferrox.build.cargo_build import build_target, host_triple, source_date_epoch
+from ferrox.build.targets import plan_targets
+from ferrox.errors import ConfigError, ToolError
+from ferrox.rust.workspace import Workspace
 from ferrox.tools import ToolRunner
 
+# The static target of GitHub's x86_64 Linux runners (the docker job's toolchain adds it).
 MUSL_TARGET = "x86_64-unknown-linux-musl"
 # Cargo's own rule for target names; checked again because the name reaches the Dockerfile.
 _BINARY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
@@ -33,12 +35,7 @@ class StaticBinary:
 
 def pick_binary(workspace: Workspace, wanted: str, source: str) -> tuple[str, str, str]:
     """(binary, package, version): the named bin target, or the workspace's first one."""
-    found = [
-        (target.name, package.name, package.version)
-        for package in workspace.members
-        for target in package.targets
-        if "bin" in target.kinds
-    ]
+    found = [(name, package.name, package.version) for name, package in workspace.binaries]
     if not found:
         raise ConfigError("the workspace has no binary target to put in an image", file=source)
     if not wanted:
@@ -58,6 +55,11 @@ def pick_binary(workspace: Workspace, wanted: str, source: str) -> tuple[str, st
     return choice
 
 
+def musl_target(host: str) -> str:
+    """The static Linux target of the host's CPU (the image's platform on the classic builder)."""
+    return f"{host.split('-', 1)[0]}-unknown-linux-musl"
+
+
 def static_binary(
     runner: ToolRunner,
     root: Path,
@@ -66,22 +68,33 @@ def static_binary(
     wanted: str,
     source: str,
     timeout: float,
+    profile: str = "release",
+    features: tuple[str, ...] = (),
 ) -> StaticBinary:
-    """Builds the static musl binary of ``wanted`` (or the first bin target) and locates it."""
+    """The build step's static musl binary of ``wanted`` (or the first bin target) for the
+    host's CPU, built through the build module (cargo reuses it when it is up to date)."""
     name, package, version = pick_binary(workspace, wanted, source)
-    args = ["build", "--release", "--target", MUSL_TARGET, "--package", package, "--bin", name]
-    done = runner.run("cargo", args, cwd=root, timeout=timeout, hint=CARGO_HINT)
-    if done.returncode != 0:
-        text = done.stderr
+    host = host_triple(runner, root)
+    (target,) = plan_targets((musl_target(host),), host, ())
+    built = build_target(
+        runner, root, target, target_dir=workspace.target_dir, profile=profile, bins=(name,),
+        features=features, epoch=source_date_epoch(runner, root), timeout=timeout,
+    )  # fmt: skip
+    if not built.outcome.ok:
         hint = (
-            f"rustup target add {MUSL_TARGET}"
-            if "target may not be installed" in text or "can't find crate for `std`" in text
+            f"rustup target add {target.triple}"
+            if "may not be installed" in built.outcome.tail
+            or "can't find crate for `std`" in built.outcome.tail
             else None
         )
-        error = ToolOutputError.of(done, f"cargo could not build the static {name}", "cargo")
-        error.hint = hint
-        raise error
-    path = workspace.target_dir / MUSL_TARGET / "release" / name
+        raise ToolError(
+            f"{built.command[0]} could not build the static {name} for {target.triple}",
+            tool=built.command[0],
+            argv=(built.command[0], *built.command[1]),
+            output_tail=built.outcome.tail,
+            hint=hint,
+        )
+    path = built.out_dir / target.binary_name(name)
     if not path.is_file():
-        raise ToolOutputError.of(done, f"cargo built {name} but {path} is missing", "cargo")
+        raise ToolError(f"the build of {name} reported success but {path} is missing", tool="cargo")
     return StaticBinary(name, package, version, path)

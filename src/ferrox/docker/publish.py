@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ferrox.docker import images
 from ferrox.docker.images import tag
 from ferrox.errors import ConfigError, ToolError
-from ferrox.tools import ToolRunner
+from ferrox.tools import Completed, ToolRunner
 
 # host[:port][/namespace...]: what may prefix an image name (no scheme, no credentials).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REGISTRY = re.compile(rf"^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{{1,5}})?(?:/{_COMPONENT})*$")
+REGISTRY = re.compile(rf"^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{{1,5}})?(?:/{_COMPONENT})*$")
 _REPOSITORY = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 
 
@@ -26,7 +27,7 @@ class Pushed:
 
 def check_registry(registry: str) -> None:
     """A ConfigError unless ``registry`` is ``host[:port][/namespace]``."""
-    if not _REGISTRY.match(registry):
+    if not REGISTRY.match(registry):
         raise ConfigError(
             f"{registry!r} is not a registry such as ghcr.io/owner or 127.0.0.1:5000",
             key="docker.registry",
@@ -57,14 +58,49 @@ def publish(
         tag(runner, root, image_id, reference, timeout)
         done = runner.run("docker", ["push", reference], cwd=root, timeout=timeout)
         if done.returncode != 0:
-            raise ToolError(
+            raise _failed(
+                done,
                 f"docker push {reference} failed",
-                tool="docker",
-                argv=done.argv,
-                returncode=done.returncode,
-                output_tail=done.tail(),
                 hint="is the registry reachable, and is this machine logged in to it?",
             )
         digest = re.search(r"digest: (sha256:[0-9a-f]{64})", done.stdout)
         pushed.append(Pushed(reference, digest.group(1) if digest else ""))
     return pushed
+
+
+def pull_and_run(
+    runner: ToolRunner, root: Path, pushed: Pushed, smoke_args: tuple[str, ...], timeout: float
+) -> None:
+    """Drops the local tag, pulls ``pushed`` back from the registry and runs it with
+    ``smoke_args``: the registry serves the image the release pushed, and it starts."""
+    images.remove(runner, root, [pushed.reference], timeout)
+    done = runner.run("docker", ["pull", pushed.reference], cwd=root, timeout=timeout)
+    if done.returncode != 0:
+        raise _failed(done, f"docker pull {pushed.reference} failed after the push")
+    if pushed.digest and pushed.digest not in done.stdout:
+        raise ToolError(
+            f"{pushed.reference} pulled back with another digest than the pushed {pushed.digest}",
+            tool="docker",
+            output_tail=done.tail(),
+        )
+    ran = runner.run(
+        "docker",
+        ["run", "--rm", "--network", "none", pushed.reference, *smoke_args],
+        cwd=root,
+        timeout=timeout,
+    )
+    if ran.returncode != 0:
+        message = f"the pulled {pushed.reference} exited {ran.returncode} on {' '.join(smoke_args)}"
+        raise _failed(ran, message)
+
+
+def _failed(done: Completed, message: str, hint: str | None = None) -> ToolError:
+    """The error for a docker command that did not do its job, with its last lines."""
+    return ToolError(
+        message,
+        tool="docker",
+        argv=done.argv,
+        returncode=done.returncode,
+        output_tail=done.tail(),
+        hint=hint,
+    )

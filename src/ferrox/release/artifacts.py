@@ -1,108 +1,145 @@
-"""Release artifacts: release builds per target, archives with README and LICENSE, Python
-distributions (``python -m build``) and a ``SHA256SUMS`` over all of them."""
+"""Release artifacts: the build step's archives (cross-built, smoke-run, size-gated, reproducible),
+Python distributions (``python -m build``) and a ``SHA256SUMS`` over all of them.
+
+The release builds no binary itself: it runs the ``build`` step (``[build]``: targets, libc,
+strategy per target, profile) for ``[release] targets`` or, when that is empty, the build
+step's own targets, and takes the archives it wrote to ``[build] dist_dir``.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ferrox.build.archive import Member, write_tar_gz, write_zip
-from ferrox.errors import ToolOutputError
+from rich.console import Console
+
+from ferrox.build.archive import sha256_file
+from ferrox.build.archive import write_checksums as write_sums
+from ferrox.build.targets import with_libc
+from ferrox.engine import RunOptions, load_project, run_step
+from ferrox.errors import FerroxError, ToolError, ToolOutputError, UsageError
 from ferrox.rust.workspace import Workspace
+from ferrox.steps.build import BuildSettings
 from ferrox.tools import ToolRunner
 
 CHECKSUMS = "SHA256SUMS"
-_DOC_PREFIXES = ("README", "LICENSE", "COPYING", "NOTICE")
-# Archive members get a fixed timestamp so the same inputs give the same bytes.
-_EPOCH = 1_600_000_000
+# How the plan shows the build.
+BUILD_COMMAND = "ferrox run build"
+
+
+class BuildFailed(FerroxError):
+    """The build step did not pass: exit 1 (a gate: a failed build, smoke run or size) or 3."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
 class ArchivePlan:
-    """One archive: the binaries it holds for a target, and its name."""
+    """One archive of the release: its name (the build step's), target and binary."""
 
     name: str
     target: str
-    binaries: tuple[str, ...]
-    command: tuple[str, ...]
+    binary: str
 
 
-def host_target(runner: ToolRunner, root: Path) -> str:
-    """The Rust host triple (``rustc -vV``)."""
-    done = runner.run("rustc", ["-vV"], cwd=root, timeout=60, hint="install Rust with rustup")
-    for line in done.stdout.splitlines():
-        if line.startswith("host: "):
-            return line.split(": ", 1)[1].strip()
-    raise ToolOutputError.of(done, "rustc -vV printed no host triple", "rustc")
+def build_settings(root: Path) -> BuildSettings:
+    """The project's ``[build]`` table."""
+    return load_project(root).for_step("build", BuildSettings)
 
 
-def plan_archives(workspace: Workspace, tag: str, targets: tuple[str, ...]) -> list[ArchivePlan]:
-    """An archive per target holding the workspace's binaries (none for a library-only repo)."""
-    binaries: list[tuple[str, str]] = [
-        (member.name, target.name)
-        for member in workspace.members
-        for target in member.targets
-        if "bin" in target.kinds
+def release_targets(build: BuildSettings, configured: tuple[str, ...]) -> tuple[str, ...]:
+    """``[release] targets``, else the build step's, with the build step's libc applied."""
+    return with_libc(configured or build.targets, build.libc)
+
+
+def plan_archives(
+    workspace: Workspace, build: BuildSettings, version: str, targets: tuple[str, ...]
+) -> list[ArchivePlan]:
+    """The archives the build step writes: one per binary and target (none without binaries)."""
+    binaries = sorted(build.bins or [name for name, _ in workspace.binaries])
+    return [
+        ArchivePlan(
+            f"{name}-{version}-{triple}{'.zip' if '-windows-' in triple else '.tar.gz'}",
+            triple,
+            name,
+        )
+        for triple in targets
+        for name in binaries
     ]
-    if not binaries:
-        return []
-    stem = binaries[0][0]
-    plans = []
-    for triple in targets:
-        suffix = ".zip" if "windows" in triple else ".tar.gz"
-        command = ("cargo", "build", "--release", "--locked", "--bins", "--target", triple)
-        names = tuple(name for _, name in binaries)
-        plans.append(ArchivePlan(f"{stem}-{tag}-{triple}{suffix}", triple, names, command))
-    return plans
 
 
-def doc_files(root: Path) -> list[Path]:
-    """README and LICENSE files at the project root that go into every archive."""
-    return sorted(
-        path
-        for path in root.iterdir()
-        if path.is_file() and path.name.upper().startswith(_DOC_PREFIXES)
-    )
+def build_command(targets: tuple[str, ...]) -> str:
+    """The plan's line for the build."""
+    return f"{BUILD_COMMAND}  # targets: {', '.join(targets)}"
 
 
-def build_archive(
-    runner: ToolRunner,
+def build_archives(
     root: Path,
-    *,
-    workspace: Workspace,
-    plan: ArchivePlan,
+    targets: tuple[str, ...],
     out: Path,
-    timeout: float,
-) -> Path:
-    """Builds the target's binaries in release mode and packs them with README and LICENSE."""
-    program, *arguments = plan.command
-    done = runner.run(
-        program, arguments, cwd=root, timeout=timeout, hint="install Rust with rustup"
-    )
-    if done.returncode != 0:
-        raise ToolOutputError.of(done, f"release build for {plan.target} failed", "cargo")
-    exe = ".exe" if "windows" in plan.target else ""
-    release_dir = workspace.target_dir / plan.target / "release"
-    binaries = {f"{name}{exe}" for name in plan.binaries}
-    members = [(release_dir / name, name) for name in sorted(binaries)]
-    members += [(path, path.name) for path in doc_files(root)]
-    missing = [str(path) for path, _ in members if not path.is_file()]
-    if missing:
-        raise ToolOutputError(f"release build left no {', '.join(missing)}", tool="cargo")
-    folder = plan.name.removesuffix(".zip").removesuffix(".tar.gz")
-    destination = out / plan.name
-    # The build step's writers: sorted members, fixed times and owners, no time in the gzip
-    # header, written to a temporary name and renamed (no half-written asset).
-    packed = [
-        Member(f"{folder}/{name}", path, executable=name in binaries) for path, name in members
-    ]
-    if plan.name.endswith(".zip"):
-        write_zip(destination, packed, _EPOCH)
-    else:
-        write_tar_gz(destination, packed, _EPOCH, directories=False)
-    return destination
+    *,
+    env: Mapping[str, str],
+    console: Console | None,
+) -> list[Path]:
+    """Runs the build step for ``targets`` and copies its archives to ``out``."""
+    build = build_settings(root)
+    cross = tuple(t for t in build.cross if t in targets)
+    # A triple named with its libc (a native runner's x86_64-unknown-linux-gnu) is built so.
+    linux = [t.rsplit("-", 1)[1] for t in targets if "-linux-" in t]
+    libc = linux[0] if linux and linux[0] in ("gnu", "musl") else build.libc
+    overrides = (("targets", targets), ("cross", cross), ("libc", libc))
+    outcome = run_step("build", root, RunOptions(overrides=overrides), env=env, console=console)
+    if outcome.exit_code != 0:
+        raise BuildFailed(
+            f"the build step did not pass ({outcome.result.summary})", outcome.exit_code
+        )
+    rows = outcome.result.extra.get("targets", [])
+    names = [str(row["archive"]) for row in rows if isinstance(row, dict) and row.get("archive")]
+    dist = root / build.dist_dir
+    copied = []
+    for name in names:
+        if not (dist / name).is_file():
+            raise ToolError(
+                f"the build step reported {dist / name}, which is missing", tool="build"
+            )
+        copied.append(Path(shutil.copy2(dist / name, out / name)))
+    return copied
+
+
+def built_archives(root: Path, version: str, out: Path) -> list[Path] | None:
+    """The archives an earlier build step run left in ``[build] dist_dir`` (CI: the
+    build-archives job's artifact), checked against its ``SHA256SUMS`` and copied to ``out``;
+    None when there are none.
+
+    An archive whose bytes differ from its checksum, or that is for another version, is an
+    error: a release never ships what it cannot vouch for.
+    """
+    dist = root / build_settings(root).dist_dir
+    sums = dist / CHECKSUMS
+    if not sums.is_file():
+        return None
+    copied = []
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = dist / name
+        if not name or "/" in name or not path.is_file() or sha256_file(path) != digest:
+            raise ToolError(
+                f"{sums}: {name or line!r} is missing or does not match its checksum",
+                tool="build",
+                hint="rebuild the archives with `nox -s build`",
+            )
+        if f"-{version}-" not in name:
+            raise UsageError(
+                f"{path} is not an archive of version {version}; rebuild with `nox -s build` "
+                "(or delete the directory to build during the release)"
+            )
+        copied.append(Path(shutil.copy2(path, out / name)))
+    return copied
 
 
 def build_python(
@@ -125,8 +162,7 @@ def build_python(
 
 
 def write_checksums(out: Path, files: list[Path], name: str = CHECKSUMS) -> Path:
-    """``SHA256SUMS`` in the format ``sha256sum -c`` reads."""
-    lines = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n" for path in files]
+    """``SHA256SUMS`` in the format ``sha256sum -c`` reads (the build step's writer)."""
     destination = out / name
-    destination.write_text("".join(lines), encoding="utf-8")
+    write_sums(destination, files)
     return destination

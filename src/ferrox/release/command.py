@@ -17,8 +17,7 @@ from rich.markup import escape
 from ferrox.engine import load_project
 from ferrox.errors import EXIT_PASS, EXIT_USAGE, UsageError
 from ferrox.masking import Masker
-from ferrox.release import flow
-from ferrox.release.artifacts import host_target
+from ferrox.release import artifacts, flow
 from ferrox.release.flow import Release, Request
 from ferrox.release.plan import ReleasePlan
 from ferrox.release.publishers import PublishJob, get_publishers
@@ -169,8 +168,8 @@ def render_plan(plan: ReleasePlan, publishing: list[str], problems: list[str]) -
 
 
 def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
-    """CI's tag workflow: build this runner's assets for the tag at HEAD and publish them to
-    the GitHub release (created by whichever runner comes first)."""
+    """CI's tag workflow: publish the build step's archives for the tag at HEAD to the GitHub
+    release (``targets``: a native runner building and adding its own)."""
     git = release.git
     prefix = release.settings.tag_prefix
     env_tag = release.env.get("GITHUB_REF_NAME", "")
@@ -183,16 +182,25 @@ def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
     tag = tags[0]
     version = parse_version(tag, prefix)
     notes = git.out("tag", "--list", "--format=%(contents:body)", tag) + "\n"
-    # Native runners: each builds its own host unless told otherwise (--target).
-    targets = targets or (host_target(release.runner, release.root),)
-    # Each runner publishes its own targets' archives and checksums; the wheel and sdist come
-    # from the local release flow, where one machine builds them once.
-    assets = flow.build_assets(
-        release, tag, targets, False, checksums=f"SHA256SUMS-{'-'.join(targets)}"
-    )
-    # The registries (crates, wheels) are the local release's: one machine publishes them once.
+    if targets:
+        # A native runner ([ci] targets): its own targets, with a checksum file of their own.
+        assets = flow.build_assets(
+            release, tag, targets, False, checksums=f"SHA256SUMS-{'-'.join(targets)}"
+        )
+    else:
+        # The build-archives job's archives (downloaded into [build] dist_dir), checked against
+        # their SHA256SUMS; built here by the build step when there are none. The wheel and
+        # sdist come from the local release flow, where one machine builds them once.
+        build = artifacts.build_settings(release.root)
+        assets = flow.build_assets(
+            release, tag, artifacts.release_targets(build, release.settings.targets), False,
+            prebuilt=version.text,
+        )  # fmt: skip
+    # git and the registries (crates, wheels) are the local release's: one machine publishes
+    # them once; the images are pushed once, by the main publish job.
     local_only = ("git", "crates-io", "pypi")
-    publishers = tuple(name for name in release.settings.publishers if name not in local_only)
+    skipped = (*local_only, "docker") if targets else local_only
+    publishers = tuple(name for name in release.settings.publishers if name not in skipped)
     job = PublishJob(
         root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
         prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,

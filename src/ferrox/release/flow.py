@@ -383,25 +383,23 @@ def build_assets(
     targets: tuple[str, ...],
     python_dist: bool,
     checksums: str = artifacts.CHECKSUMS,
+    *,
+    prebuilt: str | None = None,
 ) -> list[Path]:
-    """Builds archives for the targets, Python distributions if asked, and SHA256SUMS."""
+    """The build step's archives for the targets (``prebuilt``: the version whose archives an
+    earlier build step run left, used when present), Python distributions if asked, and
+    SHA256SUMS over them all."""
     out = release.assets_dir(tag)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     built: list[Path] = []
-    if (release.root / "Cargo.toml").is_file():
-        workspace = load_workspace(release.runner, release.root)
-        for archive in artifacts.plan_archives(workspace, tag, targets):
-            built.append(
-                artifacts.build_archive(
-                    release.runner,
-                    release.root,
-                    workspace=workspace,
-                    plan=archive,
-                    out=out,
-                    timeout=release.settings.timeout,
-                )
+    if (targets or prebuilt) and _has_binaries(release):
+        found = artifacts.built_archives(release.root, prebuilt, out) if prebuilt else None
+        if found is None:
+            found = artifacts.build_archives(
+                release.root, targets, out, env=release.env, console=release.console
             )
+        built += found
     if python_dist:
         built += artifacts.build_python(
             release.runner, release.root, out, isolation=release.settings.python_isolation,
@@ -410,6 +408,13 @@ def build_assets(
     if built:
         built.append(artifacts.write_checksums(out, built, checksums))
     return built
+
+
+def _has_binaries(release: Release) -> bool:
+    """Whether the project is a Cargo workspace with a binary to archive."""
+    if not (release.root / "Cargo.toml").is_file():
+        return False
+    return bool(load_workspace(release.runner, release.root).binaries)
 
 
 def _build_artifacts(release: Release, plan: ReleasePlan) -> list[Path]:

@@ -15,6 +15,7 @@ from typing import Any
 from ferrox.errors import ConfigError, ToolOutputError, UsageError
 from ferrox.release import (
     actions,
+    artifacts,
     bench_gate,
     bump,
     changelog,
@@ -23,7 +24,7 @@ from ferrox.release import (
     resolve,
     versioning,
 )
-from ferrox.release.artifacts import CHECKSUMS, ArchivePlan, host_target, plan_archives
+from ferrox.release.artifacts import CHECKSUMS, ArchivePlan
 from ferrox.release.git import Git
 from ferrox.release.remote import web_url
 from ferrox.release.settings import DEFAULT_GATES, ReleaseSettings
@@ -218,7 +219,7 @@ def compute_plan(
         runner, root, settings, workspace, edits=edits, tracked=tracked, lock_expected=lock_expected
     )
     build = settings.artifacts and not ci
-    archives = _archives(root, settings, runner, workspace, tag) if build else []
+    archives = _archives(root, settings, workspace, version) if build else []
     python_dist = build and _has_python_build(root)
     commands = [
         *_gate_commands(gates, previous_tag),
@@ -368,17 +369,14 @@ def _changelog_edit(
 
 
 def _archives(
-    root: Path,
-    settings: ReleaseSettings,
-    runner: ToolRunner,
-    workspace: Workspace | None,
-    tag: str,
+    root: Path, settings: ReleaseSettings, workspace: Workspace | None, version: Version
 ) -> list[ArchivePlan]:
-    """The binary archives to build: one per binary crate and target (host by default)."""
+    """The build step's archives: one per binary and target ([release] targets, else [build]'s)."""
     if workspace is None:
         return []
-    targets = settings.targets or (host_target(runner, root),)
-    return plan_archives(workspace, tag, targets)
+    build = artifacts.build_settings(root)
+    targets = artifacts.release_targets(build, settings.targets)
+    return artifacts.plan_archives(workspace, build, version.text, targets)
 
 
 def _local_commands(
@@ -399,7 +397,8 @@ def _local_commands(
 def _build_commands(
     settings: ReleaseSettings, archives: list[ArchivePlan], *, python_dist: bool
 ) -> list[str]:
-    commands = [" ".join(archive.command) for archive in archives]
+    targets = tuple(dict.fromkeys(archive.target for archive in archives))
+    commands = [artifacts.build_command(targets)] if targets else []
     if python_dist:
         commands.append(
             "python -m build --sdist --wheel"

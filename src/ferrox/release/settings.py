@@ -36,7 +36,9 @@ class ReleaseSettings:
         'version; default regex matches __version__ = "..." and version = "...")',
     )
     sign: bool = setting(False, "sign the tag (git tag -s with the configured user.signingkey)")
-    targets: tuple[str, ...] = setting((), "targets to build release archives for (default: host)")
+    targets: tuple[str, ...] = setting(
+        (), "targets the build step builds the release archives for (default: [build] targets)"
+    )
     artifacts: bool = setting(True, "build archives, SHA256SUMS and Python distributions")
     python_isolation: bool = setting(
         True, "build the wheel and sdist in an isolated environment (False: --no-isolation)"
@@ -44,7 +46,8 @@ class ReleaseSettings:
     publishers: tuple[str, ...] = setting(
         ("git", "github"),
         "publishers, in order (git: push branch and tag; crates-io: the workspace's crates; "
-        "pypi: wheels and sdist; github: the release, public once every publisher finished)",
+        "pypi: wheels and sdist; github: the release, public once every publisher finished; "
+        "docker: the images, to [docker] registry)",
     )
     crates_io: CratesIoSettings = setting(CratesIoSettings(), "[release.crates-io] table")  # noqa: RUF009 - frozen: a shared default is safe
     pypi: PypiSettings = setting(PypiSettings(), "[release.pypi] table")  # noqa: RUF009 - frozen: a shared default is safe

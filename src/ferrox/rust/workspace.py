@@ -48,6 +48,16 @@ class Workspace:
     members: tuple[Package, ...]
 
     @property
+    def binaries(self) -> tuple[tuple[str, Package], ...]:
+        """Each bin target's name with its package, in workspace order."""
+        return tuple(
+            (target.name, package)
+            for package in self.members
+            for target in package.targets
+            if "bin" in target.kinds
+        )
+
+    @property
     def has_doctests(self) -> bool:
         """Whether any member has a library target whose doc tests cargo would run."""
         return any(t.doctest for p in self.members for t in p.targets)

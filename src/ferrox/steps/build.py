@@ -18,14 +18,7 @@ from typing import Any, Literal
 
 from ferrox import gates
 from ferrox.build import archive
-from ferrox.build.cargo_build import (
-    build_command,
-    ensure_std,
-    ensure_tool,
-    profile_dir,
-    reproducible_env,
-    run_build,
-)
+from ferrox.build.cargo_build import build_target, profile_dir, run_build, source_date_epoch
 from ferrox.build.profile import release_profile_suggestions
 from ferrox.build.smoke import launcher_for, smoke_run
 from ferrox.build.targets import (
@@ -48,8 +41,6 @@ from ferrox.steps.interface import Step
 _TRIPLE = re.compile(r"[a-z0-9_.]+(?:-[a-z0-9_.]+){1,4}")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _MB = 1024 * 1024
-# Zip's (and so the archives') earliest date; used when there is no git history to date them.
-_FALLBACK_EPOCH = 315532800
 
 
 @dataclass(frozen=True)
@@ -114,7 +105,7 @@ def run(ctx: Context) -> StepResult:
     check_triples(triples, known, file=source, key="build.targets")
     packages = _binaries(ctx, settings, source)
     targets = plan_targets(triples, host, with_libc(settings.cross, settings.libc))
-    epoch = _source_date_epoch(ctx)
+    epoch = source_date_epoch(ctx.runner, ctx.root)
     target_dir = ctx.workspace.target_dir
     dist = ctx.root / settings.dist_dir
     shipped: list[Shipped] = []
@@ -122,12 +113,13 @@ def run(ctx: Context) -> StepResult:
     failed: list[str] = []
     metrics: dict[str, float] = {}
     for target in targets:
-        ensure_std(ctx.runner, target, ctx.root)
-        tool_env = ensure_tool(ctx.runner, target)
-        env = {**tool_env, **reproducible_env(ctx.runner.env, ctx.root, target_dir, epoch)}
-        command = build_command(target, settings.profile, tuple(packages), settings.features)
-        command[1].extend([*settings.extra_args, *ctx.extra_args])
-        outcome = run_build(ctx.runner, command, cwd=ctx.root, env=env, timeout=settings.timeout)
+        built = build_target(
+            ctx.runner, ctx.root, target, target_dir=target_dir, profile=settings.profile,
+            bins=tuple(packages), features=settings.features,
+            extra_args=(*settings.extra_args, *ctx.extra_args), epoch=epoch,
+            timeout=settings.timeout,
+        )  # fmt: skip
+        outcome, command, env, out = built.outcome, built.command, built.env, built.out_dir
         metrics[f"build_s:{target.triple}"] = round(outcome.seconds, 2)
         if not outcome.ok:
             failed.append(target.triple)
@@ -139,7 +131,6 @@ def run(ctx: Context) -> StepResult:
                 )
             )
             continue
-        out = target_dir / target.triple / profile_dir(settings.profile)
         repro_env = {**env, "CARGO_TARGET_DIR": str(target_dir / "ferrox-repro")}
         for name, package in packages.items():
             binary = out / target.binary_name(name)
@@ -199,12 +190,7 @@ def _rustc_facts(ctx: Context) -> tuple[str, tuple[str, ...]]:
 
 def _binaries(ctx: Context, settings: BuildSettings, source: str) -> dict[str, Package]:
     """Binary name -> its package: the configured ones (checked), else every workspace binary."""
-    available = {
-        target.name: member
-        for member in ctx.workspace.members
-        for target in member.targets
-        if "bin" in target.kinds
-    }
+    available = dict(ctx.workspace.binaries)
     for name in settings.bins:
         if name not in available:
             raise ConfigError(
@@ -217,18 +203,6 @@ def _binaries(ctx: Context, settings: BuildSettings, source: str) -> dict[str, P
     if not chosen:
         raise ConfigError("the workspace has no binary to build", file=source, key="build.bins")
     return {name: available[name] for name in chosen}
-
-
-def _source_date_epoch(ctx: Context) -> int:
-    """``SOURCE_DATE_EPOCH`` if set, else the last commit's time, else 1980-01-01."""
-    configured = ctx.runner.env.get("SOURCE_DATE_EPOCH", "").strip()
-    if configured.isdigit():
-        return int(configured)
-    if ctx.runner.which("git") is not None:
-        done = ctx.runner.run("git", ["log", "-1", "--format=%ct"], cwd=ctx.root, timeout=30.0)
-        if done.returncode == 0 and done.stdout.strip().isdigit():
-            return int(done.stdout.strip())
-    return _FALLBACK_EPOCH
 
 
 def _rebuilt_same(

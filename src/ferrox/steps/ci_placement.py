@@ -11,7 +11,8 @@ from typing import Literal
 
 Pairs = tuple[tuple[str, str], ...]
 # `os`: one row per `[ci] test_os` runner. `native-target`: one row per `[ci] targets` entry that
-# plain cargo builds on its own runner (the row's triple reaches the command as $FERROX_TARGET).
+# plain cargo builds on its own runner (the row's triple reaches the command as $FERROX_TARGET);
+# without such an entry the job is left out.
 MatrixAxis = Literal["os", "native-target"]
 READ_CONTENTS: Pairs = (("contents", "read"),)
 
@@ -65,3 +66,8 @@ class CiJob:
     when_ci: str = ""
     # Rust targets the job's toolchain adds (the docker step's static musl binary).
     rust_targets: tuple[str, ...] = ()
+    # Jobs of the same workflow this one runs after.
+    needs: tuple[str, ...] = ()
+    # Jobs (run before this one) whose uploaded report directory is downloaded into this job's
+    # before its session runs: the release's publish job ships the build job's archives.
+    downloads: tuple[str, ...] = ()

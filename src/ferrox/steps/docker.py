@@ -26,6 +26,7 @@ from ferrox.docker import binary as static
 from ferrox.docker import builder as docker_builder
 from ferrox.docker import hadolint, images
 from ferrox.docker.dockerfiles import dockerfile_name
+from ferrox.docker.publish import REGISTRY
 from ferrox.docker.variants import (
     VARIANTS,
     CpuVariant,
@@ -38,6 +39,7 @@ from ferrox.docker.variants import (
 from ferrox.errors import ConfigError, UsageError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.project_kind import has_rust_project
+from ferrox.steps.build import BuildSettings
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 
@@ -73,6 +75,11 @@ class DockerSettings:
         "", "the OCI source label (default: the git remote `origin`, without credentials)"
     )
     timeout: float = setting(1800.0, "seconds before one build is killed", minimum=1, maximum=86400)
+    registry: str = setting(
+        "",
+        "where the release's docker publisher pushes: host[:port][/namespace] "
+        "(ghcr.io/owner; log in with `docker login` first)",
+    )
     cpu: CpuVariant = setting(CpuVariant(), "the cpu image")  # noqa: RUF009 - frozen: a shared default is safe
     gpu: GpuVariant = setting(GpuVariant(), "the gpu image")  # noqa: RUF009 - frozen: a shared default is safe
     minimal: MinimalVariant = setting(MinimalVariant(), "the minimal image")  # noqa: RUF009 - frozen: a shared default is safe
@@ -88,6 +95,10 @@ class DockerSettings:
             )
         if Path(self.dockerfile_dir).is_absolute():
             raise SettingError("dockerfile_dir", "must be relative to the project root")
+        if self.registry and not REGISTRY.match(self.registry):
+            raise SettingError(
+                "registry", f"{self.registry!r} is not host[:port][/namespace], e.g. ghcr.io/owner"
+            )
 
     def variant(self, name: VariantName) -> VariantSettings:
         """The settings table of one variant."""
@@ -143,6 +154,7 @@ def run(ctx: Context) -> StepResult:
         )
     lint_findings = len(findings)
     source = ctx.config.source.describe() if ctx.config is not None else "(defaults)"
+    build = _build_settings(ctx)
     binary = static.static_binary(
         ctx.runner,
         ctx.root,
@@ -150,6 +162,8 @@ def run(ctx: Context) -> StepResult:
         wanted=settings.binary,
         source=source,
         timeout=settings.timeout,
+        profile=build.profile,
+        features=build.features,
     )
     labels = {
         "VERSION": binary.version,
@@ -189,6 +203,13 @@ def run(ctx: Context) -> StepResult:
         tool_version=builder.server_version,
         extra={**table, "binary": str(binary.path)},
     )
+
+
+def _build_settings(ctx: Context) -> BuildSettings:
+    """``[build]``: the images carry the build step's binary (its profile and features)."""
+    if ctx.config is None:
+        return BuildSettings()
+    return ctx.config.for_step("build", BuildSettings)
 
 
 def _dockerfiles(ctx: Context, settings: DockerSettings) -> dict[VariantName, Path]:

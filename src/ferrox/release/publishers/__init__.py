@@ -1,5 +1,6 @@
 """Publisher registry: ``git`` (push branch and tag), ``crates-io`` (the workspace's crates),
-``pypi`` (wheels and sdist) and ``github`` (release with assets, public once all finished)."""
+``pypi`` (wheels and sdist), ``github`` (release with assets, public once all finished) and
+``docker`` (the images, pushed to ``[docker] registry``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import importlib
 from ferrox.errors import ConfigError
 from ferrox.release.publishers.interface import Publisher, PublishJob
 
-_MODULES = {"git": "git_remote", "crates-io": "crates_io", "pypi": "pypi", "github": "github"}
+_MODULES = {
+    "git": "git_remote",
+    "crates-io": "crates_io",
+    "pypi": "pypi",
+    "github": "github",
+    "docker": "docker",
+}
 # The names ``[release] publishers`` accepts (checked when the configuration is loaded).
 PUBLISHER_NAMES = tuple(_MODULES)
 
