@@ -233,7 +233,7 @@ def no_step_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             "gates",
             "gate(s) nosuchstep are not ferrox steps",
         ),
-        ("fmt", "release", 'publishers = ["pypi"]', "publishers", "unknown publisher(s) pypi"),
+        ("fmt", "release", 'publishers = ["pypy"]', "publishers", "unknown publisher(s) pypy"),
         ("fmt", "release", 'extra_files = ["v.txt:("]', "extra_files", "bad regex '('"),
         ("fmt", "release", 'extra_files = ["v.txt:v=\\\\S+"]', "extra_files", "has no group"),
         (
