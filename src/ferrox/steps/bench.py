@@ -195,6 +195,7 @@ STEP = Step(
     settings=BenchSettings,
     run=run,
     tags=("rust", "bench", "ci"),
+    uses_target_dir=True,
     parallel=False,  # timing runs must not share the CPU with other sessions
     required_tools=("cargo", "git", "valgrind"),
     default=False,  # minutes of measuring: run on purpose (`nox -s bench`), not by plain `nox`

@@ -394,6 +394,7 @@ STEP = Step(
     settings=BuildSettings,
     run=run,
     tags=("rust", "release"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-zigbuild"),
     default=False,
     parallel=False,

@@ -138,6 +138,7 @@ STEP = Step(
     settings=ClippySettings,
     run=run,
     tags=("rust", "ci", "lint"),
+    uses_target_dir=True,
     required_tools=("cargo", "clippy"),
     ci=(CiJob(),),
 )

@@ -382,6 +382,7 @@ STEP = Step(
     settings=CoverageSettings,
     run=run,
     tags=("rust", "coverage", "ci"),
+    uses_target_dir=True,
     required_tools=("cargo", "git", "cargo-tarpaulin"),
     tools_for=_tools,
     # The tests run again, instrumented, after a build of their own: minutes on a real

@@ -388,6 +388,7 @@ STEP = Step(
     run=run,
     # Not tagged `ci`: its job exists only where [ci] docker = true (see `ci` below).
     tags=("docker",),
+    uses_target_dir=True,
     parallel=False,  # builds take both cores
     required_tools=("cargo", "docker", "hadolint"),
     applies=has_rust_project,

@@ -364,5 +364,6 @@ STEP = Step(
     settings=GeigerSettings,
     run=run,
     tags=("rust", "security", "ci"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-geiger"),
 )

@@ -390,6 +390,7 @@ STEP = Step(
     settings=TestSettings,
     run=run,
     tags=("rust", "ci", "test"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-nextest"),
     ci=(CiJob(matrix="os"),),
     pinned_env=TEST_PINNED_ENV,
