@@ -148,7 +148,7 @@ def _shared(ctx: Context, chosen: dict[str, Step]) -> inputs.Shared | None:
     return inputs.Shared(
         files=files,
         pins=inputs.pins_digest(find_pin_file(ctx.root)),
-        toolchain=inputs.toolchain_digest(ctx.runner, ctx.root) if needs_cargo else "",
+        toolchain=(inputs.toolchain_digest(ctx.runner, ctx.root, cache_dir) if needs_cargo else ""),
         environment=inputs.environment_digest(ctx.runner.env),
     )
 
