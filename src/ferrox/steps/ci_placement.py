@@ -65,3 +65,7 @@ class CiJob:
     when_ci: str = ""
     # Rust targets the job's toolchain adds (the docker step's static musl binary).
     rust_targets: tuple[str, ...] = ()
+    # Steps whose reports the step reads, run first in the same job (health scores what clippy
+    # and the scanners found). Their gates fail the job as anywhere else, but the step still
+    # runs after them and reads what they reported; a missing verdict is its to judge.
+    runs_first: tuple[str, ...] = ()

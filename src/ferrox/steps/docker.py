@@ -14,32 +14,25 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.docker import binary as static
-from ferrox.docker import builder as docker_builder
 from ferrox.docker import hadolint, images
-from ferrox.docker.dockerfiles import dockerfile_name
-from ferrox.docker.variants import (
-    VARIANTS,
-    CpuVariant,
-    GpuVariant,
-    MinimalVariant,
-    VariantName,
-    VariantSettings,
-    render_tag,
-)
+from ferrox.docker.variants import VARIANTS, CpuVariant, GpuVariant, MinimalVariant, VariantName
 from ferrox.errors import ConfigError, UsageError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.project_kind import has_rust_project
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
+
+if TYPE_CHECKING:
+    from ferrox.docker import builder as docker_builder
+    from ferrox.docker.variants import VariantSettings
 
 # A repository path as docker accepts it (lower case components separated by /).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -132,6 +125,10 @@ def parse_options(args: tuple[str, ...]) -> bool:
 
 def run(ctx: Context) -> StepResult:
     """Lints, builds, gates and tags each configured image."""
+    import tempfile  # noqa: PLC0415
+
+    from ferrox.docker import builder as docker_builder  # noqa: PLC0415
+
     settings: DockerSettings = ctx.settings
     release = parse_options(ctx.extra_args)
     dockerfiles = _dockerfiles(ctx, settings)
@@ -193,6 +190,8 @@ def run(ctx: Context) -> StepResult:
 
 def _dockerfiles(ctx: Context, settings: DockerSettings) -> dict[VariantName, Path]:
     """Each configured variant's Dockerfile; a missing one is a configuration error."""
+    from ferrox.docker.dockerfiles import dockerfile_name  # noqa: PLC0415
+
     found: dict[VariantName, Path] = {}
     directory = ctx.root / settings.dockerfile_dir
     for variant in settings.variants:
@@ -223,6 +222,8 @@ def _image(
     release: bool,
 ) -> tuple[ImageReport, list[Finding]]:
     """Builds, measures, smoke-runs and (when all passed) tags one variant."""
+    from ferrox.docker import builder as docker_builder  # noqa: PLC0415
+
     table = settings.variant(variant)
     outcome = docker_builder.build(
         ctx.runner,
@@ -288,6 +289,8 @@ def image_name(settings: DockerSettings, variant: VariantName, binary: str) -> s
 
 def tag_names(table: VariantSettings, version: str, sha: str | None, *, release: bool) -> list[str]:
     """The tags of one image: the templates (a ``{sha}`` one only in a git checkout), ``latest``."""
+    from ferrox.docker.variants import render_tag  # noqa: PLC0415
+
     names = [
         render_tag(template, version=version, sha=sha or "")
         for template in table.tags
