@@ -122,7 +122,7 @@ def main() -> None:
     ):
         lines.append(
             f"| {label} | {medians[cold][0] / medians[warm][0]:.1f}x "
-            f"(step itself: {step_medians[cold] / max(step_medians[warm], 0.01):.0f}x) |"
+            f"(step itself: {step_medians[cold] / max(step_medians[warm], 0.01):.1f}x) |"
         )
     nox_alone = medians[NOX_ALONE][0]
     warm_nox = medians["nox -s ci, warm (no change)"][0]
