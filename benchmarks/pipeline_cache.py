@@ -6,7 +6,8 @@ The demo is copied into a fresh git repository (target/ ignored) and built once,
 no ferrox cache (every step runs: `--no-cache`) with cargo's own build cache warm, the way a
 developer re-runs the pipeline; the very first run of a fresh copy (cargo builds from nothing)
 is reported once on its own. "Warm" is a second run with no change. Parallel vs sequential runs
-every step (`--no-cache`) with `[pipeline] jobs` = 2 and 1.
+every step (`--no-cache`) with `[pipeline] jobs` = 2 and 1. "nox alone" is nox running one
+empty session (`venv_backend="none"`): the start-up any `nox -s ...` pays before ferrox loads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ START, END = "<!-- pipeline-cache:start -->", "<!-- pipeline-cache:end -->"
 HEADING = "## The whole pipeline: `nox -s ci`, cold vs warm cache, parallel vs sequential"
 FERROX = (sys.executable, "-m", "ferrox", "run", "pipeline")
 NOX = (sys.executable, "-m", "nox", "-s", "ci", "--")
+EMPTY_NOXFILE = """import nox
+
+
+@nox.session(venv_backend="none")
+def empty(session: nox.Session) -> None:
+    pass
+"""
+NOX_ALONE = "nox alone (one empty session)"
 
 
 def _git(root: Path, *args: str) -> None:
@@ -59,6 +68,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ferrox-pipeline-bench-") as temporary:
         workdir = Path(temporary)
         parallel, sequential = _copy(workdir, 2), _copy(workdir, 1)
+        empty = workdir / "empty_noxfile.py"
+        empty.write_text(EMPTY_NOXFILE)
         first = measure(parallel, FERROX, env=env)  # cargo builds everything from nothing
         measure(sequential, FERROX, env=env)
         ways = {
@@ -68,6 +79,7 @@ def main() -> None:
             "nox -s ci, warm (no change)": (parallel, NOX),
             "every step, jobs = 2 (--no-cache)": (parallel, (*FERROX, "--no-cache")),
             "every step, jobs = 1 (--no-cache)": (sequential, (*FERROX, "--no-cache")),
+            NOX_ALONE: (workdir, (sys.executable, "-m", "nox", "-f", str(empty), "-s", "empty")),
         }
 
         inside: dict[str, list[float]] = {name: [] for name in ways}
@@ -77,6 +89,9 @@ def main() -> None:
             if "warm" in name:
                 measure(root, FERROX, env=env)  # the previous way may have left no entries
             elapsed = measure(root, argv, env=env)
+            if name == NOX_ALONE:
+                inside[name].append(0.0)
+                return elapsed
             report = json.loads((root / "target" / "ferrox" / "pipeline.json").read_text())
             inside[name].append(float(report["duration_s"]))
             return elapsed
@@ -91,7 +106,9 @@ def main() -> None:
         "| command | median (s) | p90 (s) | the pipeline step itself, median (s) |",
         "| --- | ---: | ---: | ---: |",
         *(
-            f"| {name} | {m:.2f} | {p:.2f} | {step_medians[name]:.2f} |"
+            f"| {name} | {m:.2f} | {p:.2f} | "
+            + ("" if name == NOX_ALONE else f"{step_medians[name]:.2f}")
+            + " |"
             for name, (m, p) in medians.items()
         ),
         "",
@@ -105,8 +122,15 @@ def main() -> None:
     ):
         lines.append(
             f"| {label} | {medians[cold][0] / medians[warm][0]:.1f}x "
-            f"(step itself: {step_medians[cold] / max(step_medians[warm], 0.01):.0f}x) |"
+            f"(step itself: {step_medians[cold] / max(step_medians[warm], 0.01):.1f}x) |"
         )
+    nox_alone = medians[NOX_ALONE][0]
+    warm_nox = medians["nox -s ci, warm (no change)"][0]
+    lines += [
+        "",
+        f"nox's own start-up (one empty session): {nox_alone:.2f} s, "
+        f"{nox_alone / warm_nox:.0%} of a warm `nox -s ci` ({warm_nox:.2f} s).",
+    ]
     publish(lines, args.write, START, END, HEADING)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,9 @@ class Context:
     extra_args: tuple[str, ...] = ()
     # The whole project configuration, for composite steps that build their parts' contexts.
     config: ProjectConfig | None = None
+    # Set by the pipeline: held while a step that uses cargo's target directory runs, so such
+    # steps run one at a time while the others (and a composite's other parts) run beside them.
+    target_dir_lock: AbstractContextManager[Any] | None = None
 
     def for_part(self, name: str, settings_type: type[Any]) -> Context:
         """The context a composite step (security, pipeline) gives one of the steps it runs."""
@@ -38,6 +42,7 @@ class Context:
             report_dir=self.report_dir,
             extra_args=(),
             config=self.config,
+            target_dir_lock=self.target_dir_lock,
         )
 
     @cached_property

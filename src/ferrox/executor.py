@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -19,9 +20,11 @@ def execute(step: Step, ctx: Context) -> StepResult:
 
     Usage and config errors propagate: they are the user's to fix, and exit 2 without a report.
     """
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    start = time.monotonic()
-    result = _guarded(step, ctx)
+    lock = ctx.target_dir_lock if step.uses_target_dir else None
+    with lock or contextlib.nullcontext():
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        start = time.monotonic()
+        result = _guarded(step, ctx)
     return replace(
         result,
         commands=(*tuple(ctx.runner.records), *result.commands),

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from filelock import FileLock, Timeout
-
 LOCK_TIMEOUT_S = 60.0
 
 
@@ -36,6 +34,9 @@ def append_record(
     path: Path, record: Mapping[str, Any], *, timeout: float = LOCK_TIMEOUT_S
 ) -> str | None:
     """Appends one record under the lock, durably; returns the torn tail it cut off, if any."""
+    # Imported here: the health step's module is imported by every command (the step registry).
+    from filelock import FileLock, Timeout  # noqa: PLC0415
+
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
     try:

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-import tomlkit.exceptions
 from packaging.version import InvalidVersion, Version
 
 from ferrox import toolhome
@@ -124,6 +122,10 @@ _PYTHON_KEYS = ("version", "package", "extras", "binary", "version_args")
 
 def load_pins(path: Path) -> Pins:
     """Reads and validates a pin file."""
+    # Imported here: every command imports this module, few read the pins.
+    import tomlkit  # noqa: PLC0415
+    import tomlkit.exceptions  # noqa: PLC0415
+
     try:
         data: dict[str, Any] = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as exc:

@@ -147,7 +147,8 @@ def full_registry() -> dict[str, Step]:
             "monitoring",
             tools=("git",),
             cargo=False,
-            ci=(CiJob(workflow="monitoring"),),
+            # Scores what the scanners found: they run first in its job.
+            ci=(CiJob(workflow="monitoring", runs_first=("security",)),),
         ),
     )
 

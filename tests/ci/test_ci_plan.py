@@ -155,6 +155,28 @@ def test_the_history_jobs_push_the_history_ref_from_their_own_workflow() -> None
     assert names.index("Restore the benchmark baseline") < names.index("bench-baseline")
 
 
+def test_monitoring_measures_what_health_scores_in_the_same_job() -> None:
+    _text, doc = documents(full_inputs())["monitoring.yml"]
+    (job,) = doc["jobs"].values()
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs[-2:] == ["nox -s security", "nox -s health"]
+    # The scanners' tools are installed too, and health runs whatever their gates said.
+    assert runs[-3] == "nox -s tools -- cargo-audit"
+    assert any(s.get("id") == "rust" for s in job["steps"])  # cargo-audit needs cargo
+    health = job["steps"][-2]
+    assert health["if"] == "!cancelled() && steps.first.outcome != 'skipped'"
+
+
+def test_the_real_health_step_reads_reports_measured_before_it() -> None:
+    from ferrox.steps import all_steps
+
+    steps = all_steps()
+    (job,) = steps["health"].ci
+    assert job.runs_first == ("clippy", "security")
+    # Exactly the reports ferrox.health.inputs reads (clippy.json; security.json's parts).
+    assert all(name in steps for name in job.runs_first)
+
+
 def test_the_weekly_baseline_job_needs_the_bench_step_and_the_config() -> None:
     without_bench = {k: v for k, v in full_inputs().steps.items() if k != "bench"}
     result = plan(replace(full_inputs(), steps=without_bench))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,3 +123,83 @@ def test_ignored_files_and_outputs_do_not_change_it(repo: Path) -> None:
 def test_outside_git_there_is_no_digest(tmp_path: Path) -> None:
     (tmp_path / "a.rs").write_text("")
     assert _files(tmp_path) is None
+
+
+TOOLCHAINS = Path.home() / ".rustup" / "toolchains"
+
+
+def _toolchain_bin(name: str) -> Path:
+    found = sorted(TOOLCHAINS.glob(f"{name}-*/bin"))
+    if not found:
+        pytest.skip(f"no {name} toolchain installed with rustup")
+    return found[0]
+
+
+def _runner_with_rustc(tmp_path: Path, toolchain: str) -> ToolRunner:
+    """A runner whose PATH finds that toolchain's rustc and cargo first (links to the real ones)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for program in ("rustc", "cargo"):
+        link = bin_dir / program
+        link.unlink(missing_ok=True)
+        link.symlink_to(_toolchain_bin(toolchain) / program)
+    env = dict(ToolRunner().env)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return ToolRunner(env=env)
+
+
+def test_the_toolchain_probe_is_reused_while_its_binaries_are_unchanged(tmp_path: Path) -> None:
+    runner = _runner_with_rustc(tmp_path, "stable")
+    cache_dir = tmp_path / "cache"
+    probed = inputs.toolchain_digest(runner, tmp_path, cache_dir)
+    assert probed == inputs.toolchain_digest(runner, tmp_path)  # the real answer
+    record = cache_dir / inputs.TOOLCHAIN_PROBE_FILE
+    # A planted answer under the same fingerprint is what comes back: the probe did not run.
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps({**data, "digest": "planted"}))
+    assert inputs.toolchain_digest(runner, tmp_path, cache_dir) == "planted"
+
+
+def test_another_rustc_on_path_re_runs_the_probe(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    stable = inputs.toolchain_digest(_runner_with_rustc(tmp_path, "stable"), tmp_path, cache_dir)
+    nightly_runner = _runner_with_rustc(tmp_path, "nightly")
+    nightly = inputs.toolchain_digest(nightly_runner, tmp_path, cache_dir)
+    assert nightly != stable
+    assert nightly == inputs.toolchain_digest(nightly_runner, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["rust-toolchain file above the project", "rustup settings", "a toolchain's rustc", "env"],
+)
+def test_what_decides_the_toolchain_changes_the_fingerprint(tmp_path: Path, change: str) -> None:
+    home = tmp_path / "rustup"
+    (home / "toolchains" / "stable-x" / "bin").mkdir(parents=True)
+    (home / "toolchains" / "stable-x" / "bin" / "rustc").write_text("1")
+    (home / "settings.toml").write_text('default_toolchain = "stable"\n')
+    project = tmp_path / "outer" / "project"
+    project.mkdir(parents=True)
+    runner = ToolRunner(env={**ToolRunner().env, "RUSTUP_HOME": str(home)})
+    before = inputs.toolchain_fingerprint(runner, project)
+    if change == "rust-toolchain file above the project":
+        (tmp_path / "outer" / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "beta"\n')
+    elif change == "rustup settings":
+        (home / "settings.toml").write_text('default_toolchain = "nightly"\n')
+    elif change == "a toolchain's rustc":
+        replaced = home / "toolchains" / "stable-x" / "bin" / "rustc.new"
+        replaced.write_text("22")
+        replaced.replace(home / "toolchains" / "stable-x" / "bin" / "rustc")
+    else:
+        runner = ToolRunner(env={**runner.env, "RUSTUP_TOOLCHAIN": "nightly"})
+    assert inputs.toolchain_fingerprint(runner, project) != before
+
+
+def test_a_corrupt_probe_record_is_ignored(tmp_path: Path) -> None:
+    runner = _runner_with_rustc(tmp_path, "stable")
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / inputs.TOOLCHAIN_PROBE_FILE).write_text("{not json")
+    assert inputs.toolchain_digest(runner, tmp_path, cache_dir) == inputs.toolchain_digest(
+        runner, tmp_path
+    )

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 import fake_step
 import ferrox.steps
 from ferrox.context import Context
+from ferrox.errors import ToolError
 from ferrox.incremental import cache
 from ferrox.model import StepResult
 from gitrepo import git, init_committed
@@ -214,3 +216,52 @@ def test_nox_dash_s_ci_runs_the_pipeline(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     summary = json.loads((_reports(project) / "pipeline.json").read_text())["summary"]
     assert summary.startswith("1 of 1 steps passed")
+
+
+def test_a_step_without_a_build_runs_beside_one_that_builds(
+    ferrox: Callable[..., Any], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each waits for the other: fmt (which only reads the sources) for the building step to hold
+    # the target directory's lock, that step for fmt to finish. Both pass only side by side.
+    import ferrox.steps.fmt as fmt_module
+
+    build_started, fmt_done = threading.Event(), threading.Event()
+    real_fmt = fmt_module.STEP
+
+    def fmt_beside_the_build(ctx: Context) -> StepResult:
+        try:
+            if not build_started.wait(timeout=30):
+                raise ToolError("the building step never started beside fmt", tool="fake")
+            return real_fmt.run(ctx)
+        finally:
+            fmt_done.set()
+
+    def build_waiting_for_fmt(ctx: Context) -> StepResult:
+        assert ctx.target_dir_lock is not None and ctx.target_dir_lock.locked()
+        build_started.set()
+        mode = "pass" if fmt_done.wait(timeout=30) else "fail"
+        return fake_step.run(dataclasses.replace(ctx, settings=fake_step.FakeSettings(mode)))
+
+    monkeypatch.setattr(fmt_module, "STEP", dataclasses.replace(real_fmt, run=fmt_beside_the_build))
+    monkeypatch.setattr(
+        fake_step,
+        "STEP",
+        dataclasses.replace(fake_step.STEP, uses_target_dir=True, run=build_waiting_for_fmt),
+    )
+    (project / "ferrox.toml").write_text(
+        f'[pipeline]\nsteps = ["fmt", "{fake_step.NAME}"]\njobs = 2\n'
+    )
+    result = _run(ferrox, project)
+    assert result.code == 0, result.report["summary"]
+    assert fmt_done.is_set()
+
+
+def test_steps_that_build_share_one_lane_and_the_others_one_each() -> None:
+    from ferrox.steps.pipeline import lanes
+
+    steps = [ferrox.steps.get_step(name) for name in ("fmt", "clippy", "test", "security")]
+    assert [[step.name for step in lane] for lane in lanes(steps)] == [
+        ["clippy", "test"],
+        ["fmt"],
+        ["security"],
+    ]

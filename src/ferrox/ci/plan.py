@@ -129,15 +129,19 @@ def step_job(inputs: Inputs, step: Step, ci_job: CiJob, *, tools_cache: bool = T
         run_args = f"{run_args} {ci_job.matrix_run_args}".strip()
     if axis == "native-target":
         env = (*env, ("FERROX_TARGET", "${{ matrix.target }}"))
-    rust = ci_job.rust if ci_job.rust is not None else step.needs_cargo or "rust" in step.tags
+    first = tuple(inputs.steps[name] for name in ci_job.runs_first if name in inputs.steps)
+    rust = any(_needs_rust(s, j) for s, j in ((step, ci_job), *((s, None) for s in first)))
+    tools = tuple(dict.fromkeys(t for s in (*first, step) for t in _tools(inputs, s)))
     job = _session_job(
-        inputs, session, rust=rust, tools=_tools(inputs, step), job_id=ci_job.job,
+        inputs, session, rust=rust, tools=tools, job_id=ci_job.job,
         cache=ci_job.cargo_cache, tools_cache=tools_cache, run_args=run_args,
         targets=axis == "native-target",
         before=(
             *(_downloaded(inputs, job_id) for job_id in ci_job.downloads),
             *(_carried(f) for f in ci_job.carries),
+            *_runs_first(first, bool(tools)),
         ),
+        after_first=bool(first),
         after=(_sarif_upload(inputs, session),) if ci_job.uploads_sarif else (),
         fetch_all=ci_job.full_history, env=env, rust_targets=ci_job.rust_targets,
         artifact_suffix=f"-${{{{ matrix.{_AXIS_ROW[axis]} }}}}" if axis else "",
@@ -214,6 +218,7 @@ def _session_job(
     targets: bool = False,
     before: tuple[JobStep, ...] = (),
     after: tuple[JobStep, ...] = (),
+    after_first: bool = False,
     fetch_all: bool = False,
     env: Pairs = (),
     rust_targets: tuple[str, ...] = (),
@@ -264,7 +269,10 @@ def _session_job(
         )
     steps.extend(before)
     run = f"nox -s {session}" + (f" {run_args}" if run_args else "")
-    steps.append(JobStep(name=session, run=run, id="ferrox", env=env))
+    # After the steps it reads (`_runs_first`): whether their gates passed or not, unless the
+    # job was cancelled or never got as far as running them.
+    run_if = f"!cancelled() && steps.{FIRST_ID}.outcome != 'skipped'" if after_first else None
+    steps.append(JobStep(name=session, run=run, id="ferrox", env=env, if_=run_if))
     steps.extend(after)
     steps.append(
         JobStep(
@@ -370,6 +378,31 @@ def _carried(carried: CarriedFile) -> JobStep:
             ("path", carried.path),
             ("key", carried.key_prefix + "${{ github.run_id }}"),
             ("restore-keys", carried.key_prefix),
+        ),
+    )
+
+
+FIRST_ID = "first"
+
+
+def _needs_rust(step: Step, ci_job: CiJob | None) -> bool:
+    """Whether a job running the step sets up Rust: its job says, or the step's facts do."""
+    jobs = (ci_job,) if ci_job else step.ci
+    declared = next((job.rust for job in jobs if job.rust is not None), None)
+    return declared if declared is not None else step.needs_cargo or "rust" in step.tags
+
+
+def _runs_first(first: tuple[Step, ...], tools: bool) -> tuple[JobStep, ...]:
+    """One run line for the steps whose reports the job's step reads (``CiJob.runs_first``)."""
+    if not first:
+        return ()
+    names = " ".join(s.name for s in first)
+    return (
+        JobStep(
+            name=f"Measure first: {names}",
+            run=f"nox -s {names}",
+            id=FIRST_ID,
+            env=(TOOLS_HOME_ENV,) if tools else (),
         ),
     )
 

@@ -6,7 +6,8 @@ A key covers, for a first version deliberately more than a step reads:
   edits count) and untracked files that are not ignored, by path and SHA-256; the report
   directory and cargo's target directory are left out (they hold outputs);
 - the tool versions: the pin file's text and, for steps that drive cargo, ``rustc -vV`` and
-  ``cargo -V``;
+  ``cargo -V`` (their answer reused while the binaries and rustup's state are unchanged:
+  ``toolchain_fingerprint``);
 - the step's name and its settings, the global settings, ``--fix`` and the tool arguments;
 - the environment that can change a verdict (``CARGO*``, ``RUST*``, ``FERROX_*``, ``PYTHON*``,
   ``PIP_*``, ``UV_*``, ``PATH``; not the few that only change output or bytecode caching),
@@ -19,6 +20,7 @@ step simply runs: no cache is better than a stale pass.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ferrox import __version__
+from ferrox.files import write_text_atomic
 from ferrox.tools import ToolRunner
 
 KEY_FORMAT = "ferrox-ci-key-1"
@@ -39,6 +42,9 @@ COSMETIC_ENV_NAMES = frozenset(
     {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONPYCACHEPREFIX", "CARGO_TERM_COLOR"}
 )
 GIT_TIMEOUT_S = 120.0
+# The reusable answer of the toolchain probes, beside the result cache's entries.
+TOOLCHAIN_PROBE_FILE = "toolchain-probe.json"
+PROBE_FORMAT = "ferrox-ci-toolchain-probe-1"
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,73 @@ def environment_digest(env: Mapping[str, str]) -> str:
     return _digest(chosen)
 
 
-def toolchain_digest(runner: ToolRunner, root: Path) -> str:
-    """Digest of what rustc and cargo say they are (a missing one is part of the answer)."""
+def toolchain_digest(runner: ToolRunner, root: Path, cache_dir: Path | None = None) -> str:
+    """Digest of what rustc and cargo say they are (a missing one is part of the answer).
+
+    With ``cache_dir``, the answer is reused while the files that decide it are unchanged
+    (``toolchain_fingerprint``): the two probes are most of a warm pipeline's own work.
+    """
+    if cache_dir is None:
+        return _probe_toolchain(runner, root)
+    fingerprint = toolchain_fingerprint(runner, root)
+    record = cache_dir / TOOLCHAIN_PROBE_FILE
+    try:
+        stored = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = None
+    if (
+        isinstance(stored, dict)
+        and stored.get("format") == PROBE_FORMAT
+        and stored.get("fingerprint") == fingerprint
+        and isinstance(stored.get("digest"), str)
+    ):
+        return str(stored["digest"])
+    digest = _probe_toolchain(runner, root)
+    entry = {"format": PROBE_FORMAT, "fingerprint": fingerprint, "digest": digest}
+    with contextlib.suppress(OSError):  # no record: the next run probes again
+        write_text_atomic(record, json.dumps(entry, indent=2) + "\n")
+    return digest
+
+
+def toolchain_fingerprint(runner: ToolRunner, root: Path) -> str:
+    """Digest of what decides ``rustc -vV`` and ``cargo -V`` without running them.
+
+    The binaries PATH resolves (path, size, modification time, inode) and, since those are
+    usually rustup's proxies, rustup's state: its settings file (the default toolchain and the
+    directory overrides), every installed toolchain's rustc and cargo, and the
+    ``rust-toolchain(.toml)`` files from the project up to the file system's root; plus the
+    environment that steers them (``RUSTUP_TOOLCHAIN``, ``PATH`` ...). A changed toolchain
+    replaces its binaries, so one of these changes with it.
+    """
+    facts: dict[str, Any] = {"env": environment_digest(runner.env)}
+    for program in ("rustc", "cargo"):
+        found = runner.which(program)
+        facts[program] = _stat(found.resolve()) if found else "missing"
+    home_env = runner.env.get("RUSTUP_HOME")
+    rustup_home = Path(home_env) if home_env else Path.home() / ".rustup"
+    facts["settings"] = _stat(rustup_home / "settings.toml")
+    toolchains = rustup_home / "toolchains"
+    if toolchains.is_dir():
+        for toolchain in sorted(toolchains.iterdir()):
+            for binary in ("rustc", "cargo"):
+                path = toolchain / "bin" / binary
+                facts[f"{toolchain.name}/{binary}"] = _stat(path)
+    for directory in (root.resolve(), *root.resolve().parents):
+        for name in ("rust-toolchain", "rust-toolchain.toml"):
+            if (directory / name).exists():
+                facts[str(directory / name)] = _stat(directory / name)
+    return _digest(facts)
+
+
+def _stat(path: Path) -> list[int] | str:
+    try:
+        found = path.stat()
+    except OSError:
+        return "missing"
+    return [found.st_size, found.st_mtime_ns, found.st_ino]
+
+
+def _probe_toolchain(runner: ToolRunner, root: Path) -> str:
     answers = []
     for program, args in (("rustc", ["-vV"]), ("cargo", ["-V"])):
         try:

@@ -12,28 +12,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ferrox import gates
 from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolError, ToolOutputError
 from ferrox.model import Finding, GateCheck, Level, StepResult
-from ferrox.rust.cargo_subcommand import check_subcommand
-from ferrox.rust.lock_sync import stale_dependencies
-from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
-from ferrox.rust.rustsec import Advisory, AuditReport, WarningKind, parse_report
+from ferrox.rust.rustsec import WarningKind
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
-from ferrox.vulns.gates import (
-    SeverityGates,
-    count_severities,
-    counted,
-    expired_check,
-    severity_checks,
-)
-from ferrox.vulns.ignores import Ignore, expired_findings, sort_ignores, unused_findings
-from ferrox.vulns.severity import Severity, severity_of_vector
+from ferrox.vulns.gates import SeverityGates
+from ferrox.vulns.ignores import Ignore
+from ferrox.vulns.severity import Severity
+
+if TYPE_CHECKING:
+    from ferrox.rust.lockfile import LockFile
+    from ferrox.rust.rustsec import Advisory, AuditReport
 
 TOOL = "cargo-audit"
 GIT_TIMEOUT_S = 30.0
@@ -88,6 +84,10 @@ def command_args(settings: AuditSettings, lockfile: Path, db: Path | None) -> li
 
 def run(ctx: Context) -> StepResult:
     """Runs cargo audit on the project's Cargo.lock and gates on severities and warning kinds."""
+    from ferrox.rust.cargo_subcommand import check_subcommand  # noqa: PLC0415
+    from ferrox.rust.lock_sync import stale_dependencies  # noqa: PLC0415
+    from ferrox.rust.lockfile import read_lockfile  # noqa: PLC0415
+
     settings: AuditSettings = ctx.settings
     today = dt.date.today()
     version = check_subcommand(
@@ -133,6 +133,8 @@ def run(ctx: Context) -> StepResult:
 
 def _report_of(done: Completed, db: Path | None) -> AuditReport:
     """The report of a finished run; a tool error when it is missing, broken or contradictory."""
+    from ferrox.rust.rustsec import parse_report  # noqa: PLC0415
+
     if done.returncode not in (0, 1) or not done.stdout.strip():
         message = f"cargo audit exited {done.returncode} without a JSON report"
         raise ToolOutputError.of(done, message, TOOL)
@@ -176,6 +178,8 @@ def _unchecked_yanked(stderr: str, lock: LockFile, lock_rel: str) -> tuple[Findi
 
 
 def _lockfile(ctx: Context) -> Path:
+    from ferrox.rust.lockfile import find_lockfile  # noqa: PLC0415
+
     if (ctx.root / "Cargo.lock").exists():
         return ctx.root / "Cargo.lock"
     return find_lockfile(ctx.root, ctx.workspace.root)
@@ -192,6 +196,10 @@ def _result(
     unchecked: tuple[Finding, ...],
     version: str,
 ) -> StepResult:
+    from ferrox.vulns.gates import count_severities, counted  # noqa: PLC0415
+    from ferrox.vulns.ignores import expired_findings, sort_ignores, unused_findings  # noqa: PLC0415
+    from ferrox.vulns.severity import severity_of_vector  # noqa: PLC0415
+
     ignores = sort_ignores(settings.ignore, today)
     lock_rel = ctx.relative(lock.path)
     findings: list[Finding] = []
@@ -290,6 +298,8 @@ def _gates(
     unchecked: int,
     db_age: float | None,
 ) -> tuple[GateCheck, ...]:
+    from ferrox.vulns.gates import expired_check, severity_checks  # noqa: PLC0415
+
     critical, high = severity_checks(counts, settings, warn_note="[warn only]")
     checks = [
         critical,

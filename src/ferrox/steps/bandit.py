@@ -17,7 +17,6 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
 from ferrox.project_kind import python_sources
-from ferrox.python import scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 
@@ -45,6 +44,8 @@ class BanditSettings:
 
 def run(ctx: Context) -> StepResult:
     """Runs bandit on the Python sources and gates on severity."""
+    from ferrox.python import scanners  # noqa: PLC0415
+
     settings: BanditSettings = ctx.settings
     files, configured = scanners.python_files(ctx.root, settings.paths, "bandit.paths")
     if not files:
@@ -113,6 +114,8 @@ def run(ctx: Context) -> StepResult:
 
 
 def _sections(data: Any, done: Completed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise scanners.shape_error(done, "bandit", "no 'results' list")
     if not isinstance(data.get("errors"), list):
@@ -132,6 +135,8 @@ def _sections(data: Any, done: Completed) -> tuple[list[dict[str, Any]], list[di
 
 
 def _finding(ctx: Context, item: dict[str, Any]) -> Finding:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     text = str(item.get("issue_text", ""))
     if item["test_id"] in _QUOTING_TESTS:
         text = _QUOTED.sub(lambda m: f"'{scanners.redact(m[1])}'", text)

@@ -154,7 +154,6 @@ class BenchSettings:
     timeout: float = setting(1800.0, "seconds before a build or a run is killed", minimum=1)
 
     def __post_init__(self) -> None:
-        from ferrox.bench.harness import forbidden_criterion_args  # noqa: PLC0415 - light module
         from ferrox.bench.thresholds import parse_overrides  # noqa: PLC0415 - light module
 
         # The base reaches `git merge-base`, bench names cargo's argv: never as options.
@@ -176,7 +175,7 @@ class BenchSettings:
             raise SettingError("minor", "need minor <= major <= critical")
         if self.min_pairs > self.max_pairs:
             raise SettingError("min_pairs", "must not exceed max_pairs")
-        if forbidden := forbidden_criterion_args(self.criterion_args):
+        if self.criterion_args and (forbidden := _forbidden_criterion_args(self.criterion_args)):
             raise SettingError(
                 "criterion_args", f"{', '.join(forbidden)} cannot be used: ferrox sets the output, "
                 "reads the saved estimates and passes the benchmark filter itself",
@@ -185,6 +184,14 @@ class BenchSettings:
             parse_overrides(self.thresholds)
         except ValueError as exc:
             raise SettingError("thresholds", str(exc)) from None
+
+
+def _forbidden_criterion_args(args: tuple[str, ...]) -> list[str]:
+    # The harness (its parsers) loads only for a configuration that names criterion arguments:
+    # every command validates [bench] when the project has one.
+    from ferrox.bench.harness import forbidden_criterion_args  # noqa: PLC0415
+
+    return forbidden_criterion_args(args)
 
 
 def run(ctx: Context) -> StepResult:
@@ -246,6 +253,7 @@ STEP = Step(
     settings=BenchSettings,
     run=run,
     tags=("rust", "bench", "ci"),
+    uses_target_dir=True,
     parallel=False,  # timing runs must not share the CPU with other sessions
     required_tools=("cargo", "git", "valgrind"),
     default=False,  # minutes of measuring: run on purpose (`nox -s bench`), not by plain `nox`

@@ -18,18 +18,7 @@ from typing import Any, Literal
 
 from ferrox import gates
 from ferrox.build import archive
-from ferrox.build.cargo_build import build_target, profile_dir, run_build, source_date_epoch
-from ferrox.build.profile import release_profile_suggestions
-from ferrox.build.smoke import launcher_for, smoke_run
-from ferrox.build.targets import (
-    DEFAULT_TRIPLES,
-    BuildTarget,
-    check_triples,
-    parse_host,
-    parse_target_list,
-    plan_targets,
-    with_libc,
-)
+from ferrox.build.targets import DEFAULT_TRIPLES, BuildTarget
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
@@ -98,6 +87,13 @@ class Shipped:
 
 def run(ctx: Context) -> StepResult:
     """Builds, smoke-runs, size-gates and archives every configured target."""
+    from ferrox.build.cargo_build import (  # noqa: PLC0415
+        build_target,
+        source_date_epoch,
+    )
+    from ferrox.build.profile import release_profile_suggestions  # noqa: PLC0415
+    from ferrox.build.targets import check_triples, plan_targets, with_libc  # noqa: PLC0415
+
     settings: BuildSettings = ctx.settings
     host, known = _rustc_facts(ctx)
     triples = with_libc(settings.targets, settings.libc)
@@ -179,6 +175,8 @@ def run(ctx: Context) -> StepResult:
 
 
 def _rustc_facts(ctx: Context) -> tuple[str, tuple[str, ...]]:
+    from ferrox.build.targets import parse_host, parse_target_list  # noqa: PLC0415
+
     version = ctx.runner.run("rustc", ["-vV"], cwd=ctx.root, timeout=60.0, hint=CARGO_HINT)
     host = parse_host(version.stdout) if version.returncode == 0 else None
     listed = ctx.runner.run("rustc", ["--print", "target-list"], cwd=ctx.root, timeout=60.0)
@@ -215,6 +213,8 @@ def _rebuilt_same(
     binary: Path,
 ) -> bool | None:
     """Builds again in a second target dir; whether the binary's bytes are the same."""
+    from ferrox.build.cargo_build import profile_dir, run_build  # noqa: PLC0415
+
     outcome = run_build(ctx.runner, command, cwd=ctx.root, env=env, timeout=settings.timeout)
     if not outcome.ok:
         return None
@@ -237,6 +237,8 @@ def _ship(
     epoch: int,
     reproducible: bool | None,
 ) -> Shipped:
+    from ferrox.build.smoke import launcher_for, smoke_run  # noqa: PLC0415
+
     launcher = launcher_for(target, host, ctx.runner)
     smoke = smoke_run(binary, launcher, settings.smoke_args, ctx.runner, ctx.root)
     stem = f"{name}-{package.version}-{target.triple}"
@@ -368,6 +370,7 @@ STEP = Step(
     settings=BuildSettings,
     run=run,
     tags=("rust", "release"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-zigbuild"),
     default=False,
     parallel=False,

@@ -71,3 +71,7 @@ class CiJob:
     # Jobs (run before this one) whose uploaded report directory is downloaded into this job's
     # before its session runs: the release's publish job ships the build job's archives.
     downloads: tuple[str, ...] = ()
+    # Steps whose reports the step reads, run first in the same job (health scores what clippy
+    # and the scanners found). Their gates fail the job as anywhere else, but the step still
+    # runs after them and reads what they reported; a missing verdict is its to judge.
+    runs_first: tuple[str, ...] = ()

@@ -10,9 +10,6 @@ from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Level, StepResult
-from ferrox.rust.cargo_messages import parse_cargo_messages
-from ferrox.rust.rustflags import lint_caps, silences_lints
-from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
@@ -31,6 +28,8 @@ class ClippySettings(CargoStepSettings):
     features: tuple[str, ...] = setting((), "features to enable (--features)")
 
     def __post_init__(self) -> None:
+        from ferrox.rust.rustflags import silences_lints  # noqa: PLC0415
+
         # `-A warnings` silences every warning, so the warnings gate could never fail.
         if "warnings" in self.allow:
             raise SettingError(
@@ -60,6 +59,9 @@ def command_args(settings: ClippySettings, extra: tuple[str, ...] = ()) -> list[
 
 def run(ctx: Context) -> StepResult:
     """Runs clippy over the workspace and gates on errors and warnings."""
+    from ferrox.rust.cargo_messages import parse_cargo_messages  # noqa: PLC0415
+    from ferrox.rust.rustup import raise_if_component_missing  # noqa: PLC0415
+
     settings: ClippySettings = ctx.settings
     _refuse_lint_caps(ctx)
     done = ctx.runner.run(
@@ -109,6 +111,8 @@ def _refuse_lint_caps(ctx: Context) -> None:
     rustc keeps the first ``--cap-lints`` it sees, so ferrox cannot override one set by the
     environment or a ``.cargo/config.toml``; it refuses instead of reporting a silenced pass.
     """
+    from ferrox.rust.rustflags import lint_caps, silences_lints  # noqa: PLC0415
+
     caps = lint_caps(ctx.root, ctx.runner.env)
     if silences_lints(list(ctx.extra_args)) or any("cap-lints" in a for a in ctx.extra_args):
         caps.append(f"the extra arguments pass `{' '.join(ctx.extra_args)}`")
@@ -138,6 +142,7 @@ STEP = Step(
     settings=ClippySettings,
     run=run,
     tags=("rust", "ci", "lint"),
+    uses_target_dir=True,
     required_tools=("cargo", "clippy"),
     ci=(CiJob(),),
 )

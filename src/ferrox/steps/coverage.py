@@ -13,22 +13,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
-from ferrox.coverage import patch, tables
-from ferrox.coverage.backends import BackendOptions, BackendRun, Project, run_backend
-from ferrox.coverage.lcov import parse_lcov
-from ferrox.coverage.model import CoverageFormatError, FileCoverage, Group, totals
-from ferrox.coverage.python_json import parse_coverage_py_json
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.files import write_text_atomic
 from ferrox.model import Finding, GateCheck, Level, StepResult, TestCase
-from ferrox.rust.libtest import panic_location
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
+
+if TYPE_CHECKING:
+    from ferrox.coverage import patch
+    from ferrox.coverage.backends import BackendOptions, BackendRun
+    from ferrox.coverage.model import FileCoverage, Group
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,8 @@ class CoverageSettings:
     extra_args: tuple[str, ...] = setting((), "extra arguments passed to the backend")
 
     def __post_init__(self) -> None:
+        from ferrox.coverage import tables  # noqa: PLC0415
+
         try:
             tables.parse_thresholds(self.crate_thresholds)
         except ValueError as exc:
@@ -87,6 +88,10 @@ class CoverageSettings:
 
 def run(ctx: Context) -> StepResult:
     """Measures coverage, gates it per crate, on the change and per language."""
+    from ferrox.coverage import patch, tables  # noqa: PLC0415
+    from ferrox.coverage.backends import Project, run_backend  # noqa: PLC0415
+    from ferrox.coverage.model import totals  # noqa: PLC0415
+
     settings: CoverageSettings = ctx.settings
     # The user's mistakes (an unknown crate, a missing base ref) stop the step before the
     # backend's minutes of instrumented build and tests.
@@ -132,6 +137,8 @@ def run(ctx: Context) -> StepResult:
 
 def _step_outputs(rust_percent: float | None, change: patch.PatchCoverage | None) -> dict[str, str]:
     """``coverage-line-percent`` (and ``coverage-patch-percent``) for the workflow's next steps."""
+    from ferrox.coverage import tables  # noqa: PLC0415
+
     outputs = {"line-percent": tables.percent_text(rust_percent).rstrip("%")}
     if change is not None and change.percent is not None:
         outputs["patch-percent"] = tables.percent_text(change.percent).rstrip("%")
@@ -153,6 +160,8 @@ def _patch_gate(
 
 
 def _options(ctx: Context, settings: CoverageSettings) -> BackendOptions:
+    from ferrox.coverage.backends import BackendOptions  # noqa: PLC0415
+
     return BackendOptions(
         backend=settings.backend,
         engine=settings.engine,
@@ -184,6 +193,8 @@ def _failed_tests(ctx: Context, backend: BackendRun) -> StepResult:
 
 def _test_finding(ctx: Context, case: TestCase) -> Finding:
     """The failing test, located at its panic (relative to its crate, as libtest prints it)."""
+    from ferrox.rust.libtest import panic_location  # noqa: PLC0415
+
     path: str | None = None
     line = column = None
     if (panic := panic_location(case.output)) is not None:
@@ -201,6 +212,10 @@ def _test_finding(ctx: Context, case: TestCase) -> Finding:
 
 
 def _parse(text: str, tool: str, kind: str) -> list[FileCoverage]:
+    from ferrox.coverage.lcov import parse_lcov  # noqa: PLC0415
+    from ferrox.coverage.model import CoverageFormatError  # noqa: PLC0415
+    from ferrox.coverage.python_json import parse_coverage_py_json  # noqa: PLC0415
+
     try:
         return parse_lcov(text) if kind == "LCOV" else parse_coverage_py_json(text)
     except CoverageFormatError as exc:
@@ -211,6 +226,8 @@ def _parse(text: str, tool: str, kind: str) -> list[FileCoverage]:
 
 def _own_files(ctx: Context, files: list[FileCoverage]) -> list[FileCoverage]:
     """Files inside the project (never the registry's sources), with root-relative paths."""
+    from ferrox.coverage.model import FileCoverage  # noqa: PLC0415
+
     own = []
     target = ctx.relative(ctx.workspace.target_dir)
     for item in files:
@@ -222,6 +239,8 @@ def _own_files(ctx: Context, files: list[FileCoverage]) -> list[FileCoverage]:
 
 
 def _crate_thresholds(settings: CoverageSettings, crates: dict[str, str]) -> dict[str, float]:
+    from ferrox.coverage import tables  # noqa: PLC0415
+
     overrides = tables.parse_thresholds(settings.crate_thresholds)
     unknown = sorted(set(overrides) - set(crates))
     if unknown:
@@ -234,6 +253,8 @@ def _crate_thresholds(settings: CoverageSettings, crates: dict[str, str]) -> dic
 
 
 def _python_group(ctx: Context, settings: CoverageSettings) -> Group | None:
+    from ferrox.coverage.model import FileCoverage, Group  # noqa: PLC0415
+
     if not settings.python_report:
         return None
     report = ctx.root / settings.python_report
@@ -263,6 +284,8 @@ def _coverage_gates(groups: list[Group], required: dict[str, float]) -> list[Gat
 
 
 def _branch_gate(groups: list[Group], settings: CoverageSettings) -> list[GateCheck]:
+    from ferrox.coverage.model import totals  # noqa: PLC0415
+
     if settings.branch_threshold < 0:
         return []
     measured = totals(f for g in groups for f in g.files)
@@ -285,6 +308,8 @@ def _uncovered_changes(
     change: patch.PatchCoverage | None, base: patch.PatchBase | None
 ) -> list[Finding]:
     """One finding per run of uncovered lines the change added: what a reviewer should see."""
+    from ferrox.coverage import patch  # noqa: PLC0415
+
     if change is None or base is None:
         return []
     return [
@@ -304,6 +329,8 @@ def _uncovered_changes(
 
 
 def _metrics(groups: list[Group], change: patch.PatchCoverage | None) -> dict[str, float]:
+    from ferrox.coverage.model import totals  # noqa: PLC0415
+
     rust = totals(f for g in groups if g.language == "rust" for f in g.files)
     metrics: dict[str, float] = {"lines": rust.total, "lines_covered": rust.covered}
     if rust.percent is not None:
@@ -325,6 +352,8 @@ def _summary(
     change: patch.PatchCoverage | None,
     base: patch.PatchBase | None,
 ) -> str:
+    from ferrox.coverage import tables  # noqa: PLC0415
+
     crates = sum(1 for g in groups if g.language == "rust")
     text = f"line coverage {tables.percent_text(rust_percent)} over {crates} crate(s)"
     python = next((g for g in groups if g.language == "python"), None)
@@ -348,6 +377,8 @@ def _write_outputs(
     base: patch.PatchBase | None,
 ) -> None:
     """The step's own files: the tables (Markdown, JSON) and the shields.io badge."""
+    from ferrox.coverage import tables  # noqa: PLC0415
+
     document = {
         "line_percent": None if rust_percent is None else round(rust_percent, 2),
         "crates": tables.as_data(groups),
@@ -382,6 +413,7 @@ STEP = Step(
     settings=CoverageSettings,
     run=run,
     tags=("rust", "coverage", "ci"),
+    uses_target_dir=True,
     required_tools=("cargo", "git", "cargo-tarpaulin"),
     tools_for=_tools,
     # The tests run again, instrumented, after a build of their own: minutes on a real

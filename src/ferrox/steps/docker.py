@@ -14,34 +14,26 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.docker import binary as static
-from ferrox.docker import builder as docker_builder
 from ferrox.docker import hadolint, images
-from ferrox.docker.dockerfiles import dockerfile_name
-from ferrox.docker.publish import REGISTRY
-from ferrox.docker.variants import (
-    VARIANTS,
-    CpuVariant,
-    GpuVariant,
-    MinimalVariant,
-    VariantName,
-    VariantSettings,
-    render_tag,
-)
+from ferrox.docker.variants import VARIANTS, CpuVariant, GpuVariant, MinimalVariant, VariantName
 from ferrox.errors import ConfigError, UsageError
 from ferrox.model import Finding, GateCheck, Level, StepResult
 from ferrox.project_kind import has_rust_project
 from ferrox.steps.build import BuildSettings
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
+
+if TYPE_CHECKING:
+    from ferrox.docker import builder as docker_builder
+    from ferrox.docker.variants import VariantSettings
 
 # A repository path as docker accepts it (lower case components separated by /).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -95,7 +87,7 @@ class DockerSettings:
             )
         if Path(self.dockerfile_dir).is_absolute():
             raise SettingError("dockerfile_dir", "must be relative to the project root")
-        if self.registry and not REGISTRY.match(self.registry):
+        if self.registry and not _registry_pattern().match(self.registry):
             raise SettingError(
                 "registry", f"{self.registry!r} is not host[:port][/namespace], e.g. ghcr.io/owner"
             )
@@ -133,6 +125,13 @@ class ImageReport:
         }
 
 
+def _registry_pattern() -> re.Pattern[str]:
+    # Imported when a registry is set: loading the step registry must stay cheap.
+    from ferrox.docker.publish import REGISTRY  # noqa: PLC0415
+
+    return REGISTRY
+
+
 def parse_options(args: tuple[str, ...]) -> bool:
     """Whether ``--release`` was given (tag ``latest`` too); anything else is a usage error."""
     unknown = [arg for arg in args if arg != "--release"]
@@ -143,6 +142,10 @@ def parse_options(args: tuple[str, ...]) -> bool:
 
 def run(ctx: Context) -> StepResult:
     """Lints, builds, gates and tags each configured image."""
+    import tempfile  # noqa: PLC0415
+
+    from ferrox.docker import builder as docker_builder  # noqa: PLC0415
+
     settings: DockerSettings = ctx.settings
     release = parse_options(ctx.extra_args)
     dockerfiles = _dockerfiles(ctx, settings)
@@ -214,6 +217,8 @@ def _build_settings(ctx: Context) -> BuildSettings:
 
 def _dockerfiles(ctx: Context, settings: DockerSettings) -> dict[VariantName, Path]:
     """Each configured variant's Dockerfile; a missing one is a configuration error."""
+    from ferrox.docker.dockerfiles import dockerfile_name  # noqa: PLC0415
+
     found: dict[VariantName, Path] = {}
     directory = ctx.root / settings.dockerfile_dir
     for variant in settings.variants:
@@ -244,6 +249,8 @@ def _image(
     release: bool,
 ) -> tuple[ImageReport, list[Finding]]:
     """Builds, measures, smoke-runs and (when all passed) tags one variant."""
+    from ferrox.docker import builder as docker_builder  # noqa: PLC0415
+
     table = settings.variant(variant)
     outcome = docker_builder.build(
         ctx.runner,
@@ -309,6 +316,8 @@ def image_name(settings: DockerSettings, variant: VariantName, binary: str) -> s
 
 def tag_names(table: VariantSettings, version: str, sha: str | None, *, release: bool) -> list[str]:
     """The tags of one image: the templates (a ``{sha}`` one only in a git checkout), ``latest``."""
+    from ferrox.docker.variants import render_tag  # noqa: PLC0415
+
     names = [
         render_tag(template, version=version, sha=sha or "")
         for template in table.tags
@@ -409,6 +418,7 @@ STEP = Step(
     run=run,
     # Not tagged `ci`: its job exists only where [ci] docker = true (see `ci` below).
     tags=("docker",),
+    uses_target_dir=True,
     parallel=False,  # builds take both cores
     required_tools=("cargo", "docker", "hadolint"),
     applies=has_rust_project,

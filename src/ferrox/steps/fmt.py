@@ -10,8 +10,6 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, StepResult
-from ferrox.rust.cargo_subcommand import VERSION_TIMEOUT_S
-from ferrox.rust.rustup import raise_if_component_missing
 from ferrox.rust.workspace import CARGO_HINT
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
@@ -65,6 +63,9 @@ def run(ctx: Context) -> StepResult:
 
 def _rustfmt_version(ctx: Context) -> str:
     """rustfmt's version through ``cargo fmt --version``; no version line is no verdict."""
+    from ferrox.rust.cargo_subcommand import VERSION_TIMEOUT_S  # noqa: PLC0415
+    from ferrox.rust.rustup import raise_if_component_missing  # noqa: PLC0415
+
     settings: FmtSettings = ctx.settings
     timeout = min(settings.timeout, VERSION_TIMEOUT_S)  # the step's timeout bounds every call
     done = ctx.runner.run(
@@ -79,6 +80,8 @@ def _rustfmt_version(ctx: Context) -> str:
 
 
 def _cargo_fmt(ctx: Context, *, check: bool) -> Completed:
+    from ferrox.rust.rustup import raise_if_component_missing  # noqa: PLC0415
+
     settings: FmtSettings = ctx.settings
     args = ["fmt", "--all", *settings.extra_args, *ctx.extra_args, "--"]
     args += ["--check", "--color", "never"] if check else ["--color", "never"]

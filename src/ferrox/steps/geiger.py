@@ -22,8 +22,6 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.files import write_text_atomic
 from ferrox.model import Finding, Level, StepResult
-from ferrox.rust.cargo_subcommand import check_subcommand
-from ferrox.rust.lockfile import package_lines
 from ferrox.rust.workspace import CARGO_HINT, Package
 from ferrox.steps.interface import Step
 
@@ -119,6 +117,8 @@ def merge(reports: list[GeigerReport]) -> GeigerReport:
 
 def run(ctx: Context) -> StepResult:
     """Runs cargo geiger on each member and gates the own crates' unsafe against the baseline."""
+    from ferrox.rust.cargo_subcommand import check_subcommand  # noqa: PLC0415
+
     settings: GeigerSettings = ctx.settings
     baseline_path = ctx.root / settings.baseline
     baseline = read_baseline(baseline_path)
@@ -170,6 +170,8 @@ def _result(
     baseline: dict[str, dict[str, int]],
     version: str,
 ) -> StepResult:
+    from ferrox.rust.lockfile import package_lines  # noqa: PLC0415
+
     findings: list[Finding] = []
     over_budget = own_unsafe = forbidding = 0
     for key, member in sorted(own.items()):
@@ -364,5 +366,6 @@ STEP = Step(
     settings=GeigerSettings,
     run=run,
     tags=("rust", "security", "ci"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-geiger"),
 )

@@ -13,18 +13,20 @@ import datetime as dt
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ferrox import gates
 from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ToolError
 from ferrox.files import write_text_atomic
-from ferrox.health import history, inputs, render
-from ferrox.health.score import Inputs, Score, Weights, compute
+from ferrox.health import history
 from ferrox.model import Finding, Level, Status, StepResult
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
+
+if TYPE_CHECKING:
+    from ferrox.health.score import Score, Weights
 
 NAME = "health"
 HISTORY_FILE = ".ferrox/health-history.jsonl"
@@ -72,11 +74,16 @@ class HealthSettings:
     @property
     def weights(self) -> Weights:
         """The formula's weights from these settings."""
+        from ferrox.health.score import Weights  # noqa: PLC0415
+
         return Weights(**{f.name: getattr(self, f.name) for f in fields(Weights)})
 
 
 def run(ctx: Context) -> StepResult:
     """Scores the repository, records it, writes the trend, chart and (if low) issue payload."""
+    from ferrox.health import inputs  # noqa: PLC0415
+    from ferrox.health.score import Inputs, compute  # noqa: PLC0415
+
     settings: HealthSettings = ctx.settings
     found = inputs.from_reports(ctx.report_dir)
     measured = Inputs(
@@ -139,6 +146,8 @@ def _write_reports(
     sources: tuple[str, ...],
     previous: int | None,
 ) -> dict[str, str]:
+    from ferrox.health import render  # noqa: PLC0415
+
     written = {
         "trend": ctx.report_dir / "health-trend.md",
         "chart": ctx.report_dir / "health-chart.html",
@@ -160,6 +169,8 @@ def _write_reports(
 
 
 def _outdated(ctx: Context, settings: HealthSettings) -> int | None:
+    from ferrox.health import inputs  # noqa: PLC0415
+
     if settings.outdated == "off":
         return None
     if settings.outdated == "report":
@@ -233,9 +244,10 @@ STEP = Step(
         CiJob(
             workflow="monitoring",
             rust=True,  # cargo-outdated runs through cargo
-            cargo_cache=False,
             full_history=True,  # the activity term counts commits
             carries=(_HISTORY,),
+            # The reports it scores, measured in the same job: a scheduled run has no others.
+            runs_first=("clippy", "security"),
         ),
     ),
 )

@@ -41,6 +41,11 @@ class Step:
     # Whether nox's --parallel may run it beside other sessions.
     parallel: bool = True
     needs_cargo: bool = True
+    # Whether it builds in cargo's target directory (clippy, test, geiger ...): such steps run one
+    # at a time in a pipeline. Cargo's own lock covers a build, not what follows it (nextest
+    # running test binaries that a concurrent build replaces). Steps that only read the sources
+    # or Cargo.lock (fmt, audit, licenses) do not.
+    uses_target_dir: bool = False
     # The pinned tools (ci/tools.toml) to install before it runs.
     required_tools: tuple[str, ...] = ("cargo",)
     # When the tools depend on its settings (coverage's backend): settings -> tools.

@@ -12,10 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import tomlkit
-import tomlkit.exceptions
 from license_expression import ExpressionError
 
 from ferrox import gates
@@ -24,18 +22,14 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
 from ferrox.project_kind import has_python_dependencies, has_rust_project
-from ferrox.python.distributions import Distribution, read_distributions
-from ferrox.rust.lockfile import LockFile, find_lockfile, read_lockfile
 from ferrox.rust.workspace import CARGO_HINT, METADATA_TIMEOUT_S
-from ferrox.spdx import (
-    DEFAULT_ALLOW,
-    DEFAULT_RESTRICTIVE,
-    Judgement,
-    Verdict,
-    judge,
-    normalise_allowlist,
-)
+from ferrox.spdx import DEFAULT_ALLOW, DEFAULT_RESTRICTIVE, Verdict
 from ferrox.steps.interface import Step
+
+if TYPE_CHECKING:
+    from ferrox.python.distributions import Distribution
+    from ferrox.rust.lockfile import LockFile
+    from ferrox.spdx import Judgement
 
 TOOL = "licenses"
 _RULES = {
@@ -77,6 +71,8 @@ class LicensesSettings:
     )
 
     def __post_init__(self) -> None:
+        from ferrox.spdx import normalise_allowlist  # noqa: PLC0415
+
         # At load, so a typo ("Apache2", which would allow nothing) stops `ferrox run` first.
         try:
             normalise_allowlist(self.allow)
@@ -99,6 +95,8 @@ class Subject:
 
 def run(ctx: Context) -> StepResult:
     """Judges every Rust and Python dependency's license against the allowlist."""
+    from ferrox.spdx import normalise_allowlist  # noqa: PLC0415
+
     settings: LicensesSettings = ctx.settings
     allow = normalise_allowlist(settings.allow)  # valid: checked when the settings were loaded
     subjects: list[Subject] = []
@@ -158,6 +156,8 @@ def run(ctx: Context) -> StepResult:
 
 
 def _judge(subject: Subject, settings: LicensesSettings, allow: frozenset[str]) -> Judgement:
+    from ferrox.spdx import Judgement, judge  # noqa: PLC0415
+
     if (
         subject.name in settings.allow_packages
         or f"{subject.name}@{subject.version}" in settings.allow_packages
@@ -192,6 +192,8 @@ def _finding(subject: Subject, judgement: Judgement) -> Finding:
 
 def rust_subjects(ctx: Context, settings: LicensesSettings) -> list[Subject]:
     """The packages cargo resolves for the workspace (members only when configured)."""
+    from ferrox.rust.lockfile import find_lockfile, read_lockfile  # noqa: PLC0415
+
     lock = read_lockfile(find_lockfile(ctx.root), TOOL)
     data = _metadata(ctx, settings)
     lock_rel = ctx.relative(lock.path)
@@ -287,6 +289,8 @@ def _python(ctx: Context, settings: LicensesSettings) -> Path | str | None:
 
 def python_subjects(ctx: Context, settings: LicensesSettings, python: Path | str) -> list[Subject]:
     """The distributions installed in the interpreter's environment (minus the project itself)."""
+    from ferrox.python.distributions import read_distributions  # noqa: PLC0415
+
     paths = tuple((ctx.root / path).resolve() for path in settings.python_paths)
     for path in paths:
         if not path.is_dir():
@@ -301,6 +305,8 @@ def python_subjects(ctx: Context, settings: LicensesSettings, python: Path | str
 
 
 def _python_subject(ctx: Context, dist: Distribution) -> Subject:
+    from ferrox.spdx import judge  # noqa: PLC0415
+
     path = ctx.relative(dist.metadata_path) if dist.metadata_path else None
     outside = path is None or Path(path).is_absolute()
     best = dist.candidates[0][0] if dist.candidates else None
@@ -326,6 +332,8 @@ def _python_subject(ctx: Context, dist: Distribution) -> Subject:
 
 
 def _own_python_name(root: Path) -> str | None:
+    import tomlkit.exceptions  # noqa: PLC0415
+
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return None

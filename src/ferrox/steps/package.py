@@ -19,8 +19,6 @@ from ferrox.config import setting
 from ferrox.context import Context
 from ferrox.errors import ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
-from ferrox.python import envs, scanners, settings_checks
-from ferrox.python.wheels import build_backend, top_level_modules
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 from ferrox.toolhome import venv_bin
@@ -41,11 +39,15 @@ class PackageSettings:
     strict: bool = setting(True, "twine check --strict (warnings fail too)")
 
     def __post_init__(self) -> None:
+        from ferrox.python import settings_checks  # noqa: PLC0415
+
         settings_checks.check_interpreters("interpreter", (self.interpreter,))
 
 
 def run(ctx: Context) -> StepResult:
     """Builds, checks, installs and smoke-tests the project's distributions."""
+    from ferrox.python.wheels import build_backend  # noqa: PLC0415
+
     settings: PackageSettings = ctx.settings
     pyproject = ctx.root / "pyproject.toml"
     if not _has_pyproject(ctx.root):
@@ -95,6 +97,8 @@ def run(ctx: Context) -> StepResult:
 
 
 def _build(ctx: Context, settings: PackageSettings, dist: Path) -> str:
+    from ferrox.python import envs, scanners  # noqa: PLC0415
+
     version = scanners.check_version(ctx, "pyproject-build", ">=1")
     kinds = ["--wheel", "--sdist"] if settings.sdist else ["--wheel"]
     done = ctx.runner.run(
@@ -113,6 +117,8 @@ def _build(ctx: Context, settings: PackageSettings, dist: Path) -> str:
 
 
 def _build_maturin(ctx: Context, settings: PackageSettings, dist: Path) -> str:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     version = scanners.check_version(ctx, "maturin", ">=1")
     commands = [["build", "--release", "--out", str(dist)]]
     if settings.sdist:
@@ -127,6 +133,8 @@ def _build_maturin(ctx: Context, settings: PackageSettings, dist: Path) -> str:
 
 
 def _twine_check(ctx: Context, settings: PackageSettings, files: list[Path]) -> list[Finding]:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     # Names relative to dist/ (a distribution's name starts with a letter or digit, never '-'),
     # and a wide terminal: twine's rich output would otherwise wrap long paths mid-name.
     args = ["check", *(["--strict"] if settings.strict else []), *(p.name for p in files)]
@@ -159,6 +167,9 @@ def _twine_check(ctx: Context, settings: PackageSettings, files: list[Path]) -> 
 
 
 def _smoke(ctx: Context, settings: PackageSettings, wheel: Path, venv: Path) -> list[Finding]:
+    from ferrox.python import envs  # noqa: PLC0415
+    from ferrox.python.wheels import top_level_modules  # noqa: PLC0415
+
     program = envs.program_for(settings.interpreter)
     try:
         envs.fresh_venv(ctx.runner, program, venv, settings.timeout, [str(wheel)])
@@ -210,6 +221,8 @@ def _pathsep() -> str:
 
 
 def _has_pyproject(root: Path) -> bool:
+    from ferrox.python.wheels import build_backend  # noqa: PLC0415
+
     return (root / "pyproject.toml").is_file() and bool(
         build_backend((root / "pyproject.toml").read_text(encoding="utf-8"))
     )

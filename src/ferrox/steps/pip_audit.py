@@ -13,17 +13,20 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Status, StepResult
 from ferrox.project_kind import has_python_dependencies
-from ferrox.python import osv_local, scanners
+from ferrox.python import scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
 from ferrox.vulns.severity import Severity
+
+if TYPE_CHECKING:
+    from ferrox.python import osv_local
 
 SUPPORTED = ">=2.7,<3"
 UNKNOWN = Severity.UNKNOWN
@@ -46,6 +49,9 @@ def run(ctx: Context) -> StepResult:
     args += ["--strict", "--vulnerability-service", "osv"]
     for path in files:
         args += ["--requirement", path_arg(ctx.relative(path))]
+    # Imported here: its HTTP server is for this step's runs only, not every command's start.
+    from ferrox.python import osv_local  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix="ferrox-pip-audit-") as cache:
         args += ["--cache-dir", cache]
         if settings.db:

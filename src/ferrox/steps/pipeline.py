@@ -3,10 +3,13 @@
 Each part is a complete step run as ``ferrox run <part>`` would run it (its own settings,
 reports and exit code). Steps are grouped into waves by their ``requires`` (the same data nox's
 ``requires=`` is generated from); a wave's steps run in threads, at most ``jobs`` at once (the
-work happens in the tools' processes). Steps that drive cargo run one at a time: cargo's own
-lock covers a build but not what follows it (nextest listing and running the test binaries
-while clippy's build rewrites the target directory fails with "No such file or directory"),
-so the pipeline holds one lock for the project's target directory around such a step. A part
+work happens in the tools' processes). Steps that build in cargo's target directory
+(``Step.uses_target_dir``) run one at a time: cargo's own lock covers a build but not what
+follows it (nextest listing and running the test binaries while clippy's build rewrites the
+target directory fails with "No such file or directory"), so they hold one lock for the
+project's target directory (a composite's parts too: security's cargo-geiger takes it while its
+other scanners run). Those steps form one lane, a single worker, so the other workers stay free
+for the steps that do not build (fmt, the other scanners, the Python steps). A part
 whose inputs (``ferrox.incremental.inputs``) match its last passing run is not run again: its
 stored reports stand (``--no-cache`` forces every part). Steps that do not apply to the project
 (Rust steps without a Cargo.toml) are left out and named.
@@ -14,7 +17,6 @@ stored reports stand (``--no-cache`` forces every part). Steps that do not apply
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import threading
@@ -80,8 +82,6 @@ class _Run:
     cancelled: threading.Event
     # False (--no-cache): every step runs; passing runs still record their entries.
     use_cache: bool = True
-    # Held by a step that drives cargo for its whole run (one target directory per project).
-    cargo: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
 def run(ctx: Context) -> StepResult:
@@ -92,6 +92,8 @@ def run(ctx: Context) -> StepResult:
     not_applicable = [step.name for step in candidates if step.name not in chosen]
     if not chosen:
         raise UsageError(f"pipeline: no step applies to {ctx.root} (no Cargo.toml, no Python)")
+    # One target directory per project, so one lock (ferrox.executor holds it around such a step).
+    ctx = dataclasses.replace(ctx, target_dir_lock=threading.Lock())
     state = _Run(ctx, _shared(ctx, chosen), threading.Event(), use_cache=settings.cache)
     results: dict[str, StepResult] = {}
     with ThreadPoolExecutor(
@@ -102,8 +104,8 @@ def run(ctx: Context) -> StepResult:
                 ready = [
                     chosen[name] for name in wave if _requirements_passed(chosen[name], results)
                 ]
-                for part in pool.map(lambda step: _run_part(state, step), ready):
-                    results[part.step] = part
+                for parts in pool.map(lambda lane: _run_lane(state, lane), lanes(ready)):
+                    results.update((part.step, part) for part in parts)
         except KeyboardInterrupt:
             # Parts already running finish their reports whole; none of them records a cache
             # entry after this, and no part starts.
@@ -113,6 +115,21 @@ def run(ctx: Context) -> StepResult:
     skipped = [name for name in chosen if name not in results]
     combined = combine([results[name] for name in chosen if name in results], skipped)
     return dataclasses.replace(combined, extra={**combined.extra, "not_applicable": not_applicable})
+
+
+def lanes(steps: list[Step]) -> list[list[Step]]:
+    """The wave's steps as units of work: those using the target directory in one lane, in order.
+
+    Each of them would wait for the target directory's lock anyway; queued as separate tasks,
+    the waiting ones would hold workers that steps without a build could use.
+    """
+    building = [step for step in steps if step.uses_target_dir]
+    others = [[step] for step in steps if not step.uses_target_dir]
+    return [building, *others] if building else others
+
+
+def _run_lane(state: _Run, lane: list[Step]) -> list[StepResult]:
+    return [_run_part(state, step) for step in lane]
 
 
 def _requirements_passed(step: Step, results: dict[str, StepResult]) -> bool:
@@ -127,11 +144,11 @@ def _shared(ctx: Context, chosen: dict[str, Step]) -> inputs.Shared | None:
     files = inputs.files_digest(ctx.runner, ctx.root, exclude=outputs)
     if files is None:
         return None  # not a git repository: every part runs
-    needs_cargo = any(_drives_cargo(step) for step in chosen.values())
+    needs_cargo = any(_uses_cargo(step) for step in chosen.values())
     return inputs.Shared(
         files=files,
         pins=inputs.pins_digest(find_pin_file(ctx.root)),
-        toolchain=inputs.toolchain_digest(ctx.runner, ctx.root) if needs_cargo else "",
+        toolchain=(inputs.toolchain_digest(ctx.runner, ctx.root, cache_dir) if needs_cargo else ""),
         environment=inputs.environment_digest(ctx.runner.env),
     )
 
@@ -162,13 +179,12 @@ def _run_part(state: _Run, step: Step) -> StepResult:
     else:
         why = "no key (not a git repository)"
     cache.forget(ctx.report_dir, step.name)
-    with state.cargo if _drives_cargo(step) else contextlib.nullcontext():
-        try:
-            result = execute(step, ctx)
-        except FerroxError as exc:
-            # A part's usage or configuration error (exit 2) is that part's failure to give a
-            # verdict; the other parts and their reports carry on.
-            result = _no_verdict(step, f"exit {exc.exit_code}: {ctx.runner.masker.mask(str(exc))}")
+    try:
+        result = execute(step, ctx)
+    except FerroxError as exc:
+        # A part's usage or configuration error (exit 2) is that part's failure to give a
+        # verdict; the other parts and their reports carry on.
+        result = _no_verdict(step, f"exit {exc.exit_code}: {ctx.runner.masker.mask(str(exc))}")
     # Why it ran instead of coming from the cache: in the pipeline's report.
     result = dataclasses.replace(result, extra={**result.extra, "cache_miss": why})
     written = report.write_reports(
@@ -197,12 +213,12 @@ def _no_verdict(step: Step, message: str) -> StepResult:
     )
 
 
-def _drives_cargo(step: Step) -> bool:
-    # A composite drives cargo when a step it covers does (security runs cargo-geiger, whose
-    # build with its own flags replaces the test binaries nextest is about to run).
+def _uses_cargo(step: Step) -> bool:
+    # Whether rustc's and cargo's versions belong in the key: a composite uses cargo when a
+    # step it covers does (security runs cargo-audit and cargo-geiger).
     if step.covers_tag is not None:
         covered = [s for s in all_steps().values() if step.covers_tag in s.tags and s is not step]
-        return any(_drives_cargo(part) for part in covered)
+        return any(_uses_cargo(part) for part in covered)
     return step.needs_cargo or "rust" in step.tags
 
 

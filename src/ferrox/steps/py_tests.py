@@ -20,13 +20,10 @@ from typing import Any, Literal
 from ferrox import gates
 from ferrox.config import setting
 from ferrox.context import Context
-from ferrox.coverage.tables import badge, percent_text
 from ferrox.errors import ToolOutputError
 from ferrox.files import write_text_atomic
 from ferrox.model import Finding, Level, Status, StepResult, TestCase, TestOutcome
 from ferrox.project_kind import python_sources
-from ferrox.python import envs, settings_checks
-from ferrox.python.pytest_junit import JUnitError, parse_pytest_junit
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
@@ -63,6 +60,8 @@ class PytestSettings:
     min_tests: int = setting(1, "fewest tests that must run", minimum=0)
 
     def __post_init__(self) -> None:
+        from ferrox.python import settings_checks  # noqa: PLC0415
+
         settings_checks.check_interpreters("interpreters", self.interpreters)
         settings_checks.check_extras("extras", self.extras)
         settings_checks.check_requirements("packages", self.packages)
@@ -82,6 +81,8 @@ class _Run:
 
 def run(ctx: Context) -> StepResult:
     """Runs pytest under coverage on each interpreter, then combines and gates."""
+    from ferrox.coverage.tables import badge, percent_text  # noqa: PLC0415
+
     settings: PytestSettings = ctx.settings
     if not has_python_tests(ctx.root):
         # Like the Python scanners: a Rust-only repository has nothing here (not a failure).
@@ -133,6 +134,8 @@ def run(ctx: Context) -> StepResult:
 
 
 def _test_on(ctx: Context, settings: PytestSettings, spec: str, out: Path) -> _Run:
+    from ferrox.python import envs  # noqa: PLC0415
+
     python, label = _interpreter(ctx, settings, spec)
     junit = out / f"junit-{label}.xml"
     data_file = out / f".coverage.{label}"
@@ -163,6 +166,8 @@ def _test_on(ctx: Context, settings: PytestSettings, spec: str, out: Path) -> _R
 
 
 def _interpreter(ctx: Context, settings: PytestSettings, spec: str) -> tuple[Path, str]:
+    from ferrox.python import envs  # noqa: PLC0415
+
     if settings.install:
         env = envs.ensure_env(
             ctx.runner,
@@ -184,6 +189,8 @@ def _interpreter(ctx: Context, settings: PytestSettings, spec: str) -> tuple[Pat
 
 
 def _cases(done: Completed, junit: Path, label: str) -> list[TestCase]:
+    from ferrox.python.pytest_junit import JUnitError, parse_pytest_junit  # noqa: PLC0415
+
     if not junit.is_file():
         raise ToolOutputError.of(done, f"pytest on {label} wrote no JUnit report", "pytest")
     try:
@@ -196,6 +203,8 @@ def _combined_coverage(
     ctx: Context, settings: PytestSettings, runs: list[_Run], out: Path
 ) -> tuple[float, list[tuple[str, float]]]:
     """Total percent and per-file percents of all runs' data, combined."""
+    from ferrox.python import envs  # noqa: PLC0415
+
     python = runs[0].python
     env = {**envs.PIP_ENV, "COVERAGE_FILE": str(out / ".coverage")}
     report = out / "coverage.json"
@@ -241,6 +250,8 @@ def _finding(case: TestCase) -> Finding:
 def _markdown(
     runs: list[_Run], percent: float, files: list[tuple[str, float]], fail_under: float
 ) -> str:
+    from ferrox.coverage.tables import percent_text  # noqa: PLC0415
+
     lines = [
         "## pytest",
         "",

@@ -17,8 +17,6 @@ from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolOutputError
 from ferrox.model import Finding, Level, Status, StepResult
 from ferrox.project_kind import python_sources
-from ferrox.python import envs, scanners, settings_checks
-from ferrox.python.lint_output import LintOutputError, parse_mypy_json, parse_ruff_json
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
@@ -46,6 +44,8 @@ class QualitySettings:
     max_complex_functions: int = setting(0, "functions over max_complexity allowed", minimum=0)
 
     def __post_init__(self) -> None:
+        from ferrox.python import settings_checks  # noqa: PLC0415
+
         settings_checks.check_interpreters("interpreter", (self.interpreter,))
         settings_checks.check_extras("extras", self.extras)
         for key, paths in (("paths", self.paths), ("mypy_paths", self.mypy_paths)):
@@ -56,6 +56,8 @@ class QualitySettings:
 
 def run(ctx: Context) -> StepResult:
     """Runs the four checks and gates each on its budget."""
+    from ferrox.python import scanners  # noqa: PLC0415
+
     settings: QualitySettings = ctx.settings
     if not _has_python(ctx.root):
         return StepResult(
@@ -133,6 +135,9 @@ def _ruff_cache(ctx: Context) -> Path:
 
 
 def _ruff(ctx: Context, settings: QualitySettings, args: list[str]) -> list[Finding]:
+    from ferrox.python import scanners  # noqa: PLC0415
+    from ferrox.python.lint_output import parse_ruff_json  # noqa: PLC0415
+
     done = ctx.runner.run(
         "ruff",
         # The cache lives with the reports, like mypy's: a step never leaves files in the
@@ -153,6 +158,9 @@ def _ruff(ctx: Context, settings: QualitySettings, args: list[str]) -> list[Find
 
 
 def _mypy(ctx: Context, settings: QualitySettings) -> list[Finding]:
+    from ferrox.python import envs, scanners  # noqa: PLC0415
+    from ferrox.python.lint_output import parse_mypy_json  # noqa: PLC0415
+
     targets = list(settings.mypy_paths) or (["src"] if (ctx.root / "src").is_dir() else ["."])
     targets = _targets(ctx, tuple(targets), "quality.mypy_paths", [])
     # The incremental cache lives with the reports, not in the project: warm runs stay fast.
@@ -181,6 +189,8 @@ def _mypy(ctx: Context, settings: QualitySettings) -> list[Finding]:
 
 
 def _parsed(done: Completed, tool: str, parse: object) -> list[Finding]:
+    from ferrox.python.lint_output import LintOutputError  # noqa: PLC0415
+
     try:
         return parse()  # type: ignore[operator,no-any-return]
     except LintOutputError as exc:

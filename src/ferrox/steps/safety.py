@@ -12,18 +12,19 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferrox.context import Context
 from ferrox.errors import ToolError, ToolOutputError
 from ferrox.model import StepResult
 from ferrox.project_kind import has_python_dependencies
-from ferrox.python import scanners
 from ferrox.steps import pip_audit
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed, path_arg
 from ferrox.vulns import findings as vulns
-from ferrox.vulns.severity import severity_of_score
+
+if TYPE_CHECKING:
+    from ferrox.python import scanners
 
 SUPPORTED = ">=2.3,<3"
 VULNERABLE = 64
@@ -37,6 +38,8 @@ class SafetySettings(vulns.VulnSettings):
 
 def run(ctx: Context) -> StepResult:
     """Checks the pinned requirements against the safety database."""
+    from ferrox.python import scanners  # noqa: PLC0415
+
     settings: SafetySettings = ctx.settings
     files = scanners.requirement_files(ctx, settings.requirements, "safety.requirements")
     if not files:
@@ -123,6 +126,9 @@ def check_database(path: Path) -> dict[str, Any]:
 def _parse(
     ctx: Context, done: Completed, requirements: list[scanners.Requirement]
 ) -> list[vulns.Vulnerability]:
+    from ferrox.python import scanners  # noqa: PLC0415
+    from ferrox.vulns.severity import severity_of_score  # noqa: PLC0415
+
     data = scanners.parse_json(done, "safety", "JSON report")
     if not isinstance(data, dict) or not isinstance(data.get("vulnerabilities"), list):
         raise scanners.shape_error(done, "safety", "no 'vulnerabilities' list")

@@ -17,7 +17,6 @@ import fnmatch
 import hashlib
 import json
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from ferrox.config import SettingError, setting
 from ferrox.context import Context
 from ferrox.errors import ConfigError, ToolError, ToolOutputError
 from ferrox.model import Finding, Level, StepResult
-from ferrox.python import scanners
 from ferrox.steps.interface import Step
 from ferrox.tools import Completed
 
@@ -79,6 +77,10 @@ class Hit:
 
 def run(ctx: Context) -> StepResult:
     """Scans the tree (and history if configured) and gates on the secrets found."""
+    import tempfile  # noqa: PLC0415
+
+    from ferrox.python import scanners  # noqa: PLC0415
+
     settings: SecretsSettings = ctx.settings
     patterns = list(settings.extra_patterns)  # valid: checked when the settings were loaded
     baseline = _baseline(ctx.root / settings.baseline) if settings.baseline else {}
@@ -145,6 +147,8 @@ def _accepted(hit: Hit, baseline: dict[tuple[str, str, str], bool]) -> bool:
 
 def _files(ctx: Context) -> list[str]:
     """Relative paths of the files to scan: git's view of the tree when there is one."""
+    from ferrox.python import scanners  # noqa: PLC0415
+
     done = None
     # Outside a repository git would only print "fatal: not a git repository" into the log.
     in_repository = any((p / ".git").exists() for p in (ctx.root, *ctx.root.parents))
@@ -228,6 +232,8 @@ def _plugin(directory: Path, patterns: list[str]) -> Path | None:
 def _scan(
     ctx: Context, files: list[str], plugin: Path | None, cwd: Path, settings: SecretsSettings
 ) -> list[Hit]:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     args = ["scan", "--all-files"]
     if plugin is not None:
         args += ["--plugin", str(plugin)]
@@ -249,6 +255,8 @@ def _scan(
 
 
 def _hits(data: Any, done: Completed, cwd: Path) -> list[Hit]:
+    from ferrox.python import scanners  # noqa: PLC0415
+
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise scanners.shape_error(done, "detect-secrets", "no 'results' table")
     hits = []
@@ -327,6 +335,8 @@ def _finding(hit: Hit) -> Finding:
 
 def _redacted(hit: Hit) -> str:
     """The value's first two characters and ``***``, or ``***`` if it cannot be found."""
+    from ferrox.python import scanners  # noqa: PLC0415
+
     try:
         lines = hit.source.read_text(encoding="utf-8", errors="replace").splitlines()
         text = lines[hit.line - 1]

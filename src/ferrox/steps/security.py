@@ -89,11 +89,18 @@ def run(ctx: Context) -> StepResult:
             f"security: no scanner applies to {ctx.root} (no Cargo.toml, no Python files); "
             f"scanners: {', '.join(security_steps())}"
         )
+    # Scanners that build in cargo's target directory (cargo-geiger) start last: in a pipeline
+    # they wait for its lock while clippy or test build, and waiting first would hold a worker
+    # the other scanners could use. The report keeps the registry's order.
+    started = sorted(chosen, key=lambda step: step.uses_target_dir)
+
+    def scan(step: Step) -> StepResult:
+        return execute(step, ctx.for_part(step.name, step.settings))
+
     with ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="ferrox-scan") as pool:
-        parts = list(
-            pool.map(lambda step: execute(step, ctx.for_part(step.name, step.settings)), chosen)
-        )
-    return combine(parts, not_applicable)
+        names = [step.name for step in started]
+        done = dict(zip(names, pool.map(scan, started), strict=True))
+    return combine([done[step.name] for step in chosen], not_applicable)
 
 
 def combine(parts: list[StepResult], not_applicable: list[str]) -> StepResult:

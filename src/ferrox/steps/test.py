@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ferrox import gates
 from ferrox.config import SettingError, setting
@@ -13,18 +13,11 @@ from ferrox.context import Context
 from ferrox.errors import ToolMissing, ToolOutputError
 from ferrox.model import Finding, Level, StepResult, TestCase, TestOutcome
 from ferrox.pinned_env import Pins, effective, for_report, parse_overrides
-from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages
-from ferrox.rust.libtest import (
-    TestOutputError,
-    cargo_running_lines,
-    doctest_location,
-    panic_location,
-    parse_libtest,
-    parse_nextest_junit,
-)
 from ferrox.steps.ci_placement import CiJob
 from ferrox.steps.interface import CargoStepSettings, Step
-from ferrox.steps.test_rerun import Unstable, cargo_unstable, nextest_unstable, unstable_finding
+
+if TYPE_CHECKING:
+    from ferrox.steps.test_rerun import Unstable
 
 NEXTEST_PROFILE = "ferrox"
 # Layered beneath the repository's own .config/nextest.toml, so a project's settings still win.
@@ -199,6 +192,8 @@ def _settle(
     ctx: Context, settings: TestSettings, runner: str, cases: list[TestCase]
 ) -> tuple[list[TestCase], list[Unstable]]:
     """Re-runs what failed; returns the cases as settled and the tests whose verdict changed."""
+    from ferrox.steps.test_rerun import cargo_unstable, nextest_unstable  # noqa: PLC0415
+
     if runner == "nextest":
         junit = _nextest_junit(ctx).read_text(encoding="utf-8")
         return nextest_unstable(ctx, cases, junit, _feature_args(settings), settings.timeout)
@@ -207,6 +202,8 @@ def _settle(
 
 def _unstable_finding(ctx: Context, item: Unstable, level: Level) -> Finding:
     """The unstable test's finding, located where its failure panicked (an annotation's line)."""
+    from ferrox.steps.test_rerun import unstable_finding  # noqa: PLC0415
+
     located = _failure_finding(ctx, item.case)
     return replace(
         unstable_finding(item, level),
@@ -254,6 +251,9 @@ def _feature_args(settings: TestSettings) -> list[str]:
 
 
 def _run_nextest(ctx: Context, settings: TestSettings) -> tuple[list[Finding], list[TestCase]]:
+    from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages  # noqa: PLC0415
+    from ferrox.rust.libtest import TestOutputError, parse_nextest_junit  # noqa: PLC0415
+
     workspace = ctx.workspace
     ctx.report_dir.mkdir(parents=True, exist_ok=True)
     tool_config = (ctx.report_dir / "nextest-tool-config.toml").resolve()
@@ -327,6 +327,9 @@ def _default_filtered(ctx: Context, settings: TestSettings) -> list[TestCase]:
 def _run_cargo_test(
     ctx: Context, settings: TestSettings, *, selection: Literal["all", "doc", "no-doc"]
 ) -> tuple[list[Finding], list[TestCase]]:
+    from ferrox.rust.cargo_messages import compile_errors, parse_cargo_messages  # noqa: PLC0415
+    from ferrox.rust.libtest import TestOutputError, cargo_running_lines, parse_libtest  # noqa: PLC0415
+
     workspace = ctx.workspace
     args = ["test", "--workspace", "--no-fail-fast", "--message-format", "json"]
     # --doc runs only doc tests; --tests runs every test target but not the doc tests.
@@ -363,6 +366,8 @@ def _run_cargo_test(
 
 
 def _failure_finding(ctx: Context, case: TestCase) -> Finding:
+    from ferrox.rust.libtest import doctest_location, panic_location  # noqa: PLC0415
+
     path: str | None = None
     line = column = None
     members = [p.directory for p in ctx.workspace.members]
@@ -390,6 +395,7 @@ STEP = Step(
     settings=TestSettings,
     run=run,
     tags=("rust", "ci", "test"),
+    uses_target_dir=True,
     required_tools=("cargo", "cargo-nextest"),
     ci=(CiJob(matrix="os"),),
     pinned_env=TEST_PINNED_ENV,
