@@ -56,6 +56,12 @@ FAULTS: tuple[Fault, ...] = (
     Fault("T28", 7, "clippy", "`[clippy] extra_args = [\"--\", \"--cap-lints\", \"allow\"]`", 2, "key 'clippy.extra_args'", STEPS),
     Fault("T20", 7, "test", "nextest `default-filter` in `.config/nextest.toml` drops the failing test", 1, "left out by a nextest default-filter", STEPS),
     Fault("T21", 7, "fmt", "a `cargo-fmt` on PATH that prints nothing and exits 0", 3, "did not name a rustfmt version", STEPS),
+    Fault("T30", 1, "release", "`tag_pattern` spells a refspec (`{crate}:v{version}`): git would read `a:b` as source and destination", 2, "key 'release.tag_pattern'", RELEASE),
+    Fault("T31", 1, "release", "`branch` set to a refspec (`main:refs/heads/prod`) that `git push` would obey", 2, "key 'release.branch'", RELEASE),
+    Fault("T32", 1, "release", "`changelog = \"../outside.md\"`: the release would write outside the repository", 2, "key 'release.changelog'", RELEASE),
+    Fault("T33", 1, "release", "`--version 0.2.0+b.lock`: a tag git refuses (`v0.2.0+b.lock`), found after the release commit", 2, "not a valid git ref name", RELEASE),
+    Fault("T34", 5, "release crates-io", "the registry index serves another crate's entries at the crate's path (they would read as \"already published\")", 3, "names another crate", "release/publishers/test_crates_io.py"),
+    Fault("T35", 5, "release pypi", "the package index answers `application/json`, not a simple API page", 3, "not a simple API page", "release/publishers/test_pypi.py"),
     Fault("T22", 8, "release", "a newer release tag exists only on the remote", 2, "newer than any local tag", RELEASE),
     Fault("T23", 8, "release", "a shallow clone (`git clone --depth 1`)", 2, "shallow clone", RELEASE),
 )  # fmt: skip

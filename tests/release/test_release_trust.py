@@ -58,3 +58,66 @@ def test_an_option_like_remote_stops_at_load(
     code = main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)])
     _check(code, capsys.readouterr().err, fault("T05"))
     assert not (repo.path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "setting"),
+    [
+        ("T30", 'tag_pattern = "{crate}:v{version}"\n'),
+        ("T31", 'branch = "main:refs/heads/prod"\n'),
+        ("T32", 'changelog = "../outside.md"\n'),
+    ],
+)
+def test_refs_and_paths_git_or_the_release_would_misuse_stop_at_load(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    row: str,
+    setting: str,
+) -> None:
+    repo = make_repo(release_config(github, setting))
+    code = main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)])
+    err = capsys.readouterr().err
+    _check(code, err, fault(row))
+    assert "Traceback" not in err
+    assert not (repo.path.parent / "outside.md").exists()
+
+
+def test_a_tag_git_would_refuse_stops_the_plan_before_any_commit(
+    make_repo: Callable[..., Repo], github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(release_config(github, 'publishers = ["git"]\n'))
+    head, tags = repo.git("rev-parse", "HEAD"), repo.git("tag", "--list")
+    code = main(["release", "0.2.0+b.lock", "-C", str(repo.path)])
+    _check(code, capsys.readouterr().err, fault("T33"))
+    assert (repo.git("rev-parse", "HEAD"), repo.git("tag", "--list")) == (head, tags)
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ('tag_prefix = "v "\n', "release.tag_prefix"),
+        ('tag_pattern = "{crate}/.v{version}"\n', "release.tag_pattern"),
+        ('tag_pattern = "{crate}@{{version}"\n', "release.tag_pattern"),
+        ('extra_files = ["/etc/hosts"]\n', "release.extra_files"),
+        ('token_env = "GITHUB TOKEN"\n', "release.token_env"),
+        ("api_url", "release.api_url"),  # the fake's URL swapped for file:///etc/
+        ('[release.pypi]\ntoken_env = "$(id)"\n', "release.pypi.token_env"),
+    ],
+)
+def test_more_unsafe_release_settings_are_refused_naming_the_key(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    setting: str,
+    key: str,
+) -> None:
+    if setting == "api_url":
+        config = release_config(github).replace(github.url, "file:///etc/")
+    else:
+        config = release_config(github, setting)
+    repo = make_repo(config)
+    code = main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"key '{key}'" in err and "Traceback" not in err

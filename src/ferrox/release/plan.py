@@ -20,6 +20,7 @@ from ferrox.release import (
     changelog,
     changelog_file,
     independent,
+    refname,
     resolve,
     versioning,
 )
@@ -171,6 +172,10 @@ def compute_plan(
             zero_minor_on_feature=settings.zero_minor_on_feature,
         )
         tag = version.tag(prefix)
+    for name in (tag, *(release.tag for release in releases)):
+        # A crate's name or version (or the pattern) may spell a tag git refuses or misreads.
+        if (problem := refname.ref_problem(name)) is not None:
+            raise UsageError(f"release tag {name!r} is not a valid git ref name: {problem}")
     publishers = ("git",) if ci else settings.publishers
     branch = _check_repository(git, settings, tag, latest, publishers=publishers, ignore=ignore)
     for release in releases[1:]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ferrox.config import TOML_ERRORS, parse_toml
 from ferrox.errors import ToolError, UsageError
-from ferrox.release.publish_settings import CRATES_IO, CratesIoSettings
+from ferrox.release.publish_settings import CRATES_IO, CratesIoSettings, redact_url
 from ferrox.tools import ToolRunner
 
 CRATES_IO_INDEX = "sparse+https://index.crates.io/"
@@ -106,12 +106,23 @@ class CrateIndex:
             if not line.strip():
                 continue
             try:
-                versions.add(str(json.loads(line)["vers"]))
+                entry = json.loads(line)
+                found, version = entry["name"], entry["vers"]
             except (ValueError, KeyError, TypeError):
+                found = version = None
+            # Another crate's entries (a misconfigured index) must not count as this crate's
+            # versions: a version wrongly "in the registry" would never be published.
+            if (
+                not isinstance(version, str)
+                or not isinstance(found, str)
+                or (found.lower() != name.lower())
+            ):
                 raise ToolError(
-                    f"the index entry of {name} at {self.url} is unreadable (line {number})",
+                    f"the index entry of {name} at {redact_url(self.url)} is unreadable or names "
+                    f"another crate (line {number}); nothing is skipped on its word",
                     tool="cargo registry",
-                ) from None
+                )
+            versions.add(version)
         return versions
 
     def _sparse(self, name: str) -> str:
@@ -124,11 +135,13 @@ class CrateIndex:
             if exc.code in (404, 410, 451):  # how a sparse index says "no such crate"
                 return ""
             raise ToolError(
-                f"the registry index answered HTTP {exc.code} for {url}", tool="cargo registry"
+                f"the registry index answered HTTP {exc.code} for {redact_url(url)}",
+                tool="cargo registry",
             ) from None
         except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
             raise ToolError(
-                f"cannot read the registry index at {url}: {exc}", tool="cargo registry"
+                f"cannot read the registry index at {redact_url(url)}: {exc}",
+                tool="cargo registry",
             ) from None
 
     def _git(self, name: str) -> str:
@@ -141,24 +154,26 @@ class CrateIndex:
                 self.url, "+HEAD:refs/heads/index",
             )  # fmt: skip
             self._fetched = True
-        shown = self.runner.run(
-            "git",
-            ["--git-dir", str(self.clone), "show", f"refs/heads/index:{entry_path(name)}"],
-            cwd=self.clone,
-            timeout=self.timeout,
-        )
-        return shown.stdout if shown.returncode == 0 else ""  # no file: no such crate
+        path = entry_path(name)
+        # ls-tree tells "no such file" (no such crate) from git failing: only the first is "".
+        listed = self._run("--git-dir", str(self.clone), "ls-tree", "--name-only",
+                           "refs/heads/index", "--", path)  # fmt: skip
+        if not listed.strip():
+            return ""
+        return self._run("--git-dir", str(self.clone), "show", f"refs/heads/index:{path}")
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str) -> str:
         done = self.runner.run(
             "git", list(args), cwd=self.clone.parent, timeout=self.timeout,
             env={"GIT_TERMINAL_PROMPT": "0"},
         )  # fmt: skip
         if done.returncode != 0:
             raise ToolError(
-                f"cannot fetch the registry index {self.url}: {done.tail()}",
+                f"cannot {'read' if args[2:3] in (('ls-tree',), ('show',)) else 'fetch'} the "
+                f"registry index {redact_url(self.url)}: {done.tail()}",
                 tool="cargo registry",
             )
+        return done.stdout
 
 
 def default_cache(report_dir: Path) -> Path:
