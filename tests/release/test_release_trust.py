@@ -103,6 +103,7 @@ def test_a_tag_git_would_refuse_stops_the_plan_before_any_commit(
         ('token_env = "GITHUB TOKEN"\n', "release.token_env"),
         ("api_url", "release.api_url"),  # the fake's URL swapped for file:///etc/
         ('[release.pypi]\ntoken_env = "$(id)"\n', "release.pypi.token_env"),
+        ("github_repository", "release.github_repository"),  # ferrox-dev/demo -> ../../u/keys
     ],
 )
 def test_more_unsafe_release_settings_are_refused_naming_the_key(
@@ -114,6 +115,8 @@ def test_more_unsafe_release_settings_are_refused_naming_the_key(
 ) -> None:
     if setting == "api_url":
         config = release_config(github).replace(github.url, "file:///etc/")
+    elif setting == "github_repository":
+        config = release_config(github).replace("ferrox-dev/demo", "../../u/keys")
     else:
         config = release_config(github, setting)
     repo = make_repo(config)
@@ -121,3 +124,25 @@ def test_more_unsafe_release_settings_are_refused_naming_the_key(
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"key '{key}'" in err and "Traceback" not in err
+
+
+def test_a_changelog_that_is_a_symlink_out_of_the_repository_is_never_read_or_written(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "authorized_keys"
+    outside.write_text("ssh-ed25519 AAAA-victim-key\n")
+    repo = make_repo(release_config(github, 'publishers = ["git"]\n'))
+    (repo.path / "CHANGELOG.md").unlink(missing_ok=True)
+    (repo.path / "CHANGELOG.md").symlink_to(outside)
+    repo.git("add", "CHANGELOG.md")
+    repo.git("commit", "-q", "-m", "docs: the changelog")
+    for args in (["--dry-run"], []):
+        code = main(["release", "v0.2.0", *args, "-C", str(repo.path)])
+        err = capsys.readouterr()
+        _check(code, err.err, fault("T36"))
+        assert "victim-key" not in err.out + err.err
+    assert outside.read_text() == "ssh-ed25519 AAAA-victim-key\n"
+    assert "v0.2.0" not in repo.git("tag", "--list")

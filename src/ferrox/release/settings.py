@@ -13,6 +13,8 @@ from ferrox.release.refname import ref_problem
 from ferrox.release.versioning import tag_for
 
 VERSIONING_MODES = ("lockstep", "independent")
+# GitHub's owner and repository names; it reaches the API's URL path with the token.
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -132,6 +134,10 @@ class ReleaseSettings:
         ):
             if (problem := ref_problem(name)) is not None:
                 raise SettingError(key, f"{name!r} is not a valid git ref name: {problem}")
+        if self.github_repository and not _GITHUB_REPOSITORY.fullmatch(self.github_repository):
+            raise SettingError(
+                "github_repository", f"{self.github_repository!r} is not 'owner/name'"
+            )
         _check_inside("changelog", self.changelog)
         for spec in self.extra_files:
             _check_inside("extra_files", spec.split(":", 1)[0])
