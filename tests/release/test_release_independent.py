@@ -118,6 +118,11 @@ def test_independent_plan_bumps_changed_crates_in_their_own_style(
         "git tag -a beta-v5.0.8 -m <release notes>",
         "git tag -a gamma-v1.48.1 -m <release notes>",
     ]
+    # The dry run shows what the real run pushes: every crate's tag.
+    pushes = [line for line in data["publishing"] if line.startswith("git push")]  # type: ignore[attr-defined]
+    assert [line.rsplit(":", 1)[1] for line in pushes] == [
+        "refs/tags/alpha-v0.4.0", "refs/tags/beta-v5.0.8", "refs/tags/gamma-v1.48.1",
+    ]  # fmt: skip
 
 
 def test_independent_release_tags_every_crate_and_the_tree_resolves(

@@ -469,9 +469,17 @@ def describe_publishing(release: Release, plan: ReleasePlan) -> list[str]:
         prerelease=plan.prerelease,
         assets=assets,
     )
-    return [
-        line for publisher in get_publishers(plan.publishers) for line in publisher.describe(job)
-    ]
+    publishers = get_publishers(plan.publishers)
+    lines = [line for publisher in publishers for line in publisher.describe(job)]
+    for tag, notes in plan.more_tags:  # independent versioning: git and GitHub act per tag
+        other = replace(job, tag=tag, notes=notes, assets=())
+        lines += [
+            line
+            for publisher in publishers
+            if publisher.name in _PER_TAG_PUBLISHERS
+            for line in publisher.describe(other)
+        ]
+    return lines
 
 
 __all__ = ["Release", "ReleaseFailed", "Request", "execute", "plan_release", "publish", "read_text"]
