@@ -300,8 +300,16 @@ def test_the_index_url_comes_from_settings_env_or_cargo_config(tmp_path: Path) -
     env["CARGO_REGISTRIES_MY_REG_INDEX"] = "sparse+http://127.0.0.1:1/"
     assert index_url(named, project, env) == "sparse+http://127.0.0.1:1/"
     assert index_url(CratesIoSettings(), project, env) == CRATES_IO_INDEX
-    with pytest.raises(UsageError, match="not an index URL"):
-        index_url(CratesIoSettings(index="--upload-pack=evil"), project, env)
+    for evil in ("--upload-pack=evil", "ext::sh -c touch% pwned", "fd::3", ""):
+        with pytest.raises(UsageError, match="not an index URL"):
+            index_url(CratesIoSettings(index=evil or " "), project, env)
+    (project / ".cargo" / "config.toml").write_text(
+        '[registries.my-reg]\nindex = "ext::sh -c touch% pwned"\n'
+    )
+    with pytest.raises(UsageError, match=r"registries.my-reg.index in .*not an index URL"):
+        index_url(named, project, {"CARGO_HOME": str(home)})
+    for good in ("git@example.com:index.git", "ssh://git@example.com/index", "git://h/i"):
+        assert index_url(CratesIoSettings(index=good), project, env) == good
     (project / ".cargo" / "config.toml").write_text("[registries\n")
     with pytest.raises(UsageError, match="cannot read the cargo configuration"):
         index_url(CratesIoSettings(registry="other"), project, {"CARGO_HOME": str(home)})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -58,11 +59,21 @@ def index_url(settings: CratesIoSettings, root: Path, env: Mapping[str, str]) ->
     )
 
 
+# The index transports cargo reads; git's own (ext::, fd::) would run commands or read fds.
+_INDEX_URL = re.compile(r"^(?:sparse\+https?|https?|file|ssh|git)://\S+$|^[\w.-]+@[\w.-]+:\S+$")
+# git's transports for the fetch, whatever the git configuration allows.
+GIT_PROTOCOLS = "file:git:http:https:ssh"
+
+
 def _checked(url: str, where: str) -> str:
-    # Reaches git's argv (fetch URL): never an option.
-    if url.startswith("-") or not url.strip():
-        raise UsageError(f"{where}: {url!r} is not an index URL")
-    return url.strip()
+    # Reaches git's argv (fetch URL): never an option, never a transport that runs commands.
+    url = url.strip()
+    if not _INDEX_URL.match(url):
+        raise UsageError(
+            f"{where}: {redact_url(url)!r} is not an index URL (sparse+https://, https://, "
+            "file://, ssh://, git:// or user@host:path)"
+        )
+    return url
 
 
 def _cargo_configs(root: Path, env: Mapping[str, str]) -> list[Path]:
@@ -165,7 +176,7 @@ class CrateIndex:
     def _run(self, *args: str) -> str:
         done = self.runner.run(
             "git", list(args), cwd=self.clone.parent, timeout=self.timeout,
-            env={"GIT_TERMINAL_PROMPT": "0"},
+            env={"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": GIT_PROTOCOLS},
         )  # fmt: skip
         if done.returncode != 0:
             raise ToolError(
