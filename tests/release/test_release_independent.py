@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub
-from release_repo import RELEASE_FIXTURES, git, release_config
+from release_repo import RELEASE_FIXTURES, git, release_config, run_cli
 
 from ferrox.cli import main
 
@@ -278,3 +278,19 @@ def test_several_tags_resume_and_every_draft_goes_public_at_the_end(
     assert len(github.calls("POST", r"/releases$")) == len(released)
     assert set(released) <= set(git(tmp_path / "remote.git", "tag", "--list").split())
     assert main(["release", "--resume", "-C", str(repo)]) == 2  # nothing left to resume
+
+
+def test_a_crashed_independent_release_is_rolled_back_and_planned_again_with_its_bump(
+    tmp_path: Path, git_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    crashed = run_cli(
+        repo, "--bump", "auto", env={**git_env, "FERROX_RELEASE_FAULT": "after:commit:sigkill"}
+    )
+    assert crashed.returncode != 0
+    assert git(repo, "log", "-1", "--format=%s").startswith("chore(release): ")
+    # --resume rolls the crash back, then releases again with --bump auto (a tag is no version).
+    assert main(["release", "--resume", "-C", str(repo)]) == 0, capsys.readouterr().err
+    released = {"alpha-v0.4.0", "beta-v5.0.8", "gamma-v1.48.1"}
+    assert set(git(repo, "tag", "--points-at", "HEAD").split()) == released
+    assert git(repo, "log", "-2", "--format=%s").splitlines()[1] == "docs: a readme"

@@ -116,7 +116,7 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
         return EXIT_USAGE if problems else EXIT_PASS
     say(f"releasing {plan.tag} (previous: {plan.previous_tag or 'none'})")
     with _sigterm_as_interrupt():
-        flow.execute(release, plan)
+        flow.execute(release, plan, bump=options.bump)
     built = release.assets_dir(plan.tag)
     _summary(
         options, plan.tag, tuple(sorted(str(p) for p in built.iterdir())) if built.is_dir() else ()

@@ -112,7 +112,12 @@ def plan_release(release: Release, request: Request) -> ReleasePlan:
         release.say(f"rolling back the interrupted release of {pending.tag}")
         rollback(release, pending)
         if request.resume and not request.version and not request.bump:
-            request = replace(request, version=pending.tag)
+            # Independent versioning plans from a bump (a tag is no version); lockstep from
+            # the version it was releasing.
+            bump = pending.extra.get("bump")
+            request = (
+                replace(request, bump=str(bump)) if bump else replace(request, version=pending.tag)
+            )
     elif request.resume:
         raise UsageError("nothing to resume: no interrupted release was found")
     plan = compute_plan(
@@ -159,8 +164,10 @@ def resume_pending(release: Release) -> Journal | None:
     return None
 
 
-def execute(release: Release, plan: ReleasePlan) -> None:
-    """Runs gates, local steps and publishers; rolls back on any failure before publishing."""
+def execute(release: Release, plan: ReleasePlan, *, bump: str | None = None) -> None:
+    """Runs gates, local steps and publishers; rolls back on any failure before publishing.
+    ``bump``: the ``--bump`` asked for, which a crashed independent release is planned again
+    with."""
     files = {edit.path: journal.encode(_raw(release.root / edit.path)) for edit in plan.edits}
     state = Journal(
         version=plan.version,
@@ -172,7 +179,10 @@ def execute(release: Release, plan: ReleasePlan) -> None:
         notes=plan.notes,
         publishers=plan.publishers,
         prerelease=plan.prerelease,
-        extra={"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {},
+        extra={
+            **({"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {}),
+            **({"bump": bump} if plan.crates and bump else {}),
+        },
     )
     try:
         release.checkpoint("plan")
