@@ -103,7 +103,11 @@ def test_a_tag_git_would_refuse_stops_the_plan_before_any_commit(
         ('token_env = "GITHUB TOKEN"\n', "release.token_env"),
         ("api_url", "release.api_url"),  # the fake's URL swapped for file:///etc/
         ('[release.pypi]\ntoken_env = "$(id)"\n', "release.pypi.token_env"),
-        ("github_repository", "release.github_repository"),  # ferrox-dev/demo -> ../../u/keys
+        ("github_repository", "release.github_repository"),
+        (
+            'remote = "ext::sh -c touch% pwned"\n',
+            "release.remote",
+        ),  # ferrox-dev/demo -> ../../u/keys
     ],
 )
 def test_more_unsafe_release_settings_are_refused_naming_the_key(

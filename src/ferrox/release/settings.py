@@ -127,6 +127,11 @@ class ReleaseSettings:
 
     def _check_names_and_paths(self) -> None:
         """Refs git will be given, files the release writes, URLs: checked at load."""
+        if "::" in self.remote or "://" in self.remote:
+            # A URL here would reach git push as is: ext:: runs commands where it is allowed.
+            raise SettingError(
+                "remote", f"{self.remote!r} is a URL: name a configured git remote (origin)"
+            )
         for key, name in (  # a branch, and tags spelled with a sample crate and version
             ("branch", self.branch),
             ("tag_prefix", f"{self.tag_prefix}1.0.0"),
