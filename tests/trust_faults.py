@@ -61,6 +61,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("T32", 1, "release", "`changelog = \"../outside.md\"`: the release would write outside the repository", 2, "key 'release.changelog'", RELEASE),
     Fault("T33", 1, "release", "`--version 0.2.0+b.lock`: a tag git refuses (`v0.2.0+b.lock`), found after the release commit", 2, "not a valid git ref name", RELEASE),
     Fault("T36", 1, "release", "a tracked `CHANGELOG.md` that is a symlink to a file outside the repository (`~/.ssh/authorized_keys`)", 2, "is a symbolic link", RELEASE),
+    Fault("T37", 1, "release", "a release journal committed to the repository (`git add -f target/ferrox/release-journal.json`) naming `~/.ssh/id_ed25519` as an asset to upload on `--resume`", 2, "is committed to the repository", RELEASE),
     Fault("T34", 5, "release crates-io", "the registry index serves another crate's entries at the crate's path (they would read as \"already published\")", 3, "names another crate", "release/publishers/test_crates_io.py"),
     Fault("T35", 5, "release pypi", "the package index answers `application/json`, not a simple API page", 3, "not a simple API page", "release/publishers/test_pypi.py"),
     Fault("T22", 8, "release", "a newer release tag exists only on the remote", 2, "newer than any local tag", RELEASE),

@@ -150,3 +150,61 @@ def test_a_changelog_that_is_a_symlink_out_of_the_repository_is_never_read_or_wr
         assert "victim-key" not in err.out + err.err
     assert outside.read_text() == "ssh-ed25519 AAAA-victim-key\n"
     assert "v0.2.0" not in repo.git("tag", "--list")
+
+
+def _journal(repo: Repo, **fields: object) -> Path:
+    import base64
+    import json
+
+    head = repo.git("rev-parse", "HEAD")
+    data = {
+        "version": "0.9.0", "tag": "v0.9.0", "branch": "main", "remote": "origin",
+        "head_before": head, "files": {}, "notes": "", "publishers": ["github"],
+        "prerelease": False, "assets": [], "started": ["tag"], "phase": "publishing",
+        "extra": {}, **fields,
+    }  # fmt: skip
+    data["files"] = {
+        name: base64.b64encode(text.encode()).decode()
+        for name, text in dict(data["files"]).items()  # type: ignore[call-overload]
+    }
+    path = repo.path / "target" / "ferrox" / "release-journal.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_journal_committed_to_the_repository_is_never_acted_on(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A pull request commits a journal in the publishing phase whose asset is the user's SSH
+    key: --resume would upload it to the GitHub release."""
+    secret = tmp_path / "id_ed25519"
+    secret.write_text("PRIVATE KEY\n")
+    repo = make_repo(release_config(github))
+    _journal(repo, assets=[str(secret)])
+    repo.git("add", "-f", "target/ferrox/release-journal.json")
+    repo.git("commit", "-q", "-m", "chore: state")
+    for args in (["--resume"], ["v0.2.0", "--dry-run"]):
+        code = main(["release", *args, "-C", str(repo.path)])
+        _check(code, capsys.readouterr().err, fault("T37"))
+    assert github.requests == []
+
+
+def test_a_journal_naming_files_outside_the_repository_is_refused(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("mine\n")
+    repo = make_repo(release_config(github))
+    _journal(repo, files={"../outside.txt": "pwned\n"}, phase="local")
+    code = main(["release", "v0.2.0", "-C", str(repo.path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "'../outside.txt' is outside the repository" in err
+    assert outside.read_text() == "mine\n"
