@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from release_repo import RELEASE_FIXTURES, git
+from github_fake import FakeGitHub
+from release_repo import RELEASE_FIXTURES, git, release_config, run_cli
 
 from ferrox.cli import main
 
@@ -117,6 +118,11 @@ def test_independent_plan_bumps_changed_crates_in_their_own_style(
         "git tag -a beta-v5.0.8 -m <release notes>",
         "git tag -a gamma-v1.48.1 -m <release notes>",
     ]
+    # The dry run shows what the real run pushes: every crate's tag.
+    pushes = [line for line in data["publishing"] if line.startswith("git push")]  # type: ignore[attr-defined]
+    assert [line.rsplit(":", 1)[1] for line in pushes] == [
+        "refs/tags/alpha-v0.4.0", "refs/tags/beta-v5.0.8", "refs/tags/gamma-v1.48.1",
+    ]  # fmt: skip
 
 
 def test_independent_release_tags_every_crate_and_the_tree_resolves(
@@ -237,3 +243,54 @@ def test_lock_update_goes_online_when_the_cache_lacks_the_index(
     data = _plan(repo, capsys)
     assert "cargo update --workspace" in data["commands"]  # type: ignore[operator]
     assert "cargo update --workspace --offline" not in data["commands"]  # type: ignore[operator]
+
+
+def test_several_tags_resume_and_every_draft_goes_public_at_the_end(
+    tmp_path: Path,
+    git_env: dict[str, str],
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Independent release with three tags: git and GitHub per tag, every draft public only at
+    the end; a failure mid-way (a draft made, or one release public) resumes without
+    duplicating a release or leaving a draft behind."""
+    repo = _repo(tmp_path, release_config(github, 'publishers = ["git", "github"]\n'
+                                          "artifacts = false\n"))  # fmt: skip
+    released = ("alpha-v0.4.0", "beta-v5.0.8", "gamma-v1.48.1")
+    # 1. Fails right after the first draft: nothing is public.
+    monkeypatch.setenv("FERROX_RELEASE_FAULT", "after:release:exception")
+    assert main(["release", "--bump", "auto", "-C", str(repo)]) == 3
+    assert "partly published" in capsys.readouterr().err
+    assert github.release_by_tag(released[0]) is not None
+    assert all(github.public_release(tag) is None for tag in released)
+    # 2. Resumed, fails once the first release is public: the others are still drafts.
+    monkeypatch.setenv("FERROX_RELEASE_FAULT", "after:github:public:exception")
+    assert main(["release", "--resume", "-C", str(repo)]) == 3
+    capsys.readouterr()
+    assert all(github.release_by_tag(tag) is not None for tag in released)
+    assert github.public_release(released[0]) is not None
+    assert all(github.public_release(tag) is None for tag in released[1:])
+    # 3. Resumed: every release public, each created once, every tag pushed.
+    monkeypatch.delenv("FERROX_RELEASE_FAULT")
+    assert main(["release", "--resume", "-C", str(repo)]) == 0
+    assert all(github.public_release(tag) is not None for tag in released)
+    assert len(github.calls("POST", r"/releases$")) == len(released)
+    assert set(released) <= set(git(tmp_path / "remote.git", "tag", "--list").split())
+    assert main(["release", "--resume", "-C", str(repo)]) == 2  # nothing left to resume
+
+
+def test_a_crashed_independent_release_is_rolled_back_and_planned_again_with_its_bump(
+    tmp_path: Path, git_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    crashed = run_cli(
+        repo, "--bump", "auto", env={**git_env, "FERROX_RELEASE_FAULT": "after:commit:sigkill"}
+    )
+    assert crashed.returncode != 0
+    assert git(repo, "log", "-1", "--format=%s").startswith("chore(release): ")
+    # --resume rolls the crash back, then releases again with --bump auto (a tag is no version).
+    assert main(["release", "--resume", "-C", str(repo)]) == 0, capsys.readouterr().err
+    released = {"alpha-v0.4.0", "beta-v5.0.8", "gamma-v1.48.1"}
+    assert set(git(repo, "tag", "--points-at", "HEAD").split()) == released
+    assert git(repo, "log", "-2", "--format=%s").splitlines()[1] == "docs: a readme"

@@ -20,6 +20,7 @@ from ferrox.masking import Masker
 from ferrox.release import artifacts, flow
 from ferrox.release.flow import Release, Request
 from ferrox.release.plan import ReleasePlan
+from ferrox.release.publish_settings import url_password
 from ferrox.release.publishers import PublishJob, get_publishers
 from ferrox.release.settings import ReleaseSettings
 from ferrox.release.version import parse_version
@@ -42,6 +43,13 @@ class Options:
     amend_changelog: bool = False
 
 
+def url_passwords(settings: ReleaseSettings) -> list[str]:
+    """Passwords written into the configured URLs (``https://user:pw@host/``): masked too."""
+    urls = (settings.pypi.repository_url, settings.pypi.simple_url, settings.crates_io.index,
+            settings.api_url)  # fmt: skip
+    return [password for url in urls if (password := url_password(url))]
+
+
 def run_release(options: Options, console: Console, env: Mapping[str, str] | None = None) -> int:
     """Runs ``ferrox release`` and returns its exit code; FerroxErrors propagate to the CLI."""
     env = dict(os.environ if env is None else env)
@@ -55,7 +63,7 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
     # The token's variable is masked whatever its name (GITHUB_TOKEN already looks secret).
     masker = Masker.from_environment(
         env, (*config.globals.mask_env, settings.token_env, settings.pypi.token_env)
-    )
+    ).including(url_passwords(settings))
     quiet = options.json
 
     def say(message: str) -> None:
@@ -107,7 +115,7 @@ def run_release(options: Options, console: Console, env: Mapping[str, str] | Non
         return EXIT_USAGE if problems else EXIT_PASS
     say(f"releasing {plan.tag} (previous: {plan.previous_tag or 'none'})")
     with _sigterm_as_interrupt():
-        flow.execute(release, plan)
+        flow.execute(release, plan, bump=options.bump)
     built = release.assets_dir(plan.tag)
     _summary(
         options, plan.tag, tuple(sorted(str(p) for p in built.iterdir())) if built.is_dir() else ()

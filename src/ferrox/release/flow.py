@@ -18,7 +18,7 @@ from rich.console import Console
 from ferrox.engine import RunOptions, run_step
 from ferrox.errors import EXIT_GATE_FAILED, EXIT_TOOL, FerroxError, UsageError
 from ferrox.masking import Masker
-from ferrox.release import actions, artifacts, bench_gate, journal
+from ferrox.release import actions, artifacts, bench_gate, journal, refname
 from ferrox.release.faults import checkpoint
 from ferrox.release.git import Git
 from ferrox.release.journal import Journal
@@ -98,7 +98,7 @@ class Release:
 
 def plan_release(release: Release, request: Request) -> ReleasePlan:
     """The plan, after recovering from an interrupted release if needed."""
-    pending = journal.read(release.journal_path)
+    pending = _read_journal(release)
     if pending is not None:
         if request.dry_run:
             raise UsageError(
@@ -112,7 +112,12 @@ def plan_release(release: Release, request: Request) -> ReleasePlan:
         release.say(f"rolling back the interrupted release of {pending.tag}")
         rollback(release, pending)
         if request.resume and not request.version and not request.bump:
-            request = replace(request, version=pending.tag)
+            # Independent versioning plans from a bump (a tag is no version); lockstep from
+            # the version it was releasing.
+            bump = pending.extra.get("bump")
+            request = (
+                replace(request, bump=str(bump)) if bump else replace(request, version=pending.tag)
+            )
     elif request.resume:
         raise UsageError("nothing to resume: no interrupted release was found")
     plan = compute_plan(
@@ -151,16 +156,73 @@ def preflight(release: Release, plan: ReleasePlan) -> list[str]:
     return problems
 
 
+def _read_journal(release: Release) -> Journal | None:
+    """The pending journal, once it is shown to be this machine's own: rollback writes the
+    files it names and ``--resume`` uploads the assets it names, so a journal committed to the
+    repository (or naming anything outside it) would write or publish what an attacker chose."""
+    pending = journal.read(release.journal_path)
+    if pending is None:
+        return None
+    path = release.journal_path
+    try:
+        relative = path.resolve().relative_to(release.root.resolve()).as_posix()
+    except ValueError:
+        relative = None
+    if relative is not None and release.git.out("ls-files", "--", relative):
+        raise UsageError(
+            f"the release journal {relative} is committed to the repository: it is ferrox's "
+            "local state, never repository content; remove it from git (`git rm --cached`) "
+            "and delete the file"
+        )
+    assets = release.assets_dir(pending.tag).resolve()
+    problems = [
+        f"file {name!r} is outside the repository"
+        for name in pending.files
+        if not _inside(release.root, name)
+    ]
+    problems += [
+        f"asset {name!r} is not in {assets}"
+        for name in pending.assets
+        if not Path(name).resolve().is_relative_to(assets)
+    ]
+    problems += [
+        f"tag {tag!r}: {problem}"
+        for tag in (pending.tag, *(tag for tag, _ in _more_tags(pending)))
+        if (problem := refname.ref_problem(tag)) is not None
+    ]
+    if problems:
+        raise UsageError(
+            f"the release journal {path} cannot be this release's own ({'; '.join(problems)}); "
+            "inspect the repository and delete it"
+        )
+    return pending
+
+
+def _inside(root: Path, name: str) -> bool:
+    """Whether a journal's file is a regular path inside the repository (no symlink on the way)."""
+    pure = Path(name)
+    if pure.is_absolute() or ".." in pure.parts:
+        return False
+    current = root
+    for part in pure.parts:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return current.resolve().is_relative_to(root.resolve())
+
+
 def resume_pending(release: Release) -> Journal | None:
     """The journal of a partly published release, if that is what is pending."""
-    pending = journal.read(release.journal_path)
+    pending = _read_journal(release)
     if pending is not None and _is_publishing(release, pending):
         return pending
     return None
 
 
-def execute(release: Release, plan: ReleasePlan) -> None:
-    """Runs gates, local steps and publishers; rolls back on any failure before publishing."""
+def execute(release: Release, plan: ReleasePlan, *, bump: str | None = None) -> None:
+    """Runs gates, local steps and publishers; rolls back on any failure before publishing.
+    ``bump``: the ``--bump`` asked for, which a crashed independent release is planned again
+    with."""
     files = {edit.path: journal.encode(_raw(release.root / edit.path)) for edit in plan.edits}
     state = Journal(
         version=plan.version,
@@ -172,7 +234,10 @@ def execute(release: Release, plan: ReleasePlan) -> None:
         notes=plan.notes,
         publishers=plan.publishers,
         prerelease=plan.prerelease,
-        extra={"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {},
+        extra={
+            **({"more_tags": [list(pair) for pair in plan.more_tags]} if plan.more_tags else {}),
+            **({"bump": bump} if plan.crates and bump else {}),
+        },
     )
     try:
         release.checkpoint("plan")
@@ -474,9 +539,17 @@ def describe_publishing(release: Release, plan: ReleasePlan) -> list[str]:
         prerelease=plan.prerelease,
         assets=assets,
     )
-    return [
-        line for publisher in get_publishers(plan.publishers) for line in publisher.describe(job)
-    ]
+    publishers = get_publishers(plan.publishers)
+    lines = [line for publisher in publishers for line in publisher.describe(job)]
+    for tag, notes in plan.more_tags:  # independent versioning: git and GitHub act per tag
+        other = replace(job, tag=tag, notes=notes, assets=())
+        lines += [
+            line
+            for publisher in publishers
+            if publisher.name in _PER_TAG_PUBLISHERS
+            for line in publisher.describe(other)
+        ]
+    return lines
 
 
 __all__ = ["Release", "ReleaseFailed", "Request", "execute", "plan_release", "publish", "read_text"]

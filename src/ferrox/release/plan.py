@@ -21,6 +21,7 @@ from ferrox.release import (
     changelog,
     changelog_file,
     independent,
+    refname,
     resolve,
     versioning,
 )
@@ -172,6 +173,10 @@ def compute_plan(
             zero_minor_on_feature=settings.zero_minor_on_feature,
         )
         tag = version.tag(prefix)
+    for name in (tag, *(release.tag for release in releases)):
+        # A crate's name or version (or the pattern) may spell a tag git refuses or misreads.
+        if (problem := refname.ref_problem(name)) is not None:
+            raise UsageError(f"release tag {name!r} is not a valid git ref name: {problem}")
     publishers = ("git",) if ci else settings.publishers
     branch = _check_repository(git, settings, tag, latest, publishers=publishers, ignore=ignore)
     for release in releases[1:]:
@@ -215,6 +220,7 @@ def compute_plan(
                 **changelog_options,  # type: ignore[arg-type]
             )
         )
+    _check_edit_paths(root, edits)
     lock_offline = _check_resolves(
         runner, root, settings, workspace, edits=edits, tracked=tracked, lock_expected=lock_expected
     )
@@ -469,6 +475,23 @@ def _choose_version(
     else:
         raise UsageError(f"--bump {bump_kind!r}: choose auto, major, minor or patch")
     return bumped(base, kind)
+
+
+def _check_edit_paths(root: Path, edits: list[FileEdit]) -> None:
+    """Every file the release writes is a regular file inside the repository: a tracked
+    symlink (CHANGELOG.md -> ~/.bashrc) would have the release read and write outside it."""
+    base = root.resolve()
+    for edit in edits:
+        current = root
+        for part in Path(edit.path).parts:
+            current = current / part
+            if current.is_symlink():
+                raise UsageError(
+                    f"{current.relative_to(root).as_posix()} is a symbolic link: the release "
+                    f"edits {edit.path} only as a regular file inside the repository"
+                )
+        if not (root / edit.path).resolve().is_relative_to(base):
+            raise UsageError(f"{edit.path} is outside the repository: the release does not edit it")
 
 
 def _version_edits(

@@ -14,6 +14,33 @@ from ferrox.config import SettingError, check_not_option, setting
 
 CRATES_IO = "crates-io"
 _REGISTRY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def url_password(url: str) -> str | None:
+    """The password in a URL's user info, if any."""
+    try:
+        return urllib.parse.urlsplit(url.removeprefix("sparse+")).password
+    except ValueError:
+        return None
+
+
+def redact_url(url: str) -> str:
+    """The URL without the password it may carry (``https://user:***@host/``), for messages."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    return f"{scheme}://{user.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
+def check_variable(key: str, name: str) -> None:
+    """A SettingError unless ``name`` is an environment variable's name."""
+    if not _VARIABLE.fullmatch(name):
+        raise SettingError(key, f"{name!r} is not an environment variable name (A-Z, 0-9, _)")
 
 
 @dataclass(frozen=True)
@@ -71,6 +98,7 @@ class PypiSettings:
     )
 
     def __post_init__(self) -> None:
+        check_variable("token_env", self.token_env)
         for key in ("repository_url", "simple_url"):
             value = getattr(self, key)
             check_not_option(key, value, "URL")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from ferrox.config import SettingError, check_not_option, setting
 from ferrox.release.changelog import DEFAULT_SKIP
-from ferrox.release.publish_settings import CratesIoSettings, PypiSettings
+from ferrox.release.publish_settings import CratesIoSettings, PypiSettings, check_variable
+from ferrox.release.refname import ref_problem
+from ferrox.release.versioning import tag_for
 
 VERSIONING_MODES = ("lockstep", "independent")
+# GitHub's owner and repository names; it reaches the API's URL path with the token.
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
 
 # The gates a release runs when the configuration names none: those of these that are registered.
 DEFAULT_GATES = ("fmt", "clippy", "test", "security")
@@ -113,11 +118,46 @@ class ReleaseSettings:
                 "tag_pattern", f"{self.tag_pattern!r} must contain {{crate}} and {{version}}"
             )
         check_not_option("tag_pattern", self.tag_pattern, "tag pattern")
+        self._check_names_and_paths()
+        check_variable("token_env", self.token_env)
+        if not re.match(r"https?://", self.api_url):
+            raise SettingError("api_url", f"{self.api_url!r} is not an http(s) URL")
         for pattern in self.skip:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise SettingError("skip", f"bad regex {pattern!r}: {exc}") from None
+
+    def _check_names_and_paths(self) -> None:
+        """Refs git will be given, files the release writes, URLs: checked at load."""
+        if "::" in self.remote or "://" in self.remote:
+            # A URL here would reach git push as is: ext:: runs commands where it is allowed.
+            raise SettingError(
+                "remote", f"{self.remote!r} is a URL: name a configured git remote (origin)"
+            )
+        for key, name in (  # a branch, and tags spelled with a sample crate and version
+            ("branch", self.branch),
+            ("tag_prefix", f"{self.tag_prefix}1.0.0"),
+            ("tag_pattern", tag_for(self.tag_pattern, "crate", "1.0.0")),
+        ):
+            if (problem := ref_problem(name)) is not None:
+                raise SettingError(key, f"{name!r} is not a valid git ref name: {problem}")
+        if self.github_repository and not _GITHUB_REPOSITORY.fullmatch(self.github_repository):
+            raise SettingError(
+                "github_repository", f"{self.github_repository!r} is not 'owner/name'"
+            )
+        _check_inside("changelog", self.changelog)
+        for spec in self.extra_files:
+            _check_inside("extra_files", spec.split(":", 1)[0])
+
+
+def _check_inside(key: str, path: str) -> None:
+    """A file the release writes must be a relative path inside the repository."""
+    pure = PurePosixPath(path.replace("\\", "/"))
+    if not path or pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", path):
+        raise SettingError(
+            key, f"{path!r} must be a relative path inside the repository (no '..', not absolute)"
+        )
 
 
 def _check_version_pattern(spec: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ from ferrox.errors import UsageError
 from ferrox.release.publish_settings import CratesIoSettings
 from ferrox.release.publishers import crates_io
 from ferrox.release.publishers.crates_index import CRATES_IO_INDEX, entry_path, index_url
+from trust_faults import fault
 
 JOURNAL = Path("target") / "ferrox" / "release-journal.json"
 
@@ -298,8 +300,16 @@ def test_the_index_url_comes_from_settings_env_or_cargo_config(tmp_path: Path) -
     env["CARGO_REGISTRIES_MY_REG_INDEX"] = "sparse+http://127.0.0.1:1/"
     assert index_url(named, project, env) == "sparse+http://127.0.0.1:1/"
     assert index_url(CratesIoSettings(), project, env) == CRATES_IO_INDEX
-    with pytest.raises(UsageError, match="not an index URL"):
-        index_url(CratesIoSettings(index="--upload-pack=evil"), project, env)
+    for evil in ("--upload-pack=evil", "ext::sh -c touch% pwned", "fd::3", ""):
+        with pytest.raises(UsageError, match="not an index URL"):
+            index_url(CratesIoSettings(index=evil or " "), project, env)
+    (project / ".cargo" / "config.toml").write_text(
+        '[registries.my-reg]\nindex = "ext::sh -c touch% pwned"\n'
+    )
+    with pytest.raises(UsageError, match=r"registries.my-reg.index in .*not an index URL"):
+        index_url(named, project, {"CARGO_HOME": str(home)})
+    for good in ("git@example.com:index.git", "ssh://git@example.com/index", "git://h/i"):
+        assert index_url(CratesIoSettings(index=good), project, env) == good
     (project / ".cargo" / "config.toml").write_text("[registries\n")
     with pytest.raises(UsageError, match="cannot read the cargo configuration"):
         index_url(CratesIoSettings(registry="other"), project, {"CARGO_HOME": str(home)})
@@ -347,3 +357,70 @@ def test_a_sparse_index_is_read_over_http_and_an_unreachable_one_is_exit_3(
     missing = CrateIndex(f"file://{tmp_path}/nowhere", ToolRunner(), tmp_path / "cache", 60)
     with pytest.raises(ToolError, match="cannot fetch the registry index"):
         missing.versions("fx-z01")
+
+
+def test_an_index_serving_another_crates_entries_is_exit_3_not_already_published(
+    tmp_path: Path,
+) -> None:
+    """A misconfigured index answering another crate's file: its versions must not count as
+    this crate's (the crate would be skipped as "in the registry already")."""
+    from ferrox.errors import ToolError
+    from ferrox.release.publishers.crates_index import CrateIndex
+    from ferrox.tools import ToolRunner
+
+    row = fault("T34")
+    files = tmp_path / "index" / "fx" / "-a"
+    files.mkdir(parents=True)
+    (files / "fx-a01").write_text('{"name":"serde","vers":"0.1.0"}\n')
+    (files / "fx-a02").write_text('{"name":"FX-A02","vers":"0.1.0"}\n{"name":"fx-a02","vers":7}\n')
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "index")
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"sparse+http://127.0.0.1:{server.server_address[1]}/"
+        index = CrateIndex(url, ToolRunner(), tmp_path / "cache", 60)
+        with pytest.raises(ToolError, match=row.message) as raised:
+            index.versions("fx-a01")
+        assert raised.value.exit_code == row.exit
+        with pytest.raises(ToolError, match="line 2"):  # a version that is not a string
+            index.versions("fx-a02")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_git_index_tells_a_missing_crate_from_an_unreadable_index(tmp_path: Path) -> None:
+    from ferrox.errors import ToolError
+    from ferrox.release.publishers.crates_index import CrateIndex
+    from ferrox.tools import ToolRunner
+
+    source = tmp_path / "git-index"
+    (source / "fx" / "-b").mkdir(parents=True)
+    (source / "fx" / "-b" / "fx-b01").write_text('{"name":"fx-b01","vers":"1.0.0"}\n')
+    git(tmp_path, "init", "-q", "-b", "main", str(source))
+    git(source, "add", "-A")
+    git(source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "index")
+    index = CrateIndex(f"file://{source}", ToolRunner(), tmp_path / "cache", 60)
+    assert index.versions("fx-b01") == {"1.0.0"}
+    assert index.versions("fx-b99") == set()  # no file: no such crate
+    # The fetched clone loses its objects: that is no verdict, not "no such crate".
+    shutil.rmtree(index.clone / "objects")
+    (index.clone / "objects").mkdir()
+    with pytest.raises(ToolError, match="cannot read the registry index") as raised:
+        index.versions("fx-b01")
+    assert raised.value.exit_code == 3
+
+
+def test_publish_arguments_cannot_be_read_as_options_and_a_bare_429_is_no_rate_limit() -> None:
+    job = type("Job", (), {"settings": type("S", (), {"crates_io": CratesIoSettings()})()})()
+    assert crates_io._argv(job, "fx-a01") == [  # type: ignore[arg-type]
+        "publish", "--registry=crates-io", "--package=fx-a01",
+    ]  # fmt: skip
+    limited = crates_io._RATE_LIMITED
+    assert limited.search(
+        "the remote server responded with an error (status 429 Too Many Requests)"
+    )
+    assert limited.search("failed to get a 200 OK response, got 429")
+    assert not limited.search("error: fx-a01 1.429.0 failed to verify: 429 tests failed")

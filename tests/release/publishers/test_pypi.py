@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from pypi_server import PypiServer, free_port, start_pypiserver
 from release_repo import Repo, git, write_config
 
 from ferrox.cli import main
-from ferrox.release.publishers.pypi import distributions
+from ferrox.errors import ToolError
+from ferrox.release.publishers.pypi import distributions, index_files
+from trust_faults import fault
 
 JOURNAL = Path("target") / "ferrox" / "release-journal.json"
 PYPI_TOKEN = "pypi-fixtureUPLOADtoken0123456789"  # noqa: S105 - pypiserver checks no token
@@ -182,3 +186,52 @@ def test_an_upload_the_index_refuses_is_exit_3(
         assert github.public_release("v0.2.0") is None
     finally:
         uploads.stop()
+
+
+class _JsonIndex(http.server.BaseHTTPRequestHandler):
+    """A package index that answers PEP 691's JSON (or a proxy's JSON error), not HTML."""
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"files": [{"filename": FILES[0]}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_an_index_page_that_is_not_a_simple_html_page_is_exit_3() -> None:
+    row = fault("T35")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JsonIndex)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ToolError, match=row.message) as raised:
+            index_files(f"http://127.0.0.1:{server.server_address[1]}/simple/", "ferrox-pub-demo")
+        assert raised.value.exit_code == row.exit
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_password_in_the_index_url_never_reaches_the_output(
+    python_repo: Callable[[str], Repo],
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PYPI_TOKEN", PYPI_TOKEN)
+    password = "s3cretURLpassw0rd"  # noqa: S105 - a fixture
+    url = f"http://uploader:{password}@127.0.0.1:{free_port()}/"
+    repo = python_repo(pypi_config(github, url))
+    assert main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)]) == 0
+    out = capsys.readouterr().out
+    assert "http://uploader:***@127.0.0.1" in out and password not in out
+    # A real run: the index cannot be read; neither the message nor the journal has it.
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 3
+    captured = capsys.readouterr()
+    assert password not in captured.out + captured.err
+    assert "cannot read the package index at http://uploader:***@" in captured.err
+    assert password not in (repo.path / JOURNAL).read_text()

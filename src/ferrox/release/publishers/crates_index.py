@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from ferrox.config import TOML_ERRORS, parse_toml
 from ferrox.errors import ToolError, UsageError
-from ferrox.release.publish_settings import CRATES_IO, CratesIoSettings
+from ferrox.release.publish_settings import CRATES_IO, CratesIoSettings, redact_url
 from ferrox.tools import ToolRunner
 
 CRATES_IO_INDEX = "sparse+https://index.crates.io/"
@@ -58,11 +59,21 @@ def index_url(settings: CratesIoSettings, root: Path, env: Mapping[str, str]) ->
     )
 
 
+# The index transports cargo reads; git's own (ext::, fd::) would run commands or read fds.
+_INDEX_URL = re.compile(r"^(?:sparse\+https?|https?|file|ssh|git)://\S+$|^[\w.-]+@[\w.-]+:\S+$")
+# git's transports for the fetch, whatever the git configuration allows.
+GIT_PROTOCOLS = "file:git:http:https:ssh"
+
+
 def _checked(url: str, where: str) -> str:
-    # Reaches git's argv (fetch URL): never an option.
-    if url.startswith("-") or not url.strip():
-        raise UsageError(f"{where}: {url!r} is not an index URL")
-    return url.strip()
+    # Reaches git's argv (fetch URL): never an option, never a transport that runs commands.
+    url = url.strip()
+    if not _INDEX_URL.match(url):
+        raise UsageError(
+            f"{where}: {redact_url(url)!r} is not an index URL (sparse+https://, https://, "
+            "file://, ssh://, git:// or user@host:path)"
+        )
+    return url
 
 
 def _cargo_configs(root: Path, env: Mapping[str, str]) -> list[Path]:
@@ -106,12 +117,23 @@ class CrateIndex:
             if not line.strip():
                 continue
             try:
-                versions.add(str(json.loads(line)["vers"]))
+                entry = json.loads(line)
+                found, version = entry["name"], entry["vers"]
             except (ValueError, KeyError, TypeError):
+                found = version = None
+            # Another crate's entries (a misconfigured index) must not count as this crate's
+            # versions: a version wrongly "in the registry" would never be published.
+            if (
+                not isinstance(version, str)
+                or not isinstance(found, str)
+                or (found.lower() != name.lower())
+            ):
                 raise ToolError(
-                    f"the index entry of {name} at {self.url} is unreadable (line {number})",
+                    f"the index entry of {name} at {redact_url(self.url)} is unreadable or names "
+                    f"another crate (line {number}); nothing is skipped on its word",
                     tool="cargo registry",
-                ) from None
+                )
+            versions.add(version)
         return versions
 
     def _sparse(self, name: str) -> str:
@@ -124,11 +146,13 @@ class CrateIndex:
             if exc.code in (404, 410, 451):  # how a sparse index says "no such crate"
                 return ""
             raise ToolError(
-                f"the registry index answered HTTP {exc.code} for {url}", tool="cargo registry"
+                f"the registry index answered HTTP {exc.code} for {redact_url(url)}",
+                tool="cargo registry",
             ) from None
         except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
             raise ToolError(
-                f"cannot read the registry index at {url}: {exc}", tool="cargo registry"
+                f"cannot read the registry index at {redact_url(url)}: {exc}",
+                tool="cargo registry",
             ) from None
 
     def _git(self, name: str) -> str:
@@ -141,24 +165,26 @@ class CrateIndex:
                 self.url, "+HEAD:refs/heads/index",
             )  # fmt: skip
             self._fetched = True
-        shown = self.runner.run(
-            "git",
-            ["--git-dir", str(self.clone), "show", f"refs/heads/index:{entry_path(name)}"],
-            cwd=self.clone,
-            timeout=self.timeout,
-        )
-        return shown.stdout if shown.returncode == 0 else ""  # no file: no such crate
+        path = entry_path(name)
+        # ls-tree tells "no such file" (no such crate) from git failing: only the first is "".
+        listed = self._run("--git-dir", str(self.clone), "ls-tree", "--name-only",
+                           "refs/heads/index", "--", path)  # fmt: skip
+        if not listed.strip():
+            return ""
+        return self._run("--git-dir", str(self.clone), "show", f"refs/heads/index:{path}")
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str) -> str:
         done = self.runner.run(
             "git", list(args), cwd=self.clone.parent, timeout=self.timeout,
-            env={"GIT_TERMINAL_PROMPT": "0"},
+            env={"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": GIT_PROTOCOLS},
         )  # fmt: skip
         if done.returncode != 0:
             raise ToolError(
-                f"cannot fetch the registry index {self.url}: {done.tail()}",
+                f"cannot {'read' if args[2:3] in (('ls-tree',), ('show',)) else 'fetch'} the "
+                f"registry index {redact_url(self.url)}: {done.tail()}",
                 tool="cargo registry",
             )
+        return done.stdout
 
 
 def default_cache(report_dir: Path) -> Path:

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ferrox.errors import ToolError, ToolOutputError, UsageError
-from ferrox.release.publish_settings import CRATES_IO
+from ferrox.release.publish_settings import CRATES_IO, redact_url
 from ferrox.release.publishers.crates_index import CrateIndex, index_url
 from ferrox.release.publishers.interface import Publisher, PublishJob
 from ferrox.tools import Completed
@@ -30,7 +30,11 @@ NAME = "crates-io"
 FALLBACK_WAIT_S = 5.0
 _RETRY_HEADER = re.compile(r"^\s*retry-after:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _TRY_AFTER = re.compile(r"try again after ([A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} [\d:]+ GMT)")
-_RATE_LIMITED = re.compile(r"\b429\b|Too Many Requests")
+# cargo's "(status 429 Too Many Requests)" or "got 429"; a bare 429 could be a version or a name.
+_RATE_LIMITED = re.compile(r"\b(?:status|got|HTTP/[\d.]+) 429\b|Too Many Requests")
+# cargo's rule for package names; checked again because a name reaches cargo's and git's argv
+# and the index URL's path.
+_CRATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 # Swapped by tests that must not sleep for real (they assert the waits, not the clock).
 sleep: Callable[[float], None] = time.sleep
@@ -62,6 +66,11 @@ def workspace_crates(job: PublishJob) -> list[Crate]:
     except (ValueError, KeyError, TypeError) as exc:
         message = f"cargo metadata printed unexpected output: {exc}"
         raise ToolOutputError.of(done, message, "cargo") from None
+    for pkg in packages:
+        if not isinstance(pkg.get("name"), str) or not _CRATE_NAME.fullmatch(pkg["name"]):
+            raise ToolOutputError.of(
+                done, f"cargo metadata names a crate {pkg.get('name')!r}: not a crate name", "cargo"
+            )
     registry = job.settings.crates_io.registry
     return order(
         [pkg for pkg in packages if _publishable(pkg, registry)],
@@ -124,7 +133,8 @@ def _index(job: PublishJob) -> CrateIndex:
 def _argv(job: PublishJob, crate: str) -> list[str]:
     settings = job.settings.crates_io
     verify = [] if settings.verify else ["--no-verify"]
-    return ["publish", "--registry", settings.registry, *verify, "-p", crate]
+    # NAME=value spellings: neither can be taken for an option of its own.
+    return ["publish", f"--registry={settings.registry}", *verify, f"--package={crate}"]
 
 
 def preflight(job: PublishJob) -> None:
@@ -143,7 +153,7 @@ def describe(job: PublishJob) -> list[str]:
     if not (job.root / "Cargo.toml").is_file():
         return []
     index = index_url(job.settings.crates_io, job.root, job.env)
-    lines = [f"read {index} (skip versions the registry has)"]
+    lines = [f"read {redact_url(index)} (skip versions the registry has)"]
     for crate in workspace_crates(job):
         lines.append(f"cargo {' '.join(_argv(job, crate.name))}")
     return lines

@@ -170,7 +170,12 @@ class _Api:
         if status not in ok:
             detail = text.decode("utf-8", "replace")[:500]
             raise self.error(f"{method} {url} answered HTTP {status}: {detail}")
-        return status, json.loads(text) if text.strip() else None
+        try:
+            return status, json.loads(text) if text.strip() else None
+        except ValueError:  # a proxy's page, a truncated answer: no verdict on what exists
+            raise self.error(
+                f"{method} {url} answered HTTP {status} with unreadable JSON"
+            ) from None
 
     def error(self, message: str) -> ToolError:
         return ToolError(self.job.masker.mask(message.replace(self.token, "***")), tool="github")

@@ -24,12 +24,15 @@ from packaging.utils import (
 )
 
 from ferrox.errors import ToolError, ToolOutputError, UsageError
+from ferrox.release.publish_settings import redact_url
 from ferrox.release.publishers.interface import Publisher, PublishJob
 
 NAME = "pypi"
 TOOLS_HINT = "install it with `ferrox tools install twine`"
 TIMEOUT_S = 60.0
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# PEP 503 pages, and PEP 691's HTML flavour.
+_SIMPLE_HTML = ("text/html", "application/vnd.pypi.simple.v1+html")
 
 
 def distributions(assets: tuple[Path, ...]) -> list[Path]:
@@ -69,9 +72,9 @@ def describe(job: PublishJob) -> list[str]:
     """The upload command."""
     names = " ".join(path.name for path in job.assets if path.name.endswith((".whl", ".tar.gz")))
     return [
-        f"GET {job.settings.pypi.index_url}<project>/ (skip files the index has)",
+        f"GET {redact_url(job.settings.pypi.index_url)}<project>/ (skip files the index has)",
         f"twine upload --non-interactive --repository-url "
-        f"{job.settings.pypi.repository_url} {names or '(the wheel and sdist)'}",
+        f"{redact_url(job.settings.pypi.repository_url)} {names or '(the wheel and sdist)'}",
     ]
 
 
@@ -108,7 +111,9 @@ def publish(job: PublishJob) -> None:
     )  # fmt: skip
     text = _ANSI.sub("", done.stdout + done.stderr)
     if done.returncode != 0:
-        raise ToolOutputError.of(done, f"twine upload to {settings.repository_url} failed", "twine")
+        raise ToolOutputError.of(
+            done, f"twine upload to {redact_url(settings.repository_url)} failed", "twine"
+        )
     for path in upload:
         if f"Uploading {path.name}" not in text:
             raise ToolOutputError.of(done, f"twine did not report uploading {path.name}", "twine")
@@ -140,17 +145,26 @@ def index_files(simple_url: str, project: str) -> set[str]:
     """The files the index holds for ``project`` (none when it does not know the project)."""
     url = f"{simple_url}{canonicalize_name(project)}/"
     request = urllib.request.Request(url, headers={"User-Agent": "ferrox-release"})  # noqa: S310 - the configured index
+    shown = redact_url(url)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+            kind = response.headers.get_content_type()
             page = response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return set()
         raise ToolError(
-            f"the package index answered HTTP {exc.code} for {url}", tool="pypi"
+            f"the package index answered HTTP {exc.code} for {shown}", tool="pypi"
         ) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise ToolError(f"cannot read the package index at {url}: {exc}", tool="pypi") from None
+        raise ToolError(f"cannot read the package index at {shown}: {exc}", tool="pypi") from None
+    if kind not in _SIMPLE_HTML:
+        # Not a PEP 503 page (a proxy's error, a JSON API): what it holds cannot be told.
+        raise ToolError(
+            f"the package index answered {kind!r} for {shown}, not a simple API page "
+            "(text/html); check [release.pypi] simple_url",
+            tool="pypi",
+        )
     links = _Links()
     links.feed(page)
     return links.files
