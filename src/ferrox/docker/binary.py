@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ferrox.build.cargo_build import build_target, host_triple, source_date_epoch
 from ferrox.build.targets import plan_targets
 from ferrox.errors import ConfigError, ToolError
 from ferrox.rust.workspace import Workspace
@@ -73,6 +72,9 @@ def static_binary(
 ) -> StaticBinary:
     """The build step's static musl binary of ``wanted`` (or the first bin target) for the
     host's CPU, built through the build module (cargo reuses it when it is up to date)."""
+    # Imported here: the docker step's module is loaded with the registry at every start.
+    from ferrox.build.cargo_build import build_target, host_triple, source_date_epoch  # noqa: PLC0415
+
     name, package, version = pick_binary(workspace, wanted, source)
     host = host_triple(runner, root)
     (target,) = plan_targets((musl_target(host),), host, ())
