@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ferrox.bench.parsers import ParseError, callgrind, libtest
 from ferrox.bench.schema import Measurement
-from ferrox.errors import ToolOutputError, UsageError
+from ferrox.bench.suites import Harness
+from ferrox.errors import ToolError, ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
 
 
@@ -21,7 +22,27 @@ class Checkout:
     root: Path
     commit: str
     binaries: Mapping[str, Path]  # suite (bench target name) -> executable
-    criterion: frozenset[str] = frozenset()  # the suites run through criterion's own CLI
+    harnesses: Mapping[str, Harness]  # suite -> the harness that runs it (from Cargo.lock)
+
+    @property
+    def criterion(self) -> frozenset[str]:
+        """The suites run through criterion's own command line."""
+        return self.of_family("criterion")
+
+    def of_family(self, *families: str) -> frozenset[str]:
+        """The suites whose harness is one of ``families``."""
+        return frozenset(s for s, h in self.harnesses.items() if h.family in families)
+
+    def harness(self, suite: str) -> Harness:
+        """The harness of a built suite (every built bench target was recognised first)."""
+        try:
+            return self.harnesses[suite]
+        except KeyError:
+            raise ToolError(
+                f"bench target {suite} was built in {self.root} but is not a bench target of a "
+                "workspace member (cargo metadata does not list it)",
+                tool="cargo",
+            ) from None
 
 
 def git(runner: ToolRunner, args: Sequence[str], cwd: Path, timeout: float) -> str:
