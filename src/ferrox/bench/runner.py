@@ -29,6 +29,12 @@ class Checkout:
         """The suites run through criterion's own command line."""
         return self.of_family("criterion")
 
+    @property
+    def sources(self) -> dict[str, str]:
+        """Each suite's results source: ``criterion``, ``divan`` or ``libtest`` (its lines)."""
+        named = ("criterion", "divan")
+        return {s: h.family if h.family in named else "libtest" for s, h in self.harnesses.items()}
+
     def of_family(self, *families: str) -> frozenset[str]:
         """The suites whose harness is one of ``families``."""
         return frozenset(s for s, h in self.harnesses.items() if h.family in families)

@@ -31,7 +31,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     env = environment.collect(ctx.runner, ctx.root)
     compare.check_environment(baseline, env)
     notes = baseline_notes(settings, baseline)
-    head, criterion = run_head(ctx, settings)
+    head, sources = run_head(ctx, settings)
     try:
         found = compare.compare(
             baseline.samples,
@@ -81,7 +81,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             f"{', '.join(found.removed)}\n"
         )
     (out / "comparison.md").write_text(table, encoding="utf-8")
-    results.write_results(ctx, out, head, unit="ns", criterion=criterion)
+    results.write_results(ctx, out, head, unit="ns", sources=sources)
     return results.result(
         verdicts,
         removed=list(found.removed),

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     """Records head's runs (and the result files) in the history and judges what persists."""
     env = environment.collect(ctx.runner, ctx.root)
-    samples, criterion = run_head(ctx, settings)
+    samples, sources = run_head(ctx, settings)
     measurements = [
-        results.measurement(key, "ns", values, criterion) for key, values in sorted(samples.items())
+        results.measurement(key, "ns", values, sources) for key, values in sorted(samples.items())
     ]
     measurements += result_files(ctx.root, settings.result_files)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -109,9 +109,9 @@ def run_side(
 
 def run_head(
     ctx: Context, settings: BenchSettings
-) -> tuple[dict[str, list[float]], frozenset[str]]:
+) -> tuple[dict[str, list[float]], dict[str, str]]:
     """Builds head's benches and runs every suite ``history_runs`` times: values per benchmark,
-    and which suites are criterion's."""
+    and each suite's results source (its harness)."""
     harnesses = recognise(ctx, settings, ctx.root)
     binaries = bench_runner.build_benches(
         ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
@@ -122,4 +122,4 @@ def run_head(
         for suite in sorted(binaries):
             for m in run_suite(ctx, settings, head, suite):
                 samples.setdefault(m.key, []).append(m.value)
-    return samples, head.criterion
+    return samples, head.sources
