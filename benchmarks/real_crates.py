@@ -1,6 +1,6 @@
 """The paired bench gate on real crates from crates.io: A/A false alarms and injected slowdowns.
 
-    python benchmarks/real_crates.py --aa-runs 10 --slow-runs 3 --out benchmarks/data/real-crates.json
+    python benchmarks/real_crates.py --aa-runs 10 --slow-runs 3
 
 Two crates no one here wrote, with small criterion suites published in their .crate files:
 ``hex`` 0.4.3 (criterion 0.3: its ``--list`` prints ``ID: bench``) and ``semver`` 1.0.28
@@ -44,7 +44,10 @@ SETTINGS = """
 min_pairs = 10
 max_pairs = 10
 confirm_pairs = 6
-criterion_args = ["--warm-up-time", "0.1", "--measurement-time", "0.2", "--sample-size", "20", "--nresamples", "1000"]
+criterion_args = [
+  "--warm-up-time", "0.1", "--measurement-time", "0.2", "--sample-size", "20",
+  "--nresamples", "1000",
+]
 """
 # Every k-th call does its work twice; PERIOD (padded so base and head differ in no other
 # byte: hex benchmarks its own src/lib.rs as input) counts calls, 0 = never.
@@ -109,7 +112,8 @@ CRATES = (
                 "    fn from_str(text: &str) -> Result<Self, Self::Err> {\n",
                 "impl FromStr for Version {\n    type Err = Error;\n\n"
                 "    fn from_str(text: &str) -> Result<Self, Self::Err> {\n"
-                "        if crate::ferrox_slowdown_due() {\n            let _ = core::hint::black_box("
+                "        if crate::ferrox_slowdown_due() {\n"
+                "            let _ = core::hint::black_box("
                 "Self::from_str(core::hint::black_box(text)));\n        }\n",
             ),
         ),
