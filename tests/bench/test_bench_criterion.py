@@ -126,6 +126,13 @@ def test_filter_regex_matches_exactly_the_wanted_ids() -> None:
         harness.filter_regex([])
 
 
+def test_fractional_seconds_are_found_in_both_spellings() -> None:
+    args = ["--warm-up-time", "0.5", "--measurement-time=2", "--profile-time=0", "--noplot"]
+    assert harness.fractional_seconds(args) == ["--warm-up-time 0.5", "--profile-time 0"]
+    assert harness.fractional_seconds(["--measurement-time"]) == ["--measurement-time"]
+    assert harness.fractional_seconds(["--warm-up-time", "1", "--nresamples", "0.5"]) == []
+
+
 def test_criterion_args_that_break_the_runs_are_config_errors(
     ferrox: Callable[..., Any], criterion_repo: Path
 ) -> None:

@@ -39,6 +39,8 @@ confirm_pairs = 5
 criterion_args = ["--warm-up-time", "0.05", "--measurement-time", "0.2", "--nresamples", "1000"]
 divan_args = ["--sample-count", "30"]
 """
+# criterion 0.3 takes whole seconds, at least 1, for its warm-up and measurement times.
+WHOLE_SECONDS = ["--warm-up-time", "1", "--measurement-time", "1", "--sample-size", "10"]
 
 
 def _nightly() -> bool:
@@ -86,7 +88,13 @@ def gate(
         repo = _copy(name, tmp_path / "repo")
         for path in repo.rglob("*"):  # fresh mtimes: never a binary built from other sources
             os.utime(path)
-        (repo / "ferrox.toml").write_text(TINY)
+        settings = TINY
+        if name == "criterion-0.3":
+            settings = settings.replace(
+                '"--warm-up-time", "0.05", "--measurement-time", "0.2"',
+                ", ".join(f'"{a}"' for a in WHOLE_SECONDS),
+            )
+        (repo / "ferrox.toml").write_text(settings)
         init_committed(repo)
         speed = repo / "benches" / "speed.rs"
         text = speed.read_text()
@@ -148,3 +156,16 @@ def test_the_instruction_gate_drives_iai_callgrind_and_gungraun(
     (parse,) = [v for k, v in verdicts.items() if k.endswith("parse_64")]
     assert checksum["level"] == "critical" and checksum["change"] > 1.0, verdicts
     assert parse["level"] == "ok" and parse["change"] == 0.0  # counts are exact
+
+
+def test_fractional_seconds_for_criterion_0_3_are_a_config_error(
+    ferrox: Callable[..., Any], tmp_path: Path
+) -> None:
+    repo = _copy("criterion-0.3", tmp_path)
+    (repo / "ferrox.toml").write_text(TINY)  # --warm-up-time 0.05: criterion 0.3 would exit 1
+    result = ferrox("run", "bench", "-C", str(repo))
+    assert result.code == 2, result.out + result.err
+    assert "bench.criterion_args: bench suite(s) speed (criterion 0.3.6) take whole seconds" in (
+        result.err
+    )
+    assert "not --warm-up-time 0.05" in result.err and "Traceback" not in result.err

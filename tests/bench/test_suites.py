@@ -80,6 +80,9 @@ def test_criterion_before_0_5_lists_as_bench() -> None:
     assert EXPECTED["criterion-0.4"].list_suffix == ": bench"
     assert EXPECTED["criterion-0.5"].list_suffix == ": benchmark"
     assert EXPECTED["codspeed"].list_suffix == ": benchmark"
+    assert EXPECTED["criterion-0.3"].whole_seconds
+    assert not EXPECTED["criterion-0.4"].whole_seconds
+    assert not EXPECTED["codspeed"].whole_seconds
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,24 @@ def forbidden_criterion_args(args: Sequence[str]) -> list[str]:
     return [a for a in args if a.split("=", 1)[0] in _FORBIDDEN_ARGS]
 
 
+# criterion before 0.4 reads these as whole seconds, at least 1 (later releases take fractions).
+_WHOLE_SECONDS = ("--warm-up-time", "--measurement-time", "--profile-time")
+
+
+def fractional_seconds(args: Sequence[str]) -> list[str]:
+    """The ``--warm-up-time``-like options in ``args`` whose value is not a whole second count."""
+    found = []
+    for i, arg in enumerate(args):
+        name, has_value, value = arg.partition("=")
+        if name not in _WHOLE_SECONDS:
+            continue
+        if not has_value:
+            value = args[i + 1] if i + 1 < len(args) else ""
+        if not (value.isdigit() and int(value) >= 1):
+            found.append(f"{name} {value}".strip())
+    return found
+
+
 def filter_regex(ids: Collection[str]) -> str:
     """One anchored regex matching exactly ``ids`` (criterion takes a single filter)."""
     if not ids:

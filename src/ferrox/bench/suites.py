@@ -80,6 +80,12 @@ class Harness:
         return f"{self.crate} {self.version}"
 
     @property
+    def whole_seconds(self) -> bool:
+        """Whether it reads ``--warm-up-time`` and ``--measurement-time`` as whole seconds
+        (criterion before 0.4)."""
+        return self.crate == "criterion" and _version(self.version) < Version("0.4")
+
+    @property
     def list_suffix(self) -> str:
         """What ends each line of a criterion binary's ``--list``: ``bench`` before 0.5."""
         old = self.crate == "criterion" and _version(self.version) < Version("0.5")

@@ -57,6 +57,15 @@ def recognise(ctx: Context, settings: BenchSettings, project: Path) -> dict[str,
     """The harness of each selected bench target of ``project``, checked against the mode."""
     harnesses = suites.recognise(ctx.runner, project, settings.benches, settings.timeout)
     suites.check_mode(harnesses, settings.mode)
+    whole = {s: h for s, h in sorted(harnesses.items()) if h.whole_seconds}
+    if whole and (fractions := criterion.fractional_seconds(settings.criterion_args)):
+        named = ", ".join(f"{suite} ({h.label})" for suite, h in whole.items())
+        raise UsageError(
+            f"bench.criterion_args: bench suite(s) {named} take whole seconds (at least 1) for "
+            f"their warm-up and measurement times, not {', '.join(fractions)}",
+            hint='e.g. criterion_args = ["--warm-up-time", "1", "--measurement-time", "2"], or '
+            "move to criterion 0.4 or later",
+        )
     return harnesses
 
 
