@@ -17,6 +17,7 @@ from ferrox.bench import suites
 from ferrox.bench.suites import Harness
 from ferrox.errors import ToolError, UsageError
 from ferrox.tools import ToolRunner
+from fixture_tables import markdown_table
 
 HARNESSES = Path(__file__).resolve().parents[1] / "fixtures" / "bench" / "harnesses"
 EXPECTED = {
@@ -61,6 +62,12 @@ def _package(
         f'[[bench]]\nname = "speed"\n{flag}\n[workspace]\n'
     )
     return project
+
+
+def test_the_fixture_table_says_what_is_recognised() -> None:
+    rows = markdown_table(HARNESSES / "README.md", "fixture")
+    table = {r["fixture"]: (r["package"], r["version"]) for r in rows if r["fixture"] != "libtest"}
+    assert table == {name: (h.crate, h.version) for name, h in EXPECTED.items()}
 
 
 @pytest.mark.parametrize("fixture", sorted(EXPECTED))
