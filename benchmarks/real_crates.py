@@ -218,6 +218,62 @@ def gate(crate: Crate, repo: Path, base: str, run: int) -> dict[str, Any]:
     return {"exit": done.returncode, "seconds": round(seconds, 1), "verdicts": verdicts}
 
 
+FLAGGED = ("minor", "major", "critical")
+
+
+def harness_of(name: str) -> str:
+    """The criterion release the crate's A/A repository resolved (its Cargo.lock)."""
+    lock = WORK / "repos" / f"{name}-aa" / "Cargo.lock"
+    if not lock.is_file():
+        return "criterion"
+    text = lock.read_text()
+    marker = 'name = "criterion"\nversion = "'
+    start = text.find(marker)
+    return (
+        "criterion" if start < 0 else f"criterion {text[start + len(marker) :].split(chr(34))[0]}"
+    )
+
+
+def render(results: dict[str, Any]) -> str:
+    """The Markdown table of a results file: per crate and experiment, what the gate said."""
+    lines = [
+        "| crate (harness) | benchmarks driven | experiment | gate runs | exit codes | "
+        "touched benchmarks flagged | others flagged (false alarms) | median change of the "
+        "touched | wall time per gate run (median, max) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in results["crates"].items():
+        touched = set(entry["touched"])
+        for label, title in (("aa", "A/A"), ("slow10", "+10%"), ("slow5", "+5%")):
+            runs = entry.get(label, [])
+            if not runs:
+                continue
+            driven = sorted({k for r in runs for k in r["verdicts"]})
+            codes = ", ".join(f"{c}: {sum(r['exit'] == c for r in runs)}"
+                              for c in sorted({r["exit"] for r in runs}))  # fmt: skip
+            hit = other = 0
+            changes = []
+            for r in runs:
+                for key, v in r["verdicts"].items():
+                    flagged = v["level"] in FLAGGED
+                    if key in touched and label != "aa":
+                        hit += flagged
+                        changes.append(v["change"])
+                    else:
+                        other += flagged
+            seconds = sorted(r["seconds"] for r in runs)
+            touched_cell = "-" if label == "aa" else f"{hit}/{len(runs) * len(touched)}"
+            others = sum(len([k for k in r["verdicts"] if label == "aa" or k not in touched])
+                         for r in runs)  # fmt: skip
+            change = "-" if not changes else f"{sorted(changes)[len(changes) // 2]:+.1%}"
+            lines.append(
+                f"| {name} {entry['version']} ({harness_of(name)}) | {len(driven)} | "
+                f"{title} | {len(runs)} | {codes} | {touched_cell} | {other}/{others} | "
+                f"{change} | {seconds[len(seconds) // 2]:.0f} s, {seconds[-1]:.0f} s |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Runs the A/A and slowdown gates on each crate and writes the results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -227,7 +283,11 @@ def main() -> None:
     parser.add_argument("--slow-runs-hex", type=int, default=None, help="hex's (longer runs)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/data/real-crates.json")
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile")
+    parser.add_argument("--render", type=Path, help="print the Markdown table of a results file")
     args = parser.parse_args()
+    if args.render:
+        print(render(json.loads(args.render.read_text())), end="")
+        return
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
         "note": args.note,

@@ -23,7 +23,8 @@ from ferrox.bench.schema import Measurement
 _HEADER = re.compile(r"^\S.*\bfastest\s+│\s+slowest\s+│\s+median\s+│\s+mean\b")
 # A tree row: "│  " or "   " per level above it, then "├─ " or "╰─ ", then its cells.
 _ROW = re.compile(r"^(?P<indent>(?:[│ ]  )*)[├╰]─ (?P<cells>.*)$")
-_FIRST_CELL = re.compile(r"^(?P<name>\S(?:.*?\S)?)(?:\s{2,}(?P<fastest>\S.*))?$")
+# A name holds single spaces at most; two or more end it (then comes the fastest time).
+_FIRST_CELL = re.compile(r"^(?P<name>\S+(?: \S+)*)(?:\s{2,}(?P<fastest>\S.*))?$")
 _TIME = re.compile(r"^(?P<value>\d+(?:\.\d+)?) (?P<unit>ps|ns|µs|us|ms|s)$")
 _NS = {"ps": 1e-3, "ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
 _COLUMNS = 6  # fastest (beside the name), slowest, median, mean, samples, iters
