@@ -249,3 +249,14 @@ def test_divan_documented_tree_with_modules_arguments_and_throughput() -> None:
 def test_divan_malformed_tables_fail_closed(text: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         divan.parse_table(text, "s")
+
+
+@pytest.mark.parametrize(
+    ("golden", "parse_64"), [("iai-callgrind-0.16.1.txt", 55250), ("gungraun-0.20.0.txt", 55036)]
+)
+def test_iai_callgrind_and_gungraun_real_summaries(golden: str, parse_64: int) -> None:
+    found = callgrind.parse_iai((GOLDEN / golden).read_text(), "speed")
+    assert {m.benchmark: m.value for m in found} == {
+        "speed::speed::checksum_1k": 52187,
+        "speed::speed::parse_64": parse_64,
+    }

@@ -7,7 +7,9 @@ Timed families go through the paired gate; iai-callgrind and gungraun through in
 
 Builds: one session-wide cargo target directory for head builds and one for base builds (base
 starts as a copy of head's, as in test_bench_criterion.py), so each harness crate is compiled
-once per side and only the fixture itself is rebuilt per test.
+once per side and only the fixture itself is rebuilt per test. ``FERROX_TEST_BENCH_TARGET``
+names a target directory to start from (copied, never written), where the families were built
+before: the harness crates then take no build at all.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def _copy(name: str, where: Path) -> Path:
 def family_targets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Target directories kept for the session, with every family's dependencies built."""
     root = tmp_path_factory.mktemp("harness-targets")
+    if start := os.environ.get("FERROX_TEST_BENCH_TARGET"):
+        shutil.copytree(start, root / "head", symlinks=True)
     env = {**os.environ, "CARGO_TARGET_DIR": str(root / "head")}
     for name in [*TIMED, *COUNTED]:
         if name == "libtest" and not _nightly():
