@@ -4,8 +4,8 @@ Such a bench binary hands itself to its runner (``iai-callgrind-runner`` / ``gun
 a separate executable of exactly the library's version), which runs each benchmark under
 callgrind and prints, per benchmark, its id and an ``Instructions:`` line. ferrox runs the
 binary with the runner of the version in Cargo.lock (from the tools home, else PATH) first on
-PATH, its output home in ferrox's report directory (the user's ``target/iai`` baselines are left alone) and
-colours off, and reads the counts from that output.
+PATH, its output home in ferrox's report directory (the user's ``target/iai`` baselines are
+left alone) and colours off, and reads the counts from that output.
 """
 
 from __future__ import annotations
@@ -74,11 +74,11 @@ def run_counts(
     flavour = FLAVOURS[harness.family]
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    found = find_runner(runner, harness)
+    runner_path = find_runner(runner, harness)
     # The bench binary reads <PREFIX>_RUNNER only when it is compiled; at run time it looks for
     # the runner on PATH, so the chosen runner's directory goes first.
     env = {
-        "PATH": os.pathsep.join([str(found.parent), runner.env.get("PATH", os.defpath)]),
+        "PATH": os.pathsep.join([str(runner_path.parent), runner.env.get("PATH", os.defpath)]),
         f"{flavour.prefix}_HOME": str(home),
         f"{flavour.prefix}_COLOR": "never",
     }
