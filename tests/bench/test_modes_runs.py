@@ -158,7 +158,8 @@ def test_the_instruction_gate_drives_iai_callgrind_and_gungraun(
     assert {key.split("/", 1)[0] for key in verdicts} == {"speed"}
     (checksum,) = [v for k, v in verdicts.items() if k.endswith("checksum_1k")]
     (parse,) = [v for k, v in verdicts.items() if k.endswith("parse_64")]
-    assert checksum["level"] == "critical" and checksum["change"] > 1.0, verdicts
+    # The inputs are built inside the counted function: 3x the checksum is +31% in all.
+    assert checksum["level"] == "critical" and checksum["change"] > 0.25, verdicts
     assert parse["level"] == "ok" and parse["change"] == 0.0  # counts are exact
 
 
