@@ -25,19 +25,10 @@ class Checkout:
     harnesses: Mapping[str, Harness]  # suite -> the harness that runs it (from Cargo.lock)
 
     @property
-    def criterion(self) -> frozenset[str]:
-        """The suites run through criterion's own command line."""
-        return self.of_family("criterion")
-
-    @property
     def sources(self) -> dict[str, str]:
         """Each suite's results source: ``criterion``, ``divan`` or ``libtest`` (its lines)."""
         named = ("criterion", "divan")
         return {s: h.family if h.family in named else "libtest" for s, h in self.harnesses.items()}
-
-    def of_family(self, *families: str) -> frozenset[str]:
-        """The suites whose harness is one of ``families``."""
-        return frozenset(s for s, h in self.harnesses.items() if h.family in families)
 
     def harness(self, suite: str) -> Harness:
         """The harness of a built suite (every built bench target was recognised first)."""
