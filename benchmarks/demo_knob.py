@@ -1,12 +1,13 @@
 """What the demo's slowdown knob really does to each benchmark's time: is 5% five percent?
 
-    python benchmarks/demo_knob.py --minutes 4
+    python benchmarks/demo_knob.py --minutes 4 [--demo DIR]
 
-Builds examples/demo's `checksum` bench and collects interleaved blocks exactly as
-`collect_demo_runs.py` does (per block, one run each at 0%, 0%, 5% and 10%, shuffled), then
-estimates each level's change per benchmark as the paired gate would (Hodges-Lehmann of the log
-ratios to the block's first 0% run, 95% interval) and the A/A change (second 0% run) as the
-noise reference. Prints a Markdown table for docs/benchmarks.md.
+Builds examples/demo's `checksum` bench (or the copy in ``--demo DIR``, e.g. the knob before a
+change) and collects interleaved blocks exactly as `collect_demo_runs.py` does (per block, one
+run each at 0%, 0%, 5% and 10%, shuffled), then estimates each level's change per benchmark as
+the paired gate would (Hodges-Lehmann of the log ratios to the block's first 0% run, 95%
+interval), with the A/A change (the second 0% run) as the noise reference. Prints a Markdown
+table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import collect_demo_runs
 from bench_gate_proof import knob_changes
 from collect_demo_runs import LEVELS, build, run_once
-
-from ferrox.bench import stats
 
 
 def main() -> None:
@@ -31,7 +31,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--demo", type=Path, help="another copy of examples/demo (e.g. an older knob) to measure"
+    )
     args = parser.parse_args()
+    if args.demo:
+        collect_demo_runs.DEMO = args.demo
     binary = build()
     rng = random.Random(args.seed)  # noqa: S311 - shuffles run order, not a secret
     blocks = []
@@ -44,19 +49,11 @@ def main() -> None:
         loads.append(os.getloadavg()[0])
     changes = knob_changes(blocks)
     names = sorted(blocks[0]["A0"])
-    aa = {
-        n: stats.paired_change(
-            stats.log_ratios([b["A0"][n] for b in blocks], [b["B0"][n] for b in blocks]),
-            confidence=0.95,
-            margin=0.0,
-        )
-        for n in names
-    }
     print(f"{len(blocks)} blocks in {time.monotonic() - start:.0f} s; 1-minute load average "
           f"median {sorted(loads)[len(loads) // 2]:.1f}, max {max(loads):.1f}")  # fmt: skip
     print("\n| knob | " + " | ".join(f"`{n}`" for n in names) + " |")
     print("| --- |" + " --- |" * len(names))
-    rows = [("0% (A/A)", aa), *((f"{level}", changes[level]) for level in sorted(changes))]
+    rows = [(level, changes[level]) for level in ("A/A", "5%", "10%")]
     for label, row in rows:
         cells = [f"{row[n].estimate:+.1%} ({row[n].low:+.1%} to {row[n].high:+.1%})" for n in names]
         print(f"| {label} | " + " | ".join(cells) + " |")
