@@ -283,6 +283,9 @@ def main() -> None:
     parser.add_argument("--slow-runs-hex", type=int, default=None, help="hex's (longer runs)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/data/real-crates.json")
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile")
+    parser.add_argument(
+        "--order", nargs="+", default=["aa", "slow10", "slow5"], help="experiments, in order"
+    )
     parser.add_argument("--render", type=Path, help="print the Markdown table of a results file")
     args = parser.parse_args()
     if args.render:
@@ -300,11 +303,15 @@ def main() -> None:
             "settings": crate.settings.strip(),
         }
         results["crates"][crate.name] = entry
-        plan = [("aa", None, args.aa_runs)]
         slow_runs = args.slow_runs
         if crate.name == "hex" and args.slow_runs_hex is not None:
             slow_runs = args.slow_runs_hex
-        plan += [(f"slow{pct}", pct, slow_runs) for pct in (10, 5)]
+        experiments = {
+            "aa": (None, args.aa_runs),
+            "slow10": (10, slow_runs),
+            "slow5": (5, slow_runs),
+        }
+        plan = [(label, *experiments[label]) for label in args.order]
         for label, pct, runs in plan:
             period = None if pct is None else 100 // pct + (1 if crate.recursive else 0)
             repo = prepare(crate, label, period)
