@@ -14,6 +14,7 @@ from ferrox.bench.parsers import (
     ParseError,
     callgrind,
     criterion,
+    divan,
     hyperfine,
     libtest,
     parse_path,
@@ -202,3 +203,60 @@ def test_criterion_real_bencher_output_parses_with_group_ids_and_thousands() -> 
         ("speed/parse/16", 689.0),
         ("speed/parse/64", 2990.0),
     ]
+
+
+def test_divan_real_table_gives_each_median_in_ns() -> None:
+    found = parse_path(GOLDEN / "divan-0.1.21.txt", suite="speed")
+    assert [(m.key, m.value, m.source) for m in found] == [
+        ("speed/checksum_1k", 565.4, "divan"),
+        ("speed/parse_64", 480.4, "divan"),
+    ]
+
+
+def test_divan_documented_tree_with_modules_arguments_and_throughput() -> None:
+    found = divan.parse_table((GOLDEN / "divan-0.1-documented.txt").read_text(), "walk")
+    assert {m.benchmark: m.value for m in found} == {
+        "fibonacci": pytest.approx(197_500),
+        "copy": pytest.approx(1_250),
+        "math/add": pytest.approx(0.203),
+        "math/len/1": pytest.approx(1.75),
+        "math/len/64": pytest.approx(12.5),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Timer precision: 20 ns\n", "no divan table"),
+        (
+            "s  fastest │ slowest │ median │ mean │ samples │ iters\n"
+            "├─ a  1 ns │ 2 ns │ fast │ 1 ns │ 10 │ 10\n",
+            "divan median 'fast' is not a time",
+        ),
+        (
+            "s  fastest │ slowest │ median │ mean │ samples │ iters\n├─ a  1 ns │ 2 ns\n",
+            "malformed divan row",
+        ),
+        ("s  fastest │ slowest │ median │ mean │ samples │ iters\n", "holds no benchmark row"),
+        (
+            "s  fastest │ slowest │ median │ mean │ samples │ iters\n"
+            "├─ a  1 ns │ 2 ns │ 1 ns │ 1 ns │ 10 │ 10\n"
+            "╰─ a  1 ns │ 2 ns │ 1 ns │ 1 ns │ 10 │ 10\n",
+            "reported twice",
+        ),
+    ],
+)
+def test_divan_malformed_tables_fail_closed(text: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        divan.parse_table(text, "s")
+
+
+@pytest.mark.parametrize(
+    ("golden", "parse_64"), [("iai-callgrind-0.16.1.txt", 55250), ("gungraun-0.20.0.txt", 55036)]
+)
+def test_iai_callgrind_and_gungraun_real_summaries(golden: str, parse_64: int) -> None:
+    found = callgrind.parse_iai((GOLDEN / golden).read_text(), "speed")
+    assert {m.benchmark: m.value for m in found} == {
+        "speed::speed::checksum_1k": 52187,
+        "speed::speed::parse_64": parse_64,
+    }

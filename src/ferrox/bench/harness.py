@@ -1,13 +1,8 @@
-"""criterion.rs bench binaries: which suites are criterion's, and one timed run of one.
+"""criterion.rs bench binaries: one timed run of a criterion suite.
 
-Which suites: a bench target of a workspace package that declares a criterion dependency
-(``cargo metadata``; any name or rename containing ``criterion``, so forks and wrappers such as
-``codspeed-criterion-compat`` count) whose binary's ``--help`` carries criterion's own
-after-help text ("This executable is a Criterion.rs benchmark", unchanged since criterion's
-first releases). The dependency alone is not enough: a package can hold criterion benches beside
-a custom or libtest harness (an iai-callgrind bench, say). The help text alone would mean
-running ``--help`` on every custom harness, which may not know the flag; so only candidates are
-asked.
+Which suites are criterion's, and which release, is ``ferrox.bench.suites``'s answer (from
+Cargo.lock); the releases differ in what ``--list`` prints (``ID: bench`` before 0.5,
+``ID: benchmark`` since), which the caller passes as ``list_suffix``.
 
 One run: ``<binary> --bench --output-format bencher --noplot [criterion_args] [REGEX]``, with
 ``CRITERION_HOME`` pointing at a fresh directory of ferrox's (the user's own
@@ -23,16 +18,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
 
 from ferrox.bench.parsers import ParseError, libtest
 from ferrox.bench.schema import Measurement
-from ferrox.errors import ToolOutputError, UsageError
+from ferrox.errors import ToolOutputError
 from ferrox.tools import ToolRunner
 
-CRITERION_MARK = "This executable is a Criterion.rs benchmark"
 # What ferrox always passes: measure (not test), print libtest-style lines, draw nothing.
 CRITERION_FIXED_ARGS = ("--bench", "--output-format", "bencher", "--noplot")
 # Characters the Rust regex crate treats as special outside a character class. Escaping only
@@ -54,6 +47,24 @@ def forbidden_criterion_args(args: Sequence[str]) -> list[str]:
     return [a for a in args if a.split("=", 1)[0] in _FORBIDDEN_ARGS]
 
 
+# criterion before 0.4 reads these as whole seconds, at least 1 (later releases take fractions).
+_WHOLE_SECONDS = ("--warm-up-time", "--measurement-time", "--profile-time")
+
+
+def fractional_seconds(args: Sequence[str]) -> list[str]:
+    """The ``--warm-up-time``-like options in ``args`` whose value is not a whole second count."""
+    found = []
+    for i, arg in enumerate(args):
+        name, has_value, value = arg.partition("=")
+        if name not in _WHOLE_SECONDS:
+            continue
+        if not has_value:
+            value = args[i + 1] if i + 1 < len(args) else ""
+        if not (value.isdigit() and int(value) >= 1):
+            found.append(f"{name} {value}".strip())
+    return found
+
+
 def filter_regex(ids: Collection[str]) -> str:
     """One anchored regex matching exactly ``ids`` (criterion takes a single filter)."""
     if not ids:
@@ -62,62 +73,25 @@ def filter_regex(ids: Collection[str]) -> str:
     return f"^(?:{'|'.join(escaped)})$"
 
 
-def criterion_candidates(runner: ToolRunner, project: Path, timeout: float) -> frozenset[str]:
-    """Bench target names of workspace members that declare a criterion dependency."""
-    done = runner.run(
-        "cargo", ["metadata", "--format-version", "1", "--no-deps"], cwd=project, timeout=timeout
-    )
-    if done.returncode != 0:
-        raise ToolOutputError.of(done, f"cargo metadata failed in {project}", "cargo")
-    try:
-        packages: list[dict[str, Any]] = json.loads(done.stdout)["packages"]
-        return frozenset(
-            str(target["name"])
-            for package in packages
-            if any(_is_criterion(dep) for dep in package["dependencies"])
-            for target in package["targets"]
-            if "bench" in target["kind"]
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ToolOutputError.of(
-            done, f"cargo metadata printed unexpected output: {exc!r}", "cargo"
-        ) from exc
-
-
-def _is_criterion(dependency: Mapping[str, Any]) -> bool:
-    # A substring: forks and wrappers (criterion2, codspeed-criterion-compat) count; a wrong
-    # guess only costs one `--help`, which decides.
-    names = (dependency.get("name"), dependency.get("rename"))
-    return any("criterion" in str(name) for name in names if name)
-
-
-def detect_criterion(
-    runner: ToolRunner, project: Path, binaries: Mapping[str, Path], timeout: float
-) -> frozenset[str]:
-    """The suites among ``binaries`` that are criterion benchmarks (see the module's doc)."""
-    if not binaries:  # a base that predates the benchmarks: nothing to ask cargo about
-        return frozenset()
-    found = set()
-    for suite in sorted(criterion_candidates(runner, project, timeout) & binaries.keys()):
-        done = runner.run(str(binaries[suite]), ["--help"], cwd=project, timeout=timeout)
-        if done.returncode == 0 and CRITERION_MARK in done.stdout:
-            found.add(suite)
-    return frozenset(found)
-
-
 def list_ids(
-    runner: ToolRunner, suite: str, binary: Path, *, timeout: float, cwd: Path
+    runner: ToolRunner,
+    suite: str,
+    binary: Path,
+    *,
+    timeout: float,
+    cwd: Path,
+    list_suffix: str = ": benchmark",
 ) -> tuple[str, ...]:
-    """The benchmark ids a criterion binary has (``--list``: one ``ID: benchmark`` line each)."""
+    """The benchmark ids a criterion binary has (``--list``: one ``ID<list_suffix>`` line each)."""
     done = runner.run(str(binary), ["--bench", "--list"], cwd=cwd, timeout=timeout)
     if done.returncode != 0:
         raise ToolOutputError.of(
             done, f"criterion bench {suite} --list exited {done.returncode}", suite
         )
     ids = tuple(
-        line.removesuffix(": benchmark")
+        line.removesuffix(list_suffix)
         for line in done.stdout.splitlines()
-        if line.endswith(": benchmark")
+        if line.endswith(list_suffix)
     )
     if not ids:
         raise ToolOutputError.of(done, f"criterion bench {suite} --list named no benchmark", suite)
@@ -134,9 +108,12 @@ def run_criterion(
     home: Path,
     timeout: float,
     cwd: Path,
+    list_suffix: str = ": benchmark",
 ) -> tuple[Measurement, ...]:
     """One criterion run of ``wanted`` (default: every benchmark); each must report a value."""
-    expected = set(wanted) or set(list_ids(runner, suite, binary, timeout=timeout, cwd=cwd))
+    expected = set(wanted) or set(
+        list_ids(runner, suite, binary, timeout=timeout, cwd=cwd, list_suffix=list_suffix)
+    )
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     argv = [*CRITERION_FIXED_ARGS, *args, *([filter_regex(expected)] if wanted else [])]
@@ -200,16 +177,3 @@ def _medians(home: Path) -> dict[str, float]:
             raise ParseError(f"cannot read criterion's results in {meta.parent}: {exc!r}") from exc
         medians[str(title)] = median
     return medians
-
-
-def refuse_instruction_counts(suites: Collection[str]) -> None:
-    """Instructions mode cannot count a criterion suite: exit 2 saying what to do instead."""
-    if suites:
-        raise UsageError(
-            f"bench suite(s) {', '.join(sorted(suites))} use criterion, which has no fixed "
-            "iteration count: it sizes its samples by time, so instruction counts would change "
-            "from run to run and the instructions gate could not be trusted",
-            hint='use mode = "paired" for criterion suites, list only other suites in '
-            "`benches`, or count instructions with iai-callgrind/gungraun or a libtest-style "
-            "harness with a fixed iteration option (see `instruction_args`)",
-        )

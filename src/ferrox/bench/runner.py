@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ferrox.bench.parsers import ParseError, callgrind, libtest
 from ferrox.bench.schema import Measurement
-from ferrox.errors import ToolOutputError, UsageError
+from ferrox.bench.suites import Harness
+from ferrox.errors import ToolError, ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
 
 
@@ -21,7 +22,24 @@ class Checkout:
     root: Path
     commit: str
     binaries: Mapping[str, Path]  # suite (bench target name) -> executable
-    criterion: frozenset[str] = frozenset()  # the suites run through criterion's own CLI
+    harnesses: Mapping[str, Harness]  # suite -> the harness that runs it (from Cargo.lock)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Each suite's results source: ``criterion``, ``divan`` or ``libtest`` (its lines)."""
+        named = ("criterion", "divan")
+        return {s: h.family if h.family in named else "libtest" for s, h in self.harnesses.items()}
+
+    def harness(self, suite: str) -> Harness:
+        """The harness of a built suite (every built bench target was recognised first)."""
+        try:
+            return self.harnesses[suite]
+        except KeyError:
+            raise ToolError(
+                f"bench target {suite} was built in {self.root} but is not a bench target of a "
+                "workspace member (cargo metadata does not list it)",
+                tool="cargo",
+            ) from None
 
 
 def git(runner: ToolRunner, args: Sequence[str], cwd: Path, timeout: float) -> str:

@@ -56,6 +56,11 @@ class BenchSettings:
         "arguments for criterion suites instead of run_args (after --bench --output-format "
         "bencher --noplot)",
     )
+    divan_args: tuple[str, ...] = setting(
+        (),
+        "arguments for divan suites instead of run_args (e.g. --sample-count 50; after --bench "
+        "--color never)",
+    )
     minor: float = setting(5.0, "percent slowdown that warns", minimum=0.1, maximum=1000)
     major: float = setting(10.0, "percent slowdown that fails the PR", minimum=0.1, maximum=1000)
     critical: float = setting(
@@ -154,6 +159,7 @@ class BenchSettings:
     timeout: float = setting(1800.0, "seconds before a build or a run is killed", minimum=1)
 
     def __post_init__(self) -> None:
+        from ferrox.bench.divan import forbidden_divan_args  # noqa: PLC0415 - light module
         from ferrox.bench.thresholds import parse_overrides  # noqa: PLC0415 - light module
 
         # The base reaches `git merge-base`, bench names cargo's argv: never as options.
@@ -179,6 +185,11 @@ class BenchSettings:
             raise SettingError(
                 "criterion_args", f"{', '.join(forbidden)} cannot be used: ferrox sets the output, "
                 "reads the saved estimates and passes the benchmark filter itself",
+            )  # fmt: skip
+        if forbidden := forbidden_divan_args(self.divan_args):
+            raise SettingError(
+                "divan_args", f"{', '.join(forbidden)} cannot be used: ferrox reads divan's table "
+                "of timings and passes the benchmark filter itself",
             )  # fmt: skip
         try:
             parse_overrides(self.thresholds)

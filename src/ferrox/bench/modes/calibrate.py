@@ -11,12 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ferrox.bench import calibrate, harness, paired
+from ferrox.bench import calibrate, paired
 from ferrox.bench import runner as bench_runner
 from ferrox.bench.calibration_write import write_thresholds
 from ferrox.bench.modes import results
 from ferrox.bench.modes.paired import plan_of
-from ferrox.bench.modes.runs import run_side
+from ferrox.bench.modes.runs import recognise, run_side
 from ferrox.context import Context
 from ferrox.model import Finding, Level, Status, StepResult, Table
 
@@ -78,11 +78,12 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
 
 
 def _head(ctx: Context, settings: BenchSettings) -> bench_runner.Checkout:
+    # Harnesses from Cargo.lock before anything is built, as the other timed modes do.
+    harnesses = recognise(ctx, settings, ctx.root)
     binaries = bench_runner.build_benches(
         ctx.runner, ctx.root, benches=settings.benches, target_dir=None, timeout=settings.timeout
     )
-    criterion = harness.detect_criterion(ctx.runner, ctx.root, binaries, settings.timeout)
-    return bench_runner.Checkout("head", ctx.root, "", binaries, criterion)
+    return bench_runner.Checkout("head", ctx.root, "", binaries, harnesses)
 
 
 def _columns(n: calibrate.Noise, entries: dict[str, str]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     baseline = compare.load(ctx.root / settings.baseline_file, settings.baseline_file)
     compare.check_environment(baseline, env)
     notes = synced + baseline_notes(settings, baseline)
-    head, criterion = run_head(ctx, settings)
+    head, sources = run_head(ctx, settings)
     try:
         found = compare.compare(
             baseline.samples,
@@ -82,7 +82,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             f"{', '.join(found.removed)}\n"
         )
     (out / "comparison.md").write_text(table, encoding="utf-8")
-    results.write_results(ctx, out, head, unit="ns", criterion=criterion)
+    results.write_results(ctx, out, head, unit="ns", sources=sources)
     return results.result(
         verdicts,
         accept=settings.accept,

@@ -31,9 +31,9 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     env = environment.collect(ctx.runner, ctx.root)
     # The shared history first: a remote that cannot be read stops the run before measuring.
     _, synced = shared_history.pull(ctx, settings)
-    samples, criterion = run_head(ctx, settings)
+    samples, sources = run_head(ctx, settings)
     measurements = [
-        results.measurement(key, "ns", values, criterion) for key, values in sorted(samples.items())
+        results.measurement(key, "ns", values, sources) for key, values in sorted(samples.items())
     ]
     measurements += result_files(ctx.root, settings.result_files)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

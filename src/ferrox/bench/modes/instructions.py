@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ferrox.bench import harness
+from ferrox.bench import iai
 from ferrox.bench import runner as bench_runner
 from ferrox.bench.modes import results
 from ferrox.bench.modes.runs import checkouts
@@ -24,22 +24,8 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
     base, head = checkouts(ctx, settings, out)
     counts: dict[str, dict[str, float]] = {"base": {}, "head": {}}
     try:
-        harness.refuse_instruction_counts(base.criterion | head.criterion)
         for side in (base, head):
-            for suite, binary in sorted(side.binaries.items()):
-                listed = bench_runner.run_suite(
-                    ctx.runner, suite, binary, args=settings.instruction_args,
-                    timeout=settings.timeout, cwd=side.root,
-                )  # fmt: skip
-                for m in listed:
-                    counted = bench_runner.callgrind_count(
-                        ctx.runner, suite, m.benchmark, binary,
-                        args=settings.instruction_args,
-                        toggle_collect=settings.toggle_collect,
-                        out_file=out / "callgrind" / side.label / f"{suite}.{m.benchmark}.out",
-                        timeout=settings.timeout, cwd=side.root,
-                    )  # fmt: skip
-                    counts[side.label][m.key] = counted.value
+            counts[side.label] = count_side(ctx, settings, side, out)
     finally:
         bench_runner.remove_worktree(ctx.runner, ctx.root, out / "base-worktree", settings.timeout)
     verdicts = judge(counts["base"], counts["head"], settings)
@@ -75,6 +61,38 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             "verdicts": [results.verdict_dict(v) for v in verdicts],
         },
     )
+
+
+def count_side(
+    ctx: Context, settings: BenchSettings, side: bench_runner.Checkout, out: Path
+) -> dict[str, float]:
+    """Instructions of every benchmark of one side: iai-callgrind / gungraun suites count their
+    own (``instruction_args`` are not theirs); any other (a custom harness with a fixed iteration
+    option) runs under callgrind."""
+    counts: dict[str, float] = {}
+    for suite, binary in sorted(side.binaries.items()):
+        harness = side.harness(suite)
+        if harness.family in iai.FLAVOURS:
+            found = iai.run_counts(
+                ctx.runner, suite, binary, harness, args=(),
+                home=out / "iai" / side.label / suite, timeout=settings.timeout, cwd=side.root,
+            )  # fmt: skip
+            counts.update({m.key: m.value for m in found})
+            continue
+        listed = bench_runner.run_suite(
+            ctx.runner, suite, binary, args=settings.instruction_args,
+            timeout=settings.timeout, cwd=side.root,
+        )  # fmt: skip
+        for m in listed:
+            counted = bench_runner.callgrind_count(
+                ctx.runner, suite, m.benchmark, binary,
+                args=settings.instruction_args,
+                toggle_collect=settings.toggle_collect,
+                out_file=out / "callgrind" / side.label / f"{suite}.{m.benchmark}.out",
+                timeout=settings.timeout, cwd=side.root,
+            )  # fmt: skip
+            counts[m.key] = counted.value
+    return counts
 
 
 def judge(base: dict[str, float], head: dict[str, float], settings: BenchSettings) -> list[Verdict]:

@@ -52,7 +52,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             f"\nBenchmarks of the base missing on head (renamed or removed): {', '.join(removed)}\n"
         )
     (out / "comparison.md").write_text(table, encoding="utf-8")
-    results.write_results(ctx, out, samples.head, unit="ns", criterion=head.criterion)
+    results.write_results(ctx, out, samples.head, unit="ns", sources=head.sources)
     return results.result(
         verdicts,
         accept=settings.accept,

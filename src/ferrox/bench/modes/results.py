@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,11 +97,11 @@ def write_results(
     head: Mapping[str, Sequence[float]],
     *,
     unit: str,
-    criterion: Collection[str] = frozenset(),
+    sources: Mapping[str, str] | None = None,
 ) -> None:
     """Head's values as ``results.json`` (the history schema) and ``benchmark-action.json``."""
     measurements = tuple(
-        measurement(key, unit, values, criterion) for key, values in sorted(head.items())
+        measurement(key, unit, values, sources) for key, values in sorted(head.items())
     )
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     run_record = BenchRun(environment.collect(ctx.runner, ctx.root), measurements, stamp)
@@ -112,11 +112,12 @@ def write_results(
 
 
 def measurement(
-    key: str, unit: str, values: Sequence[float], criterion: Collection[str] = frozenset()
+    key: str, unit: str, values: Sequence[float], sources: Mapping[str, str] | None = None
 ) -> Measurement:
-    """One benchmark's values as a Measurement (``suite/name`` key; criterion's or libtest's)."""
+    """One benchmark's values as a Measurement (``suite/name`` key); ``sources`` names each
+    suite's harness (criterion, divan; libtest's lines by default)."""
     suite, _, name = key.partition("/")
-    source = "criterion" if suite in criterion else "libtest"
+    source = (sources or {}).get(suite, "libtest")
     return Measurement(suite, name, unit, tuple(values), source=source)
 
 

@@ -9,14 +9,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ferrox.bench.parsers import callgrind, criterion, hyperfine, libtest, pytest_benchmark
+from ferrox.bench.parsers import callgrind, criterion, divan, hyperfine, libtest, pytest_benchmark
 from ferrox.bench.parsers.interface import ParseError
 from ferrox.bench.schema import Measurement
 
-FORMATS = ("criterion", "libtest", "callgrind", "iai-callgrind", "pytest-benchmark", "hyperfine")
+FORMATS = (
+    "criterion",
+    "libtest",
+    "divan",
+    "callgrind",
+    "iai-callgrind",
+    "pytest-benchmark",
+    "hyperfine",
+)
 
 
-def parse_path(path: Path, suite: str | None = None) -> tuple[Measurement, ...]:
+def parse_path(  # noqa: PLR0911 - one return per format
+    path: Path, suite: str | None = None
+) -> tuple[Measurement, ...]:
     """Measurements from a result file or criterion directory, the format told by its content."""
     name = suite or path.stem
     if path.is_dir():
@@ -37,6 +47,8 @@ def parse_path(path: Path, suite: str | None = None) -> tuple[Measurement, ...]:
         if isinstance(document, dict) and "results" in document:
             return hyperfine.parse_document(document, suite=suite or "hyperfine")
         raise ParseError(f"{path}: JSON is neither pytest-benchmark's nor hyperfine's export")
+    if "│ slowest" in text:
+        return divan.parse_table(text, suite=name)
     if "Instructions:" in text:
         return callgrind.parse_iai(text, suite=suite or "iai-callgrind")
     return libtest.parse_bench_lines(text, suite=name)

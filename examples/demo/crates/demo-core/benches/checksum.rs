@@ -7,9 +7,12 @@
 //! benchmark do P% more real work: the benchmarked function runs P extra times per 100 iterations
 //! (spread evenly), so ferrox's gates can be shown catching regressions of a known size. Extra
 //! *calls* of the same function on the same input (rather than the function on more input) make
-//! the size exact: each call costs the same time and the same instructions, so P% more calls is
-//! P% more time and, under callgrind (which counts only inside `bench_*`), exactly P% more
-//! instructions whenever the iteration count is a multiple of 100 / gcd(P, 100).
+//! the size exact: each call costs the same time and the same instructions. Every timed round
+//! holds a whole number of knob periods (its iteration count is rounded up to a multiple of
+//! 100 / gcd(P, 100)) and starts with no credit, so each round makes exactly P% more calls: a
+//! round of 35 iterations at 10% would otherwise make 3 or 4 extra calls (8.6% or 11.4%). Under
+//! callgrind (which counts only inside `bench_*`) it is exactly P% more instructions whenever the
+//! fixed iteration count is such a multiple. Each benchmark's calls per round go to stderr.
 //!
 //! Arguments (after `cargo bench --bench checksum --`, or to the built binary):
 //! `--rounds N` timed rounds per benchmark (default 11), `--round-ms MS` target length of one round
@@ -111,6 +114,20 @@ struct Knob {
 }
 
 impl Knob {
+    /// The fewest iterations that make a whole number of extra calls: 100 / gcd(pct, 100).
+    fn period(&self) -> u64 {
+        let (mut a, mut b) = (u64::from(self.pct), 100_u64);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        100 / a.max(1)
+    }
+
+    /// Extra calls in a round of `iterations` that starts with no credit.
+    fn extra_calls(&self, iterations: u64) -> u64 {
+        iterations * u64::from(self.pct) / 100
+    }
+
     fn iteration(&mut self, routine: &mut impl FnMut()) {
         routine();
         self.credit += self.pct;
@@ -129,17 +146,27 @@ fn measure(options: &Options, name: &str, mut routine: impl FnMut()) {
         pct: options.slowdown_pct,
         credit: 0,
     };
-    let mut iteration = || knob.iteration(&mut routine);
     let (rounds, iterations) = match options.iterations {
         Some(fixed) => (1, fixed),
-        None => (options.rounds, calibrate(options.round, &mut iteration)),
+        None => {
+            let calibrated = calibrate(options.round, &mut || knob.iteration(&mut routine));
+            // Whole knob periods per round: every round then makes exactly pct% more calls.
+            let period = knob.period();
+            (options.rounds, calibrated.div_ceil(period) * period)
+        }
     };
+    eprintln!(
+        "{name}: {iterations} iterations + {} extra calls per round (slowdown {}%)",
+        knob.extra_calls(iterations),
+        knob.pct
+    );
     let clock = Clock;
     let mut per_iteration = Vec::with_capacity(rounds);
     for _ in 0..rounds {
+        knob.credit = 0;
         let elapsed = clock.time(|| {
             for _ in 0..iterations {
-                iteration();
+                knob.iteration(&mut routine);
             }
         });
         per_iteration.push(elapsed / u128::from(iterations));
