@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ferrox.ci.plan import Inputs
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.model import Status, StepResult
+from ferrox.sessions import PUBLISH
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
 
@@ -82,26 +83,8 @@ SECURITY_JOBS = (
         permissions=(("actions", "read"), ("contents", "read"), ("security-events", "write")),
     ),
 )
-RELEASE_JOB = CiJob(
-    workflow="release",
-    rust=True,
-    cargo_cache=False,
-    full_history=True,
-    permissions=(("contents", "write"),),
-    environment="release",
-    env=(("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),),
-)
-PUBLISH_JOBS = (
-    replace(RELEASE_JOB, job="publish", downloads=("build-archives",)),
-    replace(
-        RELEASE_JOB,
-        job="publish-native",
-        needs=("publish",),
-        matrix="native-target",
-        matrix_run_args='-- --target "$FERROX_TARGET"',
-        one_row_at_a_time=True,
-    ),
-)
+# The release jobs as ferrox declares them (the publish session is not a step).
+PUBLISH_JOBS = PUBLISH.ci
 BUILD_JOBS = (CiJob(workflow="release", job="build-archives", cargo_cache=False),)
 
 
