@@ -61,7 +61,7 @@ def test_head_is_placed_in_mains_recent_runs_of_this_machine(tmp_path: Path) -> 
     assert report["affects_verdict"] is False
     assert report["benchmarks"][0]["vs_median"] == pytest.approx(1.1)  # type: ignore[index]
     table = found.markdown()
-    assert "| `suite/parse` | 10 | 10.0 | 5.5 to 14.5 | 21.0 | +110.00% | above |" in table
+    assert "| `suite/parse` | 10 | 10 | 6 to 14 | 21 | +110.00% | above |" in table
     assert DISCLAIMER in table
     # Read-only: the local ref and history file of the PR's clone are untouched.
     assert git(pr, "for-each-ref", REF) == ""
@@ -147,6 +147,6 @@ def test_paired_on_the_demo_says_no_history_yet_then_shows_mains_history(
     }
     assert all(b["runs"] == 1 for b in context["benchmarks"])
     table = (after.report_dir / "bench" / "comparison.md").read_text()
-    assert "### Main's recent history on this machine" in table
-    assert "| `checksum/adler32_64k` | 1 |" in table.split("### Main's recent")[1]
+    assert "#### Main's recent history on this machine" in table
+    assert "| `checksum/adler32_64k` | 1 |" in table.split("#### Main's recent")[1]
     assert json.loads((after.report_dir / "bench" / "results.json").read_text())

@@ -91,17 +91,17 @@ class HistoryContext:
         """The report's section (empty when no remote is configured)."""
         if self.status == "off":
             return ""
-        text = f"\n### Main's recent history on this machine\n\n{self.message}\n"
+        text = f"\n#### Main's recent history on this machine\n\n{self.message}\n"
         if self.rows:
             text += (
-                "\n| Benchmark | Main runs | Main median | Main range | Head | Head vs median "
-                "| Head in range |\n|---|---:|---:|---:|---:|---:|---|\n"
+                "\n| Benchmark | Main runs | Main median (ns/iter) | Main range | Head (ns/iter) "
+                "| Head vs median | Head in range |\n|---|---:|---:|---:|---:|---:|---|\n"
             )
             for row in self.rows:
                 vs = f"{row.head / row.median - 1:+.2%}" if row.median else "n/a"
                 text += (
-                    f"| `{row.key}` | {len(row.values)} | {row.median:.1f} | "
-                    f"{min(row.values):.1f} to {max(row.values):.1f} | {row.head:.1f} | {vs} "
+                    f"| `{row.key}` | {len(row.values)} | {row.median:,.0f} | "
+                    f"{min(row.values):,.0f} to {max(row.values):,.0f} | {row.head:,.0f} | {vs} "
                     f"| {row.position} |\n"
                 )
         return text + f"\n{DISCLAIMER}\n"
