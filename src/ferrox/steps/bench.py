@@ -124,7 +124,8 @@ class BenchSettings:
     history_remote: str = setting(
         "",
         "git remote whose history_ref holds the history (pulled before history, baseline and "
-        "compare modes read it; empty: history_file alone)",
+        "compare modes read it; paired mode fetches it read-only to show main's recent runs "
+        "as context; empty: history_file alone)",
     )
     history_ref: str = setting(
         "refs/ferrox/bench-history", "the git ref holding the history, one file per machine"
@@ -271,10 +272,13 @@ STEP = Step(
     ci=(
         # A pull request is compared with its target branch: full history, that branch as the
         # base (GITHUB_BASE_REF is read by the shell, never expanded into the script by Actions).
+        # It fetches the history ref read-only (contents: read; the token only lets a private
+        # repository be fetched) to show main's recent runs beside the paired verdict.
         CiJob(
             events=("pull_request",),
             full_history=True,
-            run_args='-- --base "origin/${GITHUB_BASE_REF}"',
+            run_args='-- --base "origin/${GITHUB_BASE_REF}" --history-remote origin',
+            env=_TOKEN,
         ),
         # After a merge: append to the history, push it to the history ref (the store; the
         # cache only spares the fetch of what it holds) and look for change points. The only

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ferrox.bench import paired, reports
+from ferrox.bench import environment, paired, reports
 from ferrox.bench import runner as bench_runner
-from ferrox.bench.modes import results
+from ferrox.bench.modes import history_context, results
 from ferrox.bench.modes.runs import checkouts, run_side
 from ferrox.context import Context
 from ferrox.model import Finding, Level, StepResult
@@ -51,13 +51,17 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
         table += (
             f"\nBenchmarks of the base missing on head (renamed or removed): {', '.join(removed)}\n"
         )
+    # Main's recent history as context (read-only, never part of the verdict).
+    fingerprint = environment.collect(ctx.runner, ctx.root).fingerprint
+    context, context_notes = history_context.gather(ctx, settings, fingerprint, samples.head)
+    table += context.markdown()
     (out / "comparison.md").write_text(table, encoding="utf-8")
     results.write_results(ctx, out, samples.head, unit="ns", sources=head.sources)
     return results.result(
         verdicts,
         accept=settings.accept,
         removed=removed,
-        notes=imprecise(verdicts, plan),
+        notes=[*imprecise(verdicts, plan), *context_notes],
         fail_levels=results.FAIL_LEVELS[settings.paired_fail],
         summary_extra=f"{max(v.change.pairs for v in verdicts)} pairs in {samples.seconds:.0f} s",
         extra={
@@ -68,6 +72,7 @@ def run(ctx: Context, settings: BenchSettings, out: Path) -> StepResult:
             "markdown": str(out / "comparison.md"),
             "verdicts": [results.verdict_dict(v) for v in verdicts],
             "new_benchmarks": new,
+            "history_context": context.as_json(),
         },
     )
 
