@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,6 +151,37 @@ def serve_registry(directory: Path, extra_config: str = "") -> Iterator[str]:
         process.wait(timeout=10)
         log.close()
         remove_images(address)
+
+
+USER = "ferrox"
+TOKEN = "ghs_t0ken-that-must-never-show-3f9a"  # noqa: S105 - the test registry's own password
+_AUTH = """\
+auth:
+  htpasswd:
+    realm: ferrox-test
+    path: {path}
+"""
+
+
+def _bcrypt(password: str) -> str:
+    """A bcrypt hash (what the registry's htpasswd wants) from libcrypt; no bcrypt package."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        crypt = pytest.importorskip("crypt", reason="the crypt module (Python < 3.13)")
+    hashed: str = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+    if not hashed or not hashed.startswith("$2"):
+        pytest.skip("this libcrypt has no bcrypt")
+    return hashed
+
+
+@pytest.fixture(scope="module")
+def secured_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry that accepts USER with password TOKEN only (htpasswd auth)."""
+    directory = tmp_path_factory.mktemp("secured-registry")
+    htpasswd = directory / "htpasswd"
+    htpasswd.write_text(f"{USER}:{_bcrypt(TOKEN)}\n")
+    with serve_registry(directory, _AUTH.format(path=htpasswd)) as address:
+        yield address
 
 
 def registry_tags(address: str, repository: str) -> list[str]:

@@ -11,49 +11,18 @@ import json
 import subprocess
 import tarfile
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from docker_support import PREFIX, remove_images, serve_registry
+from docker_support import PREFIX, TOKEN, USER, remove_images, secured_registry
 from ferrox.docker import images
 from ferrox.docker.login import logged_in, registry_host
 from ferrox.docker.publish import publish
 from ferrox.errors import ConfigError, ToolError
 from ferrox.masking import Masker
 from ferrox.tools import ToolRunner
-
-USER = "ferrox"
-TOKEN = "ghs_t0ken-that-must-never-show-3f9a"  # noqa: S105 - the test's own registry password
-AUTH = """\
-auth:
-  htpasswd:
-    realm: ferrox-test
-    path: {path}
-"""
-
-
-def _bcrypt(password: str) -> str:
-    """A bcrypt hash (what the registry's htpasswd wants) from libcrypt; no bcrypt package."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        crypt = pytest.importorskip("crypt", reason="the crypt module (Python < 3.13)")
-    hashed: str = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
-    if not hashed or not hashed.startswith("$2"):
-        pytest.skip("this libcrypt has no bcrypt")
-    return hashed
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A registry that accepts USER/TOKEN only."""
-    directory = tmp_path_factory.mktemp("secured-registry")
-    htpasswd = directory / "htpasswd"
-    htpasswd.write_text(f"{USER}:{_bcrypt(TOKEN)}\n")
-    with serve_registry(directory, AUTH.format(path=htpasswd)) as address:
-        yield address
 
 
 @pytest.fixture(scope="module")
@@ -89,37 +58,39 @@ def _push(runner: ToolRunner, root: Path, registry: str, image: str) -> None:
 
 
 def test_without_login_the_secured_registry_refuses_the_push(
-    secured: str, tiny_image: str, tmp_path: Path
+    secured_registry: str, tiny_image: str, tmp_path: Path
 ) -> None:
     runner = _runner().with_env({"DOCKER_CONFIG": str(tmp_path)})  # surely logged in nowhere
     with pytest.raises(ToolError, match="docker push"):
-        _push(runner, tmp_path, secured, tiny_image)
+        _push(runner, tmp_path, secured_registry, tiny_image)
 
 
 def test_login_pushes_and_the_token_shows_nowhere(
-    secured: str, tiny_image: str, tmp_path: Path
+    secured_registry: str, tiny_image: str, tmp_path: Path
 ) -> None:
     runner = _runner()
     with logged_in(
-        runner, tmp_path, f"{secured}/ns", username=USER, token=TOKEN, timeout=60
+        runner, tmp_path, f"{secured_registry}/ns", username=USER, token=TOKEN, timeout=60
     ) as inner:
         config = Path(inner.env["DOCKER_CONFIG"])
         assert (config / "config.json").is_file()
         assert oct(config.stat().st_mode & 0o777) == "0o700"
-        _push(inner, tmp_path, secured, tiny_image)
+        _push(inner, tmp_path, secured_registry, tiny_image)
         # The login's output (docker warns about unencrypted storage) is masked.
         assert inner.masker.mask(f"x {TOKEN} y") == "x *** y"
     assert not config.exists(), "the docker config holding the token outlives the push"
-    assert registry_tags_with_auth(secured) == ["1"]
+    assert registry_tags_with_auth(secured_registry) == ["1"]
     shown = repr(runner.records)
     assert "login" in shown and "--password-stdin" in shown
     assert TOKEN not in shown
-    images.remove(runner, tmp_path, [f"{secured}/ns/login/tiny:1"], 60)
+    images.remove(runner, tmp_path, [f"{secured_registry}/ns/login/tiny:1"], 60)
 
 
-def test_a_wrong_token_is_a_tool_error_without_the_token(secured: str, tmp_path: Path) -> None:
+def test_a_wrong_token_is_a_tool_error_without_the_token(
+    secured_registry: str, tmp_path: Path
+) -> None:
     wrong = "not-the-token-0b1c2d3e4f"
-    login = logged_in(_runner(), tmp_path, secured, username=USER, token=wrong, timeout=60)
+    login = logged_in(_runner(), tmp_path, secured_registry, username=USER, token=wrong, timeout=60)
     with pytest.raises(ToolError, match="docker login") as caught, login:
         pytest.fail("logged in with a wrong token")
     assert caught.value.exit_code == 3
@@ -142,3 +113,6 @@ def registry_tags_with_auth(address: str) -> list[str]:
     request.add_header("Authorization", f"Basic {basic}")
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - http://127.0.0.1
         return sorted(json.loads(answer.read())["tags"])
+
+
+__all__ = ["secured_registry"]  # the fixture, used by the tests above
