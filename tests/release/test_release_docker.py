@@ -128,6 +128,10 @@ def test_the_publisher_logs_in_with_token_env_and_the_token_shows_nowhere(
     assert "FERROX_TEST_REGISTRY_PASSWORD, which is not set" in capsys.readouterr().err
     assert repo.snapshot() == before
     monkeypatch.setenv("FERROX_TEST_REGISTRY_PASSWORD", TOKEN)
+    assert main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)]) == 0
+    planned = capsys.readouterr().out
+    assert f"docker login {secured_registry} --password-stdin" in planned
+    assert TOKEN not in planned
     assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
     out, err = capsys.readouterr()
     assert f"logged in to {secured_registry} as {USER}" in out
