@@ -11,8 +11,11 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,12 +116,19 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A distribution registry on 127.0.0.1:<free port> (the docker daemon trusts loopback)."""
+    with serve_registry(tmp_path_factory.mktemp("registry")) as address:
+        yield address
+
+
+@contextmanager
+def serve_registry(directory: Path, extra_config: str = "") -> Iterator[str]:
+    """Debian's docker-registry serving from ``directory`` (``extra_config``: more YAML, such
+    as an ``auth:`` table); yields its address."""
     program = shutil.which("docker-registry")
     assert program, "install Debian's docker-registry (python ci/bootstrap.py)"
-    directory = tmp_path_factory.mktemp("registry")
     port = free_port()
     config = directory / "config.yml"
-    config.write_text(REGISTRY_CONFIG.format(storage=directory / "data", port=port))
+    config.write_text(REGISTRY_CONFIG.format(storage=directory / "data", port=port) + extra_config)
     log = (directory / "registry.log").open("wb")
     process = subprocess.Popen([program, "serve", str(config)], stdout=log, stderr=log)
     address = f"127.0.0.1:{port}"
@@ -127,16 +137,51 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             with urllib.request.urlopen(f"http://{address}/v2/", timeout=1):
                 break
+        except urllib.error.HTTPError:  # 401: up, and asking for credentials
+            break
         except OSError:
             time.sleep(0.2)
     else:
         process.kill()
         pytest.fail("docker-registry did not answer: " + (directory / "registry.log").read_text())
-    yield address
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-    remove_images(address)
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+        remove_images(address)
+
+
+USER = "ferrox"
+TOKEN = "ghs_t0ken-that-must-never-show-3f9a"  # noqa: S105 - the test registry's own password
+_AUTH = """\
+auth:
+  htpasswd:
+    realm: ferrox-test
+    path: {path}
+"""
+
+
+def _bcrypt(password: str) -> str:
+    """A bcrypt hash (what the registry's htpasswd wants) from libcrypt; no bcrypt package."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        crypt = pytest.importorskip("crypt", reason="the crypt module (Python < 3.13)")
+    hashed: str = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+    if not hashed or not hashed.startswith("$2"):
+        pytest.skip("this libcrypt has no bcrypt")
+    return hashed
+
+
+@pytest.fixture(scope="module")
+def secured_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry that accepts USER with password TOKEN only (htpasswd auth)."""
+    directory = tmp_path_factory.mktemp("secured-registry")
+    htpasswd = directory / "htpasswd"
+    htpasswd.write_text(f"{USER}:{_bcrypt(TOKEN)}\n")
+    with serve_registry(directory, _AUTH.format(path=htpasswd)) as address:
+        yield address
 
 
 def registry_tags(address: str, repository: str) -> list[str]:

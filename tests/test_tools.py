@@ -149,3 +149,13 @@ def test_a_child_runner_shares_the_setup_but_not_the_records(tmp_path: Path) -> 
     assert child.env == parent.env and child.env is not parent.env
     assert child.masker is parent.masker
     assert child.records == [] and len(parent.records) == 1
+
+
+def test_stdin_reaches_the_program_and_never_the_record(tmp_path: Path) -> None:
+    runner = ToolRunner()
+    done = runner.run("cat", [], cwd=tmp_path, timeout=30, stdin=b"password-on-stdin\n")
+    assert (done.returncode, done.stdout) == (0, "password-on-stdin\n")
+    assert runner.records[0].argv == ("cat",)
+    # A program that exits without reading its input is judged by its exit status alone.
+    ignored = runner.run("true", [], cwd=tmp_path, timeout=30, stdin=b"x" * (1 << 20))
+    assert ignored.returncode == 0

@@ -8,6 +8,7 @@ described here once for both the nox adapter and ``ferrox init``.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ferrox.context import Context
 from ferrox.errors import UsageError
@@ -29,6 +30,34 @@ _RELEASE_JOB = CiJob(
 )
 
 
+def _publishes_images(settings: ReleaseSettings) -> bool:
+    return "docker" in settings.publishers
+
+
+def _tools(settings: ReleaseSettings) -> tuple[str, ...]:
+    """cargo; with the docker publisher, the docker step's tools too (it runs at the tag)."""
+    if not _publishes_images(settings):
+        return ("cargo",)
+    from ferrox.steps.docker import STEP as DOCKER  # noqa: PLC0415 - the registry imports this
+
+    return tuple(dict.fromkeys(("cargo", *DOCKER.tools())))
+
+
+def _with_images(job: CiJob, settings: Any) -> CiJob:
+    """With the docker publisher the job builds the images (the minimal one from the static musl
+    binary) and pushes them: `packages: write` for GitHub's registry, and only then."""
+    if not isinstance(settings, ReleaseSettings) or not _publishes_images(settings):
+        return job
+    from ferrox.steps.docker import STEP as DOCKER  # noqa: PLC0415 - the registry imports this
+
+    targets = tuple(t for d in DOCKER.ci for t in d.rust_targets)
+    return replace(
+        job,
+        permissions=(*job.permissions, ("packages", "write")),
+        rust_targets=tuple(dict.fromkeys((*job.rust_targets, *targets))),
+    )
+
+
 def _not_a_step(ctx: Context) -> StepResult:
     raise UsageError("publish is a nox session: run `nox -s publish` or `ferrox release --publish`")
 
@@ -42,10 +71,11 @@ PUBLISH = Step(
     tags=("release",),
     parallel=False,
     required_tools=("cargo",),
+    tools_for=_tools,
     ci=(
         # After the build job cross-built every target on one Linux runner: its archives
         # (downloaded into the report directory, checked against SHA256SUMS) go to the release.
-        replace(_RELEASE_JOB, job="publish", downloads=("build-archives",)),
+        replace(_RELEASE_JOB, job="publish", downloads=("build-archives",), adapt=_with_images),
         # Then each native runner of [ci] targets (none by default) builds its own target and
         # adds its archive, one runner at a time.
         replace(

@@ -108,8 +108,12 @@ class ToolRunner:
         timeout: float,
         hint: str | None = None,
         env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
     ) -> Completed:
         """Runs ``program args`` in ``cwd`` and returns its exit status and output.
+
+        ``stdin`` is written to the program's standard input, then closed (a password for
+        ``--password-stdin``: never in the argv, which the report records); None: no input.
 
         Raises ToolMissing, ToolTimeout or ToolCrashed (killed by a signal); any exit code is
         otherwise returned for the caller to interpret.
@@ -129,11 +133,13 @@ class ToolRunner:
                 cwd=str(cwd),
                 # The cookie marks every descendant, so a timeout can find and kill them all.
                 env={**self.env, **(env or {}), process_tree.COOKIE_VARIABLE: cookie},
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                 # A group of its own (killed on timeout, with every descendant found elsewhere).
                 new_session=os.name == "posix",
             ),
         )
+        if stdin is not None:
+            _feed(process, stdin)
         stdout, stderr, timed_out = _collect(
             process, timeout, self.echo_stderr, self.masker, cookie
         )
@@ -173,6 +179,18 @@ def path_arg(relative: str) -> str:
     stdin, gets it too.) For tools that accept ``--``, put file lists after it instead.
     """
     return f"./{relative}" if relative.startswith("-") else relative
+
+
+def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
+    """Writes ``data`` to the program's stdin and closes it (a program that exits without
+    reading it is judged by its exit status, not by the broken pipe)."""
+    if process.stdin is None:  # pragma: no cover - asked for a pipe
+        return
+    try:
+        process.stdin.write(data)
+        process.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def _collect(

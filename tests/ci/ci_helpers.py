@@ -13,6 +13,7 @@ from pathlib import Path
 from ferrox.ci.plan import Inputs
 from ferrox.ci.settings import CiSettings, Target
 from ferrox.model import Status, StepResult
+from ferrox.release.settings import ReleaseSettings
 from ferrox.sessions import PUBLISH
 from ferrox.steps.ci_placement import CarriedFile, CiJob
 from ferrox.steps.interface import Step
@@ -158,6 +159,17 @@ def full_inputs() -> Inputs:
         timeout_minutes=30,
     )
     return Inputs(full_registry(), ci, pinned_tools=PINNED)
+
+
+def release_inputs(publishers: tuple[str, ...]) -> Inputs:
+    """The release workflow of the real publish session, with these [release] publishers."""
+    steps = registry(step("build", "rust", "release", ci=BUILD_JOBS), PUBLISH)
+    return Inputs(
+        steps,
+        CiSettings(),
+        pinned_tools=(*PINNED, "hadolint"),
+        settings={"publish": ReleaseSettings(publishers=publishers)},
+    )
 
 
 def actionlint(paths: list[Path]) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,11 @@ import tomlkit
 from ci_helpers import registry
 
 from ferrox.ci import files
+from ferrox.ci.plan import plan
 from ferrox.ci.settings import CiSettings
 from ferrox.engine import load_project
 from ferrox.errors import ConfigError
+from ferrox.sessions import session_steps
 from ferrox.steps import all_steps
 from ferrox.tools import ToolRunner
 
@@ -231,3 +233,21 @@ def test_cache_key_ignores_lock_files_under_target(ferrox: Call, project: Path) 
     stray.parent.mkdir(parents=True)
     stray.write_text("# a packaged copy\n")
     assert ferrox("cache-key", "-C", str(project)).out.strip() == key
+
+
+@pytest.mark.parametrize(
+    ("publishers", "packages"), [('["git"]', False), ('["git", "docker"]', True)]
+)
+def test_the_release_table_reaches_the_publish_job(
+    tmp_path: Path, publishers: str, packages: bool
+) -> None:
+    (tmp_path / "ferrox.toml").write_text(
+        f'[release]\npublishers = {publishers}\n[docker]\nregistry = "ghcr.io/owner"\n'
+        'token_env = "GITHUB_TOKEN"\n'
+    )
+    steps = {**all_steps(), **session_steps()}
+    inputs = files.inputs_for(tmp_path, load_project(tmp_path), steps)
+    (release,) = [wf for wf in plan(inputs).workflows if wf.file == "release.yml"]
+    (publish,) = [job for job in release.jobs if job.id == "publish"]
+    assert (("packages", "write") in publish.permissions) is packages
+    assert ("contents", "write") in publish.permissions

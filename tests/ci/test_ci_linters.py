@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ci_helpers import actionlint, default_inputs, findings, full_inputs, zizmor
+from ci_helpers import actionlint, default_inputs, findings, full_inputs, release_inputs, zizmor
 
 from ferrox.ci.plan import plan
 from ferrox.ci.render import render_workflow
@@ -15,9 +15,14 @@ REPO_WORKFLOWS = Path(__file__).parents[2] / ".github" / "workflows"
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Every workflow of both scenarios, plus this repository's own, as files."""
+    """Every workflow of the scenarios (the release that pushes images too), plus this repository's own, as files."""
     paths = sorted(REPO_WORKFLOWS.glob("*.yml"))
-    for name, inputs in (("default", default_inputs()), ("full", full_inputs())):
+    scenarios = (
+        ("default", default_inputs()),
+        ("full", full_inputs()),
+        ("images", release_inputs(("git", "github", "docker"))),
+    )
+    for name, inputs in scenarios:
         directory = tmp_path_factory.mktemp(name) / ".github" / "workflows"
         directory.mkdir(parents=True)
         for wf in plan(inputs).workflows:

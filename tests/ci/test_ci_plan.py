@@ -9,7 +9,15 @@ from typing import Any, get_args
 
 import pytest
 import yaml
-from ci_helpers import BUILD_JOBS, PUBLISH_JOBS, default_inputs, full_inputs, registry, step
+from ci_helpers import (
+    BUILD_JOBS,
+    PUBLISH_JOBS,
+    default_inputs,
+    full_inputs,
+    registry,
+    release_inputs,
+    step,
+)
 
 from ferrox.ci.actions import action_pins
 from ferrox.ci.model import JobStep, nox_session
@@ -216,6 +224,28 @@ def test_release_publishes_the_cross_built_archives_without_native_targets() -> 
         (run,) = [s for s in job.steps if s.id == "ferrox"]
         assert run.run == "nox -s publish"
         assert run.env == (("GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}"),)
+
+
+def test_only_a_release_that_pushes_images_may_write_packages() -> None:
+    plain, with_images = (
+        documents(release_inputs(publishers))["release.yml"][1]["jobs"]["publish"]
+        for publishers in (("git", "github"), ("git", "github", "docker"))
+    )
+    # Least privilege: the release without the docker publisher holds contents: write alone.
+    assert plain["permissions"] == {"contents": "write"}
+    assert not any("hadolint" in s.get("run", "") for s in plain["steps"])
+    assert with_images["permissions"] == {"contents": "write", "packages": "write"}
+    # The docker step runs at the tag inside the publisher: its linter and its musl target.
+    runs = [s["run"] for s in with_images["steps"] if "run" in s]
+    assert "nox -s tools -- hadolint" in runs
+    (rust,) = [s for s in with_images["steps"] if s.get("id") == "rust"]
+    assert rust["with"]["targets"] == "x86_64-unknown-linux-musl"
+    # The login is the publisher's ([docker] token_env): no docker login line, the token only in
+    # the session's env, from secrets.
+    (ferrox,) = [s for s in with_images["steps"] if s.get("id") == "ferrox"]
+    assert ferrox["run"] == "nox -s publish"
+    assert ferrox["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"  # noqa: S105
+    assert not any("login" in s.get("run", "") for s in with_images["steps"])
 
 
 def test_a_job_needing_a_missing_job_is_refused() -> None:

@@ -16,14 +16,17 @@ from docker_support import (
     DEMO_DOCKER_TABLE,
     DOCKERFILES,
     PREFIX,
+    TOKEN,
+    USER,
     free_port,
     registry,
     registry_tags,
     remove_images,
+    secured_registry,
 )
 from ferrox.cli import main
 
-__all__ = ["registry"]  # the fixture, used by the tests below
+__all__ = ["registry", "secured_registry"]  # the fixtures, used by the tests below
 IMAGE = f"{PREFIX}/release"
 NAMESPACE = "ferrox-test"
 
@@ -97,6 +100,45 @@ def test_a_prerelease_is_not_latest_and_an_unreachable_registry_fails_after_the_
     assert main(["release", "--resume", "-C", str(repo.path)]) == 0
     sha = repo.git("rev-parse", "--short=12", "HEAD")
     assert registry_tags(registry, f"{NAMESPACE}/{IMAGE}-rc-minimal") == sorted(["0.2.0-rc.1", sha])
+
+
+def test_the_publisher_logs_in_with_token_env_and_the_token_shows_nowhere(
+    make_repo: Callable[..., Repo],
+    github: FakeGitHub,
+    secured_registry: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = _docker_repo(make_repo, github, secured_registry, f"{IMAGE}-auth")
+    toml = repo.path / "ferrox.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[docker]\n",
+            '[docker]\ntoken_env = "FERROX_TEST_REGISTRY_PASSWORD"\n'
+            'username_env = "FERROX_TEST_REGISTRY_USER"\n',
+        )
+    )
+    repo.git("commit", "-q", "-am", "chore: log in with a token")
+    repo.git("push", "-q", "origin", "main")
+    monkeypatch.delenv("FERROX_TEST_REGISTRY_PASSWORD", raising=False)
+    monkeypatch.setenv("FERROX_TEST_REGISTRY_USER", USER)
+    # The variable is not set: a usage error before anything changes.
+    before = repo.snapshot()
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 2
+    assert "FERROX_TEST_REGISTRY_PASSWORD, which is not set" in capsys.readouterr().err
+    assert repo.snapshot() == before
+    monkeypatch.setenv("FERROX_TEST_REGISTRY_PASSWORD", TOKEN)
+    assert main(["release", "v0.2.0", "--dry-run", "-C", str(repo.path)]) == 0
+    planned = capsys.readouterr().out
+    assert f"docker login {secured_registry} --password-stdin" in planned
+    assert TOKEN not in planned
+    assert main(["release", "v0.2.0", "-C", str(repo.path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"logged in to {secured_registry} as {USER}" in out
+    assert "pulled " in out  # the pull-back ran logged in too
+    assert TOKEN not in out + err
+    written = [p for p in repo.path.rglob("*") if p.is_file() and ".git" not in p.parts]
+    assert not [p for p in written if TOKEN.encode() in p.read_bytes()]
 
 
 def test_the_docker_publisher_needs_a_registry(

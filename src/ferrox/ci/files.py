@@ -14,7 +14,7 @@ import tomlkit
 from ferrox.ci import bundle, kept_pins, render, requirements
 from ferrox.ci import plan as planner
 from ferrox.ci.settings import CiSettings
-from ferrox.config import ProjectConfig, find_source
+from ferrox.config import ProjectConfig, find_source, section_settings
 from ferrox.errors import ConfigError
 from ferrox.pins import find_pin_file, load_pins
 from ferrox.rust.workspace import load_workspace
@@ -56,8 +56,20 @@ def inputs_for(root: Path, config: ProjectConfig, steps: Mapping[str, Step]) -> 
         report_dir=config.globals.report_dir,
         pinned_tools=tuple(tool.name for tool in pins.tools),
         components=pins.components,
-        settings={name: config.steps[name] for name in steps if name in config.steps},
+        settings=_step_settings(config, steps),
     )
+
+
+def _step_settings(config: ProjectConfig, steps: Mapping[str, Step]) -> dict[str, Any]:
+    """Each step's configured settings; a session configured by a section of its own (publish
+    by [release]) gets that section's."""
+    tables = {settings: name for name, settings in section_settings().items()}
+    found = {}
+    for name, step in steps.items():
+        table = name if name in config.steps else tables.get(step.settings, name)
+        if table in config.steps:
+            found[name] = config.steps[table]
+    return found
 
 
 def workflow_files(

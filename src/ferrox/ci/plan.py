@@ -120,6 +120,8 @@ def workflow(inputs: Inputs, kind: WorkflowKind, placed: list[tuple[Step, CiJob]
 
 def step_job(inputs: Inputs, step: Step, ci_job: CiJob, *, tools_cache: bool = True) -> Job:
     """The job one ``CiJob`` of a step describes."""
+    if ci_job.adapt is not None:
+        ci_job = ci_job.adapt(ci_job, inputs.settings.get(step.name) or step.settings())
     session = ci_job.session or step.name
     matrix = _matrix(inputs.ci, ci_job)
     axis = ci_job.matrix if matrix else None

@@ -24,6 +24,7 @@ from ferrox.errors import ConfigError
 PERMISSION_REASONS = {
     ("contents", "read"): "check out the repository",
     ("contents", "write"): "create the GitHub release, or push the benchmark history ref",
+    ("packages", "write"): "push the release's images to GitHub's container registry",
     ("security-events", "write"): "upload SARIF to code scanning",
     ("actions", "read"): "upload-sarif reads the run's status (needed in private repositories)",
 }

@@ -6,8 +6,9 @@ declaring them here, never by being named in the planner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Pairs = tuple[tuple[str, str], ...]
 # `os`: one row per `[ci] test_os` runner. `native-target`: one row per `[ci] targets` entry that
@@ -75,3 +76,7 @@ class CiJob:
     # and the scanners found). Their gates fail the job as anywhere else, but the step still
     # runs after them and reads what they reported; a missing verdict is its to judge.
     runs_first: tuple[str, ...] = ()
+    # (this job, the step's settings) -> the job those settings need, for what only the
+    # project's configuration decides (publish: `packages: write` and the musl target only when
+    # [release] publishers has docker, least privilege otherwise); None: as declared.
+    adapt: Callable[[CiJob, Any], CiJob] | None = None

@@ -70,7 +70,16 @@ class DockerSettings:
     registry: str = setting(
         "",
         "where the release's docker publisher pushes: host[:port][/namespace] "
-        "(ghcr.io/owner; log in with `docker login` first)",
+        "(ghcr.io/owner; log in with `docker login` first, or set token_env)",
+    )
+    token_env: str = setting(
+        "",
+        "the environment variable holding the registry's password or token (GITHUB_TOKEN for "
+        "ghcr.io in the release workflow): the publisher logs in with it, in a docker config of "
+        "its own removed afterwards; empty: docker is logged in already",
+    )
+    username_env: str = setting(
+        "GITHUB_ACTOR", "the environment variable holding the registry user name (with token_env)"
     )
     cpu: CpuVariant = setting(CpuVariant(), "the cpu image")  # noqa: RUF009 - frozen: a shared default is safe
     gpu: GpuVariant = setting(GpuVariant(), "the gpu image")  # noqa: RUF009 - frozen: a shared default is safe
@@ -87,6 +96,11 @@ class DockerSettings:
             )
         if Path(self.dockerfile_dir).is_absolute():
             raise SettingError("dockerfile_dir", "must be relative to the project root")
+        for key in ("token_env", "username_env"):
+            if (value := getattr(self, key)) and not _ENV_NAME.match(value):
+                raise SettingError(key, f"{value!r} is not an environment variable name")
+        if self.token_env and not self.username_env:
+            raise SettingError("username_env", "token_env needs a user name variable too")
         if self.registry and not _registry_pattern().match(self.registry):
             raise SettingError(
                 "registry", f"{self.registry!r} is not host[:port][/namespace], e.g. ghcr.io/owner"
@@ -123,6 +137,9 @@ class ImageReport:
             "smoke": {run.what: run.returncode for run in self.smoke},
             "tags": list(self.tags),
         }
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _registry_pattern() -> re.Pattern[str]:

@@ -5,17 +5,23 @@ with the build step's static binary, gates its size and smoke runs and tags it
 ``<image>-<variant>:{version}``, ``:{sha}`` and ``:latest`` (not ``latest`` for a pre-release).
 Each tag is pushed to ``[docker] registry``; then the first one is pulled back (the digest must be
 the pushed one) and run with the step's ``smoke_args``. Idempotent: ``--resume`` rebuilds from
-docker's cache and pushing the same image again changes nothing. Logging in is ``docker login``'s
-business before the release: no credential passes through ferrox.
+docker's cache and pushing the same image again changes nothing. With ``[docker] token_env`` the
+publisher logs in itself (``ferrox.docker.login``: the token on docker's stdin, in a docker config
+of its own removed afterwards), which is how the release workflow pushes with its GITHUB_TOKEN;
+without it, logging in is ``docker login``'s business before the release.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from ferrox.docker import login
 from ferrox.docker import publish as registry_push
 from ferrox.engine import RunOptions, load_project, run_step
 from ferrox.errors import FerroxError, UsageError
@@ -47,6 +53,40 @@ def preflight(job: PublishJob) -> None:
         )
     if job.runner.which("docker") is None:
         raise UsageError("the docker publisher needs docker (not found on PATH)")
+    _credentials(job, settings)
+
+
+def _credentials(job: PublishJob, settings: DockerSettings) -> tuple[str, str] | None:
+    """(user name, token) from the variables [docker] names; None without token_env."""
+    if not settings.token_env:
+        return None
+    missing = [n for n in (settings.token_env, settings.username_env) if not job.env.get(n)]
+    if missing:
+        raise UsageError(
+            f"[docker] token_env/username_env name {', '.join(missing)}, which is not set "
+            "(the publisher logs in with them)"
+        )
+    return job.env[settings.username_env], job.env[settings.token_env]
+
+
+@contextmanager
+def _session(job: PublishJob, settings: DockerSettings) -> Iterator[PublishJob]:
+    """The job, its runner logged in to the registry when [docker] token_env says so."""
+    credentials = _credentials(job, settings)
+    if credentials is None:
+        yield job
+        return
+    username, token = credentials
+    with login.logged_in(
+        job.runner,
+        job.root,
+        settings.registry,
+        username=username,
+        token=token,
+        timeout=QUICK_S,
+    ) as runner:
+        job.say(f"logged in to {login.registry_host(settings.registry)} as {username}")
+        yield replace(job, runner=runner)
 
 
 def describe(job: PublishJob) -> list[str]:
@@ -54,6 +94,11 @@ def describe(job: PublishJob) -> list[str]:
     settings = _settings(job.root)
     tags = "{version}, {sha}" + ("" if job.prerelease else ", latest")
     lines = ["ferrox run docker --release"]
+    if settings.token_env:
+        lines.append(
+            f"docker login {login.registry_host(settings.registry)} --password-stdin "
+            f"(${settings.username_env}, ${settings.token_env}; a docker config of its own)"
+        )
     for variant in settings.variants:
         lines.append(f"docker push {settings.registry}/<image>-{variant}:<tag> for {tags}")
         lines.append(
@@ -79,8 +124,9 @@ def publish(job: PublishJob) -> None:
             "nothing was pushed",
             outcome.exit_code,
         )
-    for row in outcome.result.extra.get("images", []):
-        _push(job, settings, row)
+    with _session(job, settings) as pushing:
+        for row in outcome.result.extra.get("images", []):
+            _push(pushing, settings, row)
 
 
 def _push(job: PublishJob, settings: DockerSettings, row: dict[str, Any]) -> None:
