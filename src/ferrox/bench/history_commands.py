@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ferrox.bench import history_sync
-from ferrox.bench.history_ref import RefError, RefStore
+from ferrox.bench.history_ref import RefError, RefStore, check_remote
 from ferrox.config import ProjectConfig
 from ferrox.errors import ToolOutputError, UsageError
 from ferrox.tools import ToolRunner
@@ -24,7 +24,7 @@ def sync(
     settings = config.for_step("bench", BenchSettings)
     name = remote or settings.history_remote or "origin"
     try:
-        history_sync.check_remote(name)
+        check_remote(name)
     except ValueError as exc:
         raise UsageError(f"--remote: {exc}") from None
     root = root.resolve()

@@ -25,6 +25,7 @@ from ferrox.tools import Completed, ToolRunner
 REF = "refs/ferrox/bench-history"
 _FILE = re.compile(r"^[0-9a-f]{12}\.jsonl$")
 _REF = re.compile(r"^refs/[A-Za-z0-9._/-]+$")
+_REMOTE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Lines = Mapping[str, tuple[str, ...]]
 """File name (``<fingerprint>.jsonl``) -> its lines (canonical JSON, no newline)."""
@@ -39,6 +40,13 @@ def check_ref(ref: str) -> str:
     if not _REF.match(ref) or ".." in ref or ref.endswith((".lock", "/")):
         raise ValueError(f"{ref!r} is not a ref name like refs/ferrox/bench-history")
     return ref
+
+
+def check_remote(remote: str) -> str:
+    """``remote`` if it is a plain remote name (never an option, never a URL); else ValueError."""
+    if not _REMOTE.match(remote):
+        raise ValueError(f"{remote!r} is not a git remote name like origin")
+    return remote
 
 
 def canonical(record: Mapping[str, object]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,19 +30,11 @@ from ferrox.bench.history_ref import (
 from ferrox.bench.schema import run_from_dict
 
 ATTEMPTS = 5
-_REMOTE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REJECTED = ("[rejected]", "fetch first", "non-fast-forward", "stale info", "[remote rejected]")
 
 
 class Unreachable(RefError):
     """The remote could not be asked (not configured, offline, no access)."""
-
-
-def check_remote(remote: str) -> str:
-    """``remote`` if it is a plain remote name (never an option, never a URL); else ValueError."""
-    if not _REMOTE.match(remote):
-        raise ValueError(f"{remote!r} is not a git remote name like origin")
-    return remote
 
 
 @dataclass(frozen=True)

@@ -166,8 +166,9 @@ class BenchSettings:
         # The base reaches `git merge-base`, bench names cargo's argv: never as options.
         check_not_option("base", self.base, "git ref")
         check_not_option("benches", self.benches, "bench target")
-        from ferrox.bench.history_ref import check_ref  # noqa: PLC0415 - light module
-        from ferrox.bench.history_sync import check_remote  # noqa: PLC0415 - light module
+        # Both name checks live beside the ref store: the sync module (filelock, git plumbing)
+        # loads only when the history is used, not whenever a configuration is read.
+        from ferrox.bench.history_ref import check_ref, check_remote  # noqa: PLC0415
 
         for key, check, value in (
             ("history_ref", check_ref, self.history_ref),
