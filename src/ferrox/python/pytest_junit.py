@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from ferrox.junit import junit_verdict
 from ferrox.model import TestCase, TestOutcome
 
 
@@ -33,20 +34,9 @@ def parse_pytest_junit(xml_text: str, label: str) -> list[TestCase]:
 
 
 def _case(case: ET.Element, label: str) -> TestCase:
-    failure = case.find("failure")
-    if failure is None:
-        failure = case.find("error")
-    skipped = case.find("skipped")
-    if failure is not None:
-        outcome = TestOutcome.FAILED
-        message = failure.get("message") or ""
-        output = (failure.text or "").strip()
-    elif skipped is not None:
-        outcome = TestOutcome.SKIPPED
-        message = skipped.get("message") or ""
-        output = ""
-    else:
-        outcome, message, output = TestOutcome.PASSED, "", ""
+    outcome, why = junit_verdict(case)
+    message = (why.get("message") or "") if why is not None else ""
+    output = (why.text or "").strip() if why is not None and outcome is TestOutcome.FAILED else ""
     return TestCase(
         suite=f"{label}::{case.get('classname', '')}",
         name=case.get("name", ""),

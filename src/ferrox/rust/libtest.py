@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ferrox.junit import junit_verdict
 from ferrox.model import TestCase, TestOutcome
 
 _RESULT_LINE = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<outcome>ok|FAILED|ignored)(?:, .*)?$")
@@ -127,16 +128,8 @@ def parse_nextest_junit(xml_text: str) -> list[TestCase]:
     cases = []
     for suite in root.iter("testsuite"):
         for case in suite.iter("testcase"):
-            failure = case.find("failure")
-            if failure is None:
-                failure = case.find("error")
-            skipped = case.find("skipped")
-            if failure is not None:
-                outcome = TestOutcome.FAILED
-            elif skipped is not None:
-                outcome = TestOutcome.SKIPPED
-            else:
-                outcome = TestOutcome.PASSED
+            outcome, why = junit_verdict(case)
+            failure = why if outcome is TestOutcome.FAILED else None
             output = (failure.text or "") if failure is not None else ""
             message = (failure.get("message") or "") if failure is not None else ""
             cases.append(
