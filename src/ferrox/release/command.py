@@ -204,18 +204,20 @@ def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
             release, tag, artifacts.release_targets(build, release.settings.targets), False,
             prebuilt=version.text,
         )  # fmt: skip
-    # git and the registries (crates, wheels) are the local release's: one machine publishes
-    # them once; the images are pushed once, by the main publish job.
-    local_only = ("git", "crates-io", "pypi")
-    skipped = (*local_only, "docker") if targets else local_only
-    publishers = tuple(name for name in release.settings.publishers if name not in skipped)
+    # The push and the registries are the local release's (in_tag_workflow); the images are
+    # pushed once, by the main publish job, not by each native runner.
+    publishers = [
+        publisher
+        for publisher in get_publishers(release.settings.publishers)
+        if publisher.in_tag_workflow and not (targets and publisher.name == "docker")
+    ]
     job = PublishJob(
         root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
         prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,
         runner=release.runner, env=release.env, masker=release.masker,
         checkpoint=release.checkpoint, say=release.say,
     )  # fmt: skip
-    for publisher in get_publishers(publishers):
+    for publisher in publishers:
         publisher.publish(job)
         publisher.finish(job)  # each runner's assets are complete once it has uploaded them
     return EXIT_PASS

@@ -260,10 +260,6 @@ def execute(release: Release, plan: ReleasePlan, *, bump: str | None = None) -> 
     publish(release, state)
 
 
-# Publishers that act on one tag (the others publish the whole workspace or project once).
-_PER_TAG_PUBLISHERS = frozenset({"git", "github"})
-
-
 def publish(release: Release, state: Journal) -> None:
     """Runs the publishers; a failure leaves the journal for ``--resume`` (or rolls back if
     nothing left the machine)."""
@@ -293,7 +289,7 @@ def publish(release: Release, state: Journal) -> None:
                 ),
                 record=progress.record,
             )
-            chosen = [p for p in publishers if index == 0 or p.name in _PER_TAG_PUBLISHERS]
+            chosen = [p for p in publishers if index == 0 or p.per_tag]
             for publisher in chosen:
                 publisher.publish(job)
             jobs.append((job, chosen))
@@ -546,7 +542,7 @@ def describe_publishing(release: Release, plan: ReleasePlan) -> list[str]:
         lines += [
             line
             for publisher in publishers
-            if publisher.name in _PER_TAG_PUBLISHERS
+            if publisher.per_tag
             for line in publisher.describe(other)
         ]
     return lines

@@ -264,6 +264,6 @@ def _registry_label(registry: str) -> str:
     return "crates.io" if registry == CRATES_IO else f"registry {registry!r}"
 
 
-PUBLISHER = Publisher(NAME, describe, publish, preflight)
+PUBLISHER = Publisher(NAME, describe, publish, preflight, in_tag_workflow=False)
 
 __all__ = ["PUBLISHER", "Crate", "order", "retry_after", "workspace_crates"]

@@ -40,4 +40,4 @@ def publish(job: PublishJob) -> None:
     job.checkpoint("push")
 
 
-PUBLISHER = Publisher("git", describe, publish, preflight)
+PUBLISHER = Publisher("git", describe, publish, preflight, per_tag=True, in_tag_workflow=False)

@@ -181,4 +181,4 @@ class _Api:
         return ToolError(self.job.masker.mask(message.replace(self.token, "***")), tool="github")
 
 
-PUBLISHER = Publisher("github", describe, publish, preflight, finish)
+PUBLISHER = Publisher("github", describe, publish, preflight, finish, per_tag=True)

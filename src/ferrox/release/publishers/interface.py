@@ -60,6 +60,12 @@ class Publisher:
     preflight: Callable[[PublishJob], None]
     # Runs after every publisher's ``publish`` succeeded (idempotent as well).
     finish: Callable[[PublishJob], None] = _nothing
+    # Acts on one tag (pushes it, releases it): runs for every tag of an independent release.
+    # The others publish the whole workspace or project, once, with the first tag.
+    per_tag: bool = False
+    # Runs in CI's tag workflow (``ferrox release --publish``); False: the local release
+    # already did it on the one machine that cut the release (the push, the registries).
+    in_tag_workflow: bool = True
 
 
 class PublisherModule(Protocol):

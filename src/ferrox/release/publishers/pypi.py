@@ -170,4 +170,4 @@ def index_files(simple_url: str, project: str) -> set[str]:
     return links.files
 
 
-PUBLISHER = Publisher(NAME, describe, publish, preflight)
+PUBLISHER = Publisher(NAME, describe, publish, preflight, in_tag_workflow=False)
