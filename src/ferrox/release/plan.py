@@ -505,12 +505,7 @@ def _version_edits(
     olds: set[str] = set()
     lock_expected = None
     if workspace is not None:
-        crates = {
-            member.name: bump.Crate(
-                member.name, member.version, _relative(member.manifest_path, root)
-            )
-            for member in workspace.members
-        }
+        crates = _crates(root, workspace)
         olds |= {crate.version for crate in crates.values()}
         # Lockstep never lowers a version: a crate already at or above the release keeps its own.
         moving = {
@@ -518,21 +513,7 @@ def _version_edits(
             for name, crate in crates.items()
             if version.newer_than(Version(crate.version))
         }
-        manifests = sorted({"Cargo.toml", *(crate.manifest for crate in crates.values())})
-        for manifest in manifests:
-            before = read_text(root / manifest)
-            if before is None:
-                continue
-            after = bump.bump_versions(before, moving, workspace_version=version.text)
-            if after != before:
-                edits.append(FileEdit(manifest, before, after))
-        lock = read_text(root / "Cargo.lock")
-        if lock is not None and "Cargo.lock" in tracked:
-            lock_expected = bump.expected_lock(lock, crates, moving)
-            if lock_expected != lock:
-                edits.append(FileEdit("Cargo.lock", lock, lock_expected))
-            else:
-                lock_expected = None
+        edits, lock_expected = _cargo_edits(root, crates, moving, version.text, tracked)
     pyproject = read_text(root / "pyproject.toml")
     if pyproject is not None:
         after = bump.bump_pyproject(pyproject, version.text)
@@ -605,26 +586,40 @@ def _independent_edits(
     assert workspace is not None  # noqa: S101 - independent mode is only chosen with one
     versions = {r.name: r.new for r in releases}
     shared = next((r.new for r in releases if r.shared), None)
-    edits = []
-    crates = {
+    return _cargo_edits(root, _crates(root, workspace), versions, shared, tracked)
+
+
+def _crates(root: Path, workspace: Workspace) -> dict[str, bump.Crate]:
+    return {
         m.name: bump.Crate(m.name, m.version, _relative(m.manifest_path, root))
         for m in workspace.members
     }
+
+
+def _cargo_edits(
+    root: Path,
+    crates: dict[str, bump.Crate],
+    versions: dict[str, str],
+    workspace_version: str | None,
+    tracked: set[str],
+) -> tuple[list[FileEdit], str | None]:
+    """The manifests' version edits (``versions`` per crate, ``[workspace.package]`` at
+    ``workspace_version``) and Cargo.lock's expected text when a tracked lock changes."""
+    edits = []
     for manifest in sorted({"Cargo.toml", *(c.manifest for c in crates.values())}):
         before = read_text(root / manifest)
         if before is None:
             continue
-        after = bump.bump_versions(before, versions, workspace_version=shared)
+        after = bump.bump_versions(before, versions, workspace_version=workspace_version)
         if after != before:
             edits.append(FileEdit(manifest, before, after))
     lock = read_text(root / "Cargo.lock")
-    lock_expected = None
-    if lock is not None and "Cargo.lock" in tracked:
-        lock_expected = bump.expected_lock(lock, crates, versions)
-        if lock_expected != lock:
-            edits.append(FileEdit("Cargo.lock", lock, lock_expected))
-        else:
-            lock_expected = None
+    if lock is None or "Cargo.lock" not in tracked:
+        return edits, None
+    lock_expected = bump.expected_lock(lock, crates, versions)
+    if lock_expected == lock:
+        return edits, None
+    edits.append(FileEdit("Cargo.lock", lock, lock_expected))
     return edits, lock_expected
 
 
