@@ -21,7 +21,7 @@ from ferrox.release import artifacts, flow
 from ferrox.release.flow import Release, Request
 from ferrox.release.plan import ReleasePlan
 from ferrox.release.publish_settings import url_password
-from ferrox.release.publishers import PublishJob, get_publishers
+from ferrox.release.publishers import get_publishers
 from ferrox.release.settings import ReleaseSettings
 from ferrox.release.version import parse_version
 from ferrox.tools import ToolRunner
@@ -211,12 +211,14 @@ def _publish_tag(release: Release, targets: tuple[str, ...]) -> int:
         for publisher in get_publishers(release.settings.publishers)
         if publisher.in_tag_workflow and not (targets and publisher.name == "docker")
     ]
-    job = PublishJob(
-        root=release.root, tag=tag, branch=release.settings.branch, notes=notes,
-        prerelease=version.prerelease, assets=tuple(assets), settings=release.settings,
-        runner=release.runner, env=release.env, masker=release.masker,
-        checkpoint=release.checkpoint, say=release.say,
-    )  # fmt: skip
+    job = flow.publish_job(
+        release,
+        tag=tag,
+        branch=release.settings.branch,
+        notes=notes,
+        prerelease=version.prerelease,
+        assets=tuple(assets),
+    )
     for publisher in publishers:
         publisher.publish(job)
         publisher.finish(job)  # each runner's assets are complete once it has uploaded them

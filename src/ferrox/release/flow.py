@@ -142,7 +142,7 @@ def preflight(release: Release, plan: ReleasePlan) -> list[str]:
     for publisher in get_publishers(plan.publishers):
         try:
             publisher.preflight(
-                _job(
+                publish_job(
                     release,
                     tag=plan.tag,
                     branch=plan.branch,
@@ -279,7 +279,7 @@ def publish(release: Release, state: Journal) -> None:
         tags += [(tag, notes, ()) for tag, notes in _more_tags(state)]
         for index, (tag, notes, tag_assets) in enumerate(tags):
             job = replace(
-                _job(
+                publish_job(
                     release,
                     tag=tag,
                     branch=state.branch,
@@ -498,7 +498,7 @@ def _raw(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def _job(
+def publish_job(
     release: Release,
     *,
     tag: str,
@@ -527,7 +527,7 @@ def _job(
 def describe_publishing(release: Release, plan: ReleasePlan) -> list[str]:
     """What the publishers would do, for the dry run."""
     assets = tuple(release.assets_dir(plan.tag) / name for name in plan.assets)
-    job = _job(
+    job = publish_job(
         release,
         tag=plan.tag,
         branch=plan.branch,
